@@ -1,0 +1,36 @@
+# Every third-party library comes from Debian 12 packages (scripts/install-deps).
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+find_package(OpenSSL 3 REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(nlohmann_json 3.11 REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(fmt REQUIRED)
+find_package(CLI11 CONFIG QUIET)
+if(NOT TARGET CLI11::CLI11)
+  add_library(CLI11::CLI11 INTERFACE IMPORTED)
+endif()
+find_package(tomlplusplus REQUIRED)
+find_package(GTest REQUIRED)
+find_package(benchmark REQUIRED)
+pkg_check_modules(MOSQUITTO REQUIRED IMPORTED_TARGET libmosquitto)
+
+# cpp-httplib is header-only; Keel always uses it with OpenSSL (no plaintext).
+find_path(HTTPLIB_INCLUDE_DIR httplib.h REQUIRED)
+add_library(httplib_ssl INTERFACE)
+target_include_directories(httplib_ssl SYSTEM INTERFACE ${HTTPLIB_INCLUDE_DIR})
+target_compile_definitions(httplib_ssl INTERFACE CPPHTTPLIB_OPENSSL_SUPPORT)
+target_link_libraries(httplib_ssl INTERFACE OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
+
+set(KEEL_WARNINGS -Wall -Wextra -Wpedantic -Werror -Wshadow -Wnon-virtual-dtor
+    -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wimplicit-fallthrough)
+if(KEEL_SANITIZE)
+  set(KEEL_SANITIZER_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=all
+      -fno-omit-frame-pointer)
+endif()
+
+# Applies Keel's warnings and (when enabled) sanitizers to a target.
+function(keel_target_options target)
+  target_compile_options(${target} PRIVATE ${KEEL_WARNINGS} ${KEEL_SANITIZER_FLAGS})
+  target_link_options(${target} PRIVATE ${KEEL_SANITIZER_FLAGS})
+endfunction()

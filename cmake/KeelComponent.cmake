@@ -1,0 +1,31 @@
+# keel_component(<name> [DEPS <components>...] [LIBS <targets>...])
+#
+# Builds src/<name>/**.cpp into the library keel_<name> (headers are included
+# as "<name>/<file>.h" from src/), and every tests/unit/<name>/*_test.cpp into
+# one GoogleTest executable unit_<name>, registered with CTest.
+function(keel_component name)
+  cmake_parse_arguments(ARG "" "" "DEPS;LIBS" ${ARGN})
+  file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/${name}/*.cpp)
+  list(TRANSFORM ARG_DEPS PREPEND keel_ OUTPUT_VARIABLE dep_targets)
+  if(NOT sources)  # a header-only component
+    add_library(keel_${name} INTERFACE)
+    target_include_directories(keel_${name} INTERFACE ${PROJECT_SOURCE_DIR}/src)
+    target_link_libraries(keel_${name} INTERFACE ${dep_targets} ${ARG_LIBS} Threads::Threads)
+  else()
+    add_library(keel_${name} STATIC ${sources})
+    target_include_directories(keel_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+    target_link_libraries(keel_${name} PUBLIC ${dep_targets} ${ARG_LIBS} Threads::Threads)
+    keel_target_options(keel_${name})
+  endif()
+
+  file(GLOB tests CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/unit/${name}/*_test.cpp)
+  if(tests)
+    add_executable(unit_${name} ${tests})
+    target_link_libraries(unit_${name} PRIVATE keel_${name} GTest::gtest GTest::gmock
+                          GTest::gtest_main)
+    target_include_directories(unit_${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
+    keel_target_options(unit_${name})
+    add_test(NAME unit_${name} COMMAND unit_${name})
+    set_tests_properties(unit_${name} PROPERTIES LABELS unit)
+  endif()
+endfunction()

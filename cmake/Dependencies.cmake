@@ -15,12 +15,12 @@ find_package(GTest REQUIRED)
 find_package(benchmark REQUIRED)
 pkg_check_modules(MOSQUITTO REQUIRED IMPORTED_TARGET libmosquitto)
 
-# cpp-httplib is header-only; Keel always uses it with OpenSSL (no plaintext).
-find_path(HTTPLIB_INCLUDE_DIR httplib.h REQUIRED)
+# Debian builds cpp-httplib as a shared library with OpenSSL support compiled
+# in; Keel always uses it over TLS (there is no plaintext listener).
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 add_library(httplib_ssl INTERFACE)
-target_include_directories(httplib_ssl SYSTEM INTERFACE ${HTTPLIB_INCLUDE_DIR})
-target_compile_definitions(httplib_ssl INTERFACE CPPHTTPLIB_OPENSSL_SUPPORT)
-target_link_libraries(httplib_ssl INTERFACE OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
+target_link_libraries(httplib_ssl INTERFACE PkgConfig::HTTPLIB OpenSSL::SSL OpenSSL::Crypto
+                      Threads::Threads)
 
 set(KEEL_WARNINGS -Wall -Wextra -Wpedantic -Werror -Wshadow -Wnon-virtual-dtor
     -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wimplicit-fallthrough)

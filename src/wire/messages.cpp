@@ -1,0 +1,248 @@
+#include "wire/messages.h"
+
+#include <initializer_list>
+#include <limits>
+#include <utility>
+
+#include "wire/limited_parse.h"
+
+namespace keel::wire {
+namespace {
+
+using internal::Json;
+
+// Reads the fields of one strict JSON object, producing errors of the form
+// `<message>: "<key>": expected ..., got ...`.
+class StrictObject {
+ public:
+  StrictObject(std::string_view message, const Json& object) : message_(message), object_(object) {}
+
+  static Result<Json> Parse(std::string_view message, std::string_view payload) {
+    if (payload.size() > kMaxMessageBytes) {
+      return Status::InvalidArgument(std::string(message) + ": payload is " +
+                                     std::to_string(payload.size()) + " bytes, more than " +
+                                     std::to_string(kMaxMessageBytes));
+    }
+    internal::ParseBounds bounds;
+    bounds.max_depth = kMaxMessageDepth;
+    bounds.max_object_keys = 1024;
+    bounds.max_values = kMaxMessageBytes;
+    Json root;
+    if (auto r = internal::ParseBounded(internal::Format::kJson, payload, bounds, &root)) {
+      return Status::InvalidArgument(std::string(message) + ": " + r->message);
+    }
+    if (!root.is_object()) {
+      return Status::InvalidArgument(std::string(message) + ": expected a JSON object, got " +
+                                     root.type_name());
+    }
+    return root;
+  }
+
+  Status CheckKeys(std::initializer_list<std::string_view> allowed) const {
+    for (const auto& [key, value] : object_.items()) {
+      bool known = false;
+      for (std::string_view a : allowed) known = known || key == a;
+      if (!known) return Error(key, "unknown key");
+    }
+    for (std::string_view a : allowed) {
+      if (!object_.contains(a)) return Error(a, "missing");
+    }
+    return Status::Ok();
+  }
+
+  Result<uint64_t> Unsigned(std::string_view key) const {
+    const Json& v = object_.at(key);
+    if (v.is_number_integer() && !v.is_number_unsigned() && v.get<int64_t>() >= 0) {
+      return static_cast<uint64_t>(v.get<int64_t>());
+    }
+    if (!v.is_number_unsigned()) return Error(key, Expected("an unsigned integer", v));
+    return v.get<uint64_t>();
+  }
+
+  Result<int64_t> Signed(std::string_view key) const {
+    const Json& v = object_.at(key);
+    if (v.is_number_unsigned() &&
+        v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      return Error(key, "integer out of range");
+    }
+    if (!v.is_number_integer()) return Error(key, Expected("an integer", v));
+    return v.get<int64_t>();
+  }
+
+  Result<std::string> String(std::string_view key) const {
+    const Json& v = object_.at(key);
+    if (!v.is_string()) return Error(key, Expected("a string", v));
+    return v.get<std::string>();
+  }
+
+  Status Error(std::string_view key, std::string_view why) const {
+    return Status::InvalidArgument(std::string(message_) + ": \"" + std::string(key) +
+                                   "\": " + std::string(why));
+  }
+
+ private:
+  static std::string Expected(std::string_view what, const Json& v) {
+    std::string got = v.is_number_integer() ? "integer"
+                      : v.is_number_float() ? "float"
+                                            : v.type_name();
+    return "expected " + std::string(what) + ", got " + got;
+  }
+
+  std::string_view message_;
+  const Json& object_;
+};
+
+bool IsPrintableAscii(std::string_view s) {
+  for (char c : s) {
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+template <typename T>
+Result<T> Guarded(std::string_view message, Result<T> (*decode)(std::string_view),
+                  std::string_view payload) {
+  try {
+    return decode(payload);
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument(std::string(message) + ": " + e.what());
+  }
+}
+
+Result<Ack> DecodeAckImpl(std::string_view payload) {
+  KEEL_ASSIGN_OR_RETURN(Json root, StrictObject::Parse("ack", payload));
+  StrictObject o("ack", root);
+  KEEL_RETURN_IF_ERROR(o.CheckKeys({"ack"}));
+  Ack ack;
+  KEEL_ASSIGN_OR_RETURN(ack.seq, o.Unsigned("ack"));
+  return ack;
+}
+
+Result<DeviceState> DecodeDeviceStateImpl(std::string_view payload) {
+  KEEL_ASSIGN_OR_RETURN(Json root, StrictObject::Parse("state", payload));
+  StrictObject o("state", root);
+  KEEL_RETURN_IF_ERROR(o.CheckKeys(
+      {"t", "outbox_depth", "outbox_bytes", "dropped_total", "cert_not_after", "agent"}));
+  DeviceState s;
+  KEEL_ASSIGN_OR_RETURN(s.t_ms, o.Signed("t"));
+  KEEL_ASSIGN_OR_RETURN(s.outbox_depth, o.Unsigned("outbox_depth"));
+  KEEL_ASSIGN_OR_RETURN(s.outbox_bytes, o.Unsigned("outbox_bytes"));
+  KEEL_ASSIGN_OR_RETURN(s.dropped_total, o.Unsigned("dropped_total"));
+  KEEL_ASSIGN_OR_RETURN(s.cert_not_after_ms, o.Signed("cert_not_after"));
+  KEEL_ASSIGN_OR_RETURN(s.agent, o.String("agent"));
+  if (s.agent.empty() || s.agent.size() > 64 || !IsPrintableAscii(s.agent)) {
+    return o.Error("agent", "must be 1..64 printable ASCII characters");
+  }
+  return s;
+}
+
+Result<Event> DecodeEventImpl(std::string_view payload) {
+  KEEL_ASSIGN_OR_RETURN(Json root, StrictObject::Parse("event", payload));
+  StrictObject o("event", root);
+  KEEL_RETURN_IF_ERROR(o.CheckKeys({"type", "t", "data"}));
+  Event event;
+  KEEL_ASSIGN_OR_RETURN(event.type, o.String("type"));
+  if (!IsValidEventType(event.type)) {
+    return o.Error("type", "\"" + event.type.substr(0, 64) +
+                               "\" is not a dotted lower-case name like \"outbox.dropped\"");
+  }
+  KEEL_ASSIGN_OR_RETURN(event.t_ms, o.Signed("t"));
+  const Json& data = root.at("data");
+  if (!data.is_object()) {
+    return o.Error("data", std::string("expected an object, got ") + data.type_name());
+  }
+  event.data = nlohmann::json(data);
+  return event;
+}
+
+}  // namespace
+
+std::string EncodeAck(const Ack& ack) { return Json{{"ack", ack.seq}}.dump(); }
+
+Result<Ack> DecodeAck(std::string_view payload) {
+  return Guarded<Ack>("ack", &DecodeAckImpl, payload);
+}
+
+std::string EncodeDeviceState(const DeviceState& state) {
+  Json j = Json::object();
+  j["t"] = state.t_ms;
+  j["outbox_depth"] = state.outbox_depth;
+  j["outbox_bytes"] = state.outbox_bytes;
+  j["dropped_total"] = state.dropped_total;
+  j["cert_not_after"] = state.cert_not_after_ms;
+  j["agent"] = state.agent;
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Result<DeviceState> DecodeDeviceState(std::string_view payload) {
+  return Guarded<DeviceState>("state", &DecodeDeviceStateImpl, payload);
+}
+
+bool IsValidEventType(std::string_view type) {
+  if (type.empty() || type.size() > 64) return false;
+  size_t segments = 1;
+  bool segment_empty = true;
+  for (char c : type) {
+    if (c == '.') {
+      if (segment_empty) return false;
+      ++segments;
+      segment_empty = true;
+    } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_') {
+      segment_empty = false;
+    } else {
+      return false;
+    }
+  }
+  return !segment_empty && segments >= 2;
+}
+
+std::string EncodeEvent(const Event& event) {
+  Json j = Json::object();
+  j["type"] = event.type;
+  j["t"] = event.t_ms;
+  j["data"] = Json(event.data);
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Result<Event> DecodeEvent(std::string_view payload) {
+  return Guarded<Event>("event", &DecodeEventImpl, payload);
+}
+
+Event DroppedRangeEvent(const DroppedRange& range, int64_t t_ms) {
+  Event event;
+  event.type = std::string(kOutboxDroppedEventType);
+  event.t_ms = t_ms;
+  event.data = {{"from", range.from}, {"to", range.to}, {"count", range.to - range.from + 1}};
+  return event;
+}
+
+std::string EncodeDroppedRange(const DroppedRange& range, int64_t t_ms) {
+  return EncodeEvent(DroppedRangeEvent(range, t_ms));
+}
+
+Result<DroppedRange> DecodeDroppedRange(const Event& event) {
+  if (event.type != kOutboxDroppedEventType) {
+    return Status::InvalidArgument("event: type \"" + event.type.substr(0, 64) + "\" is not \"" +
+                                   std::string(kOutboxDroppedEventType) + "\"");
+  }
+  Json data(event.data);
+  if (!data.is_object()) return Status::InvalidArgument("outbox.dropped: data is not an object");
+  StrictObject o("outbox.dropped: data", data);
+  KEEL_RETURN_IF_ERROR(o.CheckKeys({"from", "to", "count"}));
+  DroppedRange range;
+  KEEL_ASSIGN_OR_RETURN(range.from, o.Unsigned("from"));
+  KEEL_ASSIGN_OR_RETURN(range.to, o.Unsigned("to"));
+  KEEL_ASSIGN_OR_RETURN(uint64_t count, o.Unsigned("count"));
+  if (range.from == 0) return o.Error("from", "must be >= 1");
+  if (range.to < range.from) {
+    return o.Error("to",
+                   std::to_string(range.to) + " is before from " + std::to_string(range.from));
+  }
+  if (count != range.to - range.from + 1) {
+    return o.Error("count", std::to_string(count) + " does not match to - from + 1 = " +
+                                std::to_string(range.to - range.from + 1));
+  }
+  return range;
+}
+
+}  // namespace keel::wire

@@ -1,0 +1,123 @@
+#include "hub/store/sqlite/schema.h"
+
+#include <fmt/format.h>
+
+namespace keel::hub::sqlite {
+namespace {
+
+constexpr const char* kCreateSchema = R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO meta VALUES('schema_version', 1), ('duplicates_total', 0);
+CREATE TABLE devices(
+  dkey INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  state INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  enrolled_ms INTEGER NOT NULL DEFAULT 0,
+  last_seen_ms INTEGER NOT NULL DEFAULT 0,
+  cert_serial TEXT NOT NULL DEFAULT '',
+  cert_not_after_ms INTEGER NOT NULL DEFAULT 0,
+  acked_seq INTEGER NOT NULL DEFAULT 0,
+  samples_stored INTEGER NOT NULL DEFAULT 0,
+  report_t_ms INTEGER NOT NULL DEFAULT 0,
+  report_outbox_depth INTEGER NOT NULL DEFAULT 0,
+  report_outbox_bytes INTEGER NOT NULL DEFAULT 0,
+  report_dropped_total INTEGER NOT NULL DEFAULT 0,
+  report_cert_not_after_ms INTEGER NOT NULL DEFAULT 0,
+  report_agent TEXT NOT NULL DEFAULT '');
+CREATE TABLE enrollment_tokens(
+  dkey INTEGER NOT NULL REFERENCES devices(dkey),
+  token_hash TEXT NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  used_ms INTEGER,
+  PRIMARY KEY(dkey, token_hash)) WITHOUT ROWID;
+CREATE TABLE certificates(
+  serial_hex TEXT PRIMARY KEY,
+  dkey INTEGER NOT NULL REFERENCES devices(dkey),
+  not_after_ms INTEGER NOT NULL,
+  issued_ms INTEGER NOT NULL,
+  revoked_ms INTEGER) WITHOUT ROWID;
+CREATE INDEX certificates_by_device ON certificates(dkey);
+CREATE TABLE batches(
+  dkey INTEGER NOT NULL REFERENCES devices(dkey),
+  seq INTEGER NOT NULL,
+  received_ms INTEGER NOT NULL,
+  samples INTEGER NOT NULL,
+  PRIMARY KEY(dkey, seq)) WITHOUT ROWID;
+CREATE TABLE gaps(
+  id INTEGER PRIMARY KEY,
+  dkey INTEGER NOT NULL REFERENCES devices(dkey),
+  from_seq INTEGER NOT NULL,
+  to_seq INTEGER NOT NULL,
+  recorded_ms INTEGER NOT NULL);
+CREATE INDEX gaps_by_end ON gaps(dkey, to_seq);
+CREATE TABLE series(
+  sid INTEGER PRIMARY KEY,
+  dkey INTEGER NOT NULL REFERENCES devices(dkey),
+  name TEXT NOT NULL,
+  UNIQUE(dkey, name));
+CREATE TABLE samples(
+  sid INTEGER NOT NULL,
+  t INTEGER NOT NULL,
+  v REAL NOT NULL,
+  PRIMARY KEY(sid, t)) WITHOUT ROWID;
+)sql";
+
+Result<std::string> PragmaText(Connection& conn, std::string_view pragma) {
+  KEEL_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(pragma));
+  KEEL_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  if (!row) return std::string();
+  return stmt.Text(0);
+}
+
+Status CheckVersion(Connection& conn) {
+  {
+    KEEL_ASSIGN_OR_RETURN(auto has_meta,
+                          conn.Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                                       "name = 'meta'"));
+    KEEL_ASSIGN_OR_RETURN(const bool found, has_meta.Step());
+    if (!found) {
+      return Status::FailedPrecondition(fmt::format(
+          "hub store {}: a SQLite database but not a Keel hub store (no meta table)", conn.path()));
+    }
+  }
+  KEEL_ASSIGN_OR_RETURN(auto stmt,
+                        conn.Prepare("SELECT value FROM meta WHERE key = 'schema_version'"));
+  KEEL_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  if (!row) {
+    return Status::FailedPrecondition(
+        fmt::format("hub store {}: meta table has no schema_version", conn.path()));
+  }
+  const int64_t version = stmt.Int(0);
+  if (version != kSchemaVersion) {
+    return Status::FailedPrecondition(
+        fmt::format("hub store {}: unknown schema_version {} (this build reads version {})",
+                    conn.path(), version, kSchemaVersion));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status PrepareWriter(Connection& conn) {
+  KEEL_ASSIGN_OR_RETURN(const std::string mode, PragmaText(conn, "PRAGMA journal_mode = WAL"));
+  if (mode != "wal") {
+    return Status::IoError(
+        fmt::format("hub store {}: cannot enable WAL (journal_mode is '{}')", conn.path(), mode));
+  }
+  KEEL_RETURN_IF_ERROR(conn.Exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON"));
+  bool empty = false;
+  {
+    KEEL_ASSIGN_OR_RETURN(auto count, conn.Prepare("SELECT count(*) FROM sqlite_master"));
+    KEEL_ASSIGN_OR_RETURN(const bool row, count.Step());
+    empty = row && count.Int(0) == 0;
+  }
+  if (!empty) return CheckVersion(conn);
+  KEEL_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(conn));
+  KEEL_RETURN_IF_ERROR(conn.Exec(kCreateSchema));
+  return tx.Commit();
+}
+
+Status PrepareReader(Connection& conn) { return conn.Exec("PRAGMA query_only = ON"); }
+
+}  // namespace keel::hub::sqlite

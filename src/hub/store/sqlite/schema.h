@@ -1,0 +1,39 @@
+// Internal to keel_hub_store: the on-disk layout of the hub store and the
+// connection settings it relies on.
+//
+// File: one SQLite 3 database in WAL mode (<path>, <path>-wal, <path>-shm).
+// Schema version 1 (meta.schema_version):
+//   meta(key TEXT PK, value INTEGER)   schema_version, duplicates_total
+//   devices(dkey INTEGER PK, id TEXT UNIQUE, state 0=registered 1=active
+//           2=revoked, created_ms, enrolled_ms, last_seen_ms, cert_serial,
+//           cert_not_after_ms, acked_seq, samples_stored, report_* columns)
+//   enrollment_tokens(dkey, token_hash, expires_ms, used_ms NULL=unused)
+//           PK(dkey, token_hash)
+//   certificates(serial_hex PK, dkey, not_after_ms, issued_ms,
+//           revoked_ms NULL=valid)
+//   batches(dkey, seq, received_ms, samples) PK(dkey, seq): the dedupe set
+//   gaps(id PK, dkey, from_seq, to_seq, recorded_ms): reported drops,
+//           indexed by (dkey, to_seq)
+//   series(sid INTEGER PK, dkey, name) UNIQUE(dkey, name)
+//   samples(sid, t, v REAL) PK(sid, t) WITHOUT ROWID: last write wins
+// Sequence numbers are stored as signed 64-bit integers (<= INT64_MAX).
+// A database with any other schema_version is refused, never migrated down.
+#pragma once
+
+#include <cstdint>
+
+#include "common/status.h"
+#include "hub/store/sqlite/connection.h"
+
+namespace keel::hub::sqlite {
+
+inline constexpr int64_t kSchemaVersion = 1;
+
+// On the single writer connection: WAL, synchronous=FULL, foreign keys; then
+// creates the schema in a new file or checks the version of an existing one.
+Status PrepareWriter(Connection& conn);
+
+// On a read-only connection opened after PrepareWriter succeeded.
+Status PrepareReader(Connection& conn);
+
+}  // namespace keel::hub::sqlite

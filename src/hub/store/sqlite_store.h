@@ -1,0 +1,68 @@
+// SqliteStore: DeviceStore and TelemetryStore on one embedded SQLite file.
+//
+// Durability: journal_mode=WAL with synchronous=FULL, so a write that has
+// returned OK survives power loss. One writer connection (writes are
+// serialized by a mutex, each call is one transaction) and a small pool of
+// read-only connections that see the last committed state without waiting
+// for the writer. The file layout is documented in sqlite/schema.h.
+//
+// Thread-safety: all methods may be called concurrently from any thread.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "common/status.h"
+#include "hub/store/device_store.h"
+#include "hub/store/telemetry_store.h"
+
+namespace keel::hub {
+
+class SqliteStore final : public DeviceStore, public TelemetryStore {
+ public:
+  struct State;  // internal (sqlite/store_state.h)
+  explicit SqliteStore(std::unique_ptr<State> state);
+  ~SqliteStore() override;
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  // DeviceStore
+  Status CreateDevice(std::string_view id, int64_t now_ms) override;
+  Result<DeviceRecord> GetDevice(std::string_view id) override;
+  Result<std::vector<DeviceRecord>> ListDevices() override;
+  Status AddEnrollmentToken(std::string_view device_id, std::string_view token_hash,
+                            int64_t expires_ms) override;
+  Status ConsumeEnrollmentToken(std::string_view device_id, std::string_view token_hash,
+                                int64_t now_ms) override;
+  Status RecordCertificate(std::string_view device_id, std::string_view serial_hex,
+                           int64_t not_after_ms, int64_t now_ms) override;
+  Status RevokeDevice(std::string_view device_id, int64_t now_ms) override;
+  Result<std::vector<RevokedCert>> ListRevokedCertificates() override;
+  Result<std::vector<std::string>> ListRevokedDeviceIds() override;
+  Status RecordDeviceReport(std::string_view device_id, const DeviceReport& report) override;
+  Status TouchDevice(std::string_view id, int64_t now_ms) override;
+
+  // TelemetryStore
+  Result<WriteResult> WriteBatches(std::span<IngestBatch> batches) override;
+  Result<uint64_t> RecordGap(std::string_view device_id, uint64_t from_seq, uint64_t to_seq,
+                             int64_t now_ms) override;
+  Result<std::vector<wire::Point>> ReadSeries(std::string_view device_id, std::string_view series,
+                                              int64_t from_ms, int64_t to_ms,
+                                              size_t limit) override;
+  Result<std::vector<std::string>> ListSeries(std::string_view device_id) override;
+  Result<StoreStats> Stats() override;
+
+  DeviceStore& devices() { return *this; }
+  TelemetryStore& telemetry() { return *this; }
+
+ private:
+  std::unique_ptr<State> state_;
+};
+
+// Opens (creating if missing) the store at `db_path`; the parent directory
+// must exist. Errors name the path: IoError if the file cannot be opened or
+// is not a SQLite database (corrupt); FailedPrecondition if it is a SQLite
+// database of something else or of an unknown schema_version.
+Result<std::unique_ptr<SqliteStore>> OpenSqliteStore(const std::filesystem::path& db_path);
+
+}  // namespace keel::hub

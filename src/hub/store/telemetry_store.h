@@ -1,0 +1,95 @@
+// TelemetryStore: durable, deduplicated telemetry and each device's
+// acknowledgement watermark.
+//
+// Delivery contract: a device sends batches with strictly increasing `seq`
+// (starting at 1) and may redeliver any of them. The store keeps each
+// (device, seq) once, and `acked_seq` is the highest seq such that every seq
+// in 1..acked_seq is either stored or was reported dropped (RecordGap). Once
+// WriteBatches or RecordGap returns OK, everything it reports is durable
+// (committed with a synced write-ahead log), so the caller may acknowledge
+// `acked_seq` to the device, which then deletes those batches.
+//
+// Thread-safety: all methods may be called concurrently. Writes are
+// serialized; reads use their own connections and do not wait for a write in
+// progress (they see the last committed state).
+// Times are ms since the Unix epoch (UTC).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+#include "wire/telemetry.h"
+
+namespace keel::hub {
+
+struct IngestBatch {
+  std::string device_id;
+  wire::TelemetryBatch batch;
+  int64_t received_ms = 0;
+};
+
+enum class BatchOutcome {
+  kStored,         // new (device, seq): its samples are stored
+  kDuplicate,      // (device, seq) was stored before (or earlier in the same call)
+  kUnknownDevice,  // device id not in the registry: nothing stored
+  kInvalid,        // seq is 0 or above INT64_MAX, or a value is not finite: nothing stored
+};
+
+struct WriteResult {
+  std::vector<BatchOutcome> outcomes;  // one per input batch, same order
+  // For every known device in the input (stored, duplicate or invalid): its
+  // acked_seq after the write, in order of first appearance.
+  std::vector<std::pair<std::string, uint64_t>> watermarks;
+  uint64_t samples_stored = 0;  // samples in batches with outcome kStored
+};
+
+struct StoreStats {
+  uint64_t devices = 0;
+  uint64_t batches = 0;           // distinct (device, seq) stored
+  uint64_t samples = 0;           // samples accepted from stored batches
+  uint64_t duplicates_total = 0;  // batches answered kDuplicate, ever
+  uint64_t gaps_total = 0;        // seqs reported dropped, summed over RecordGap calls
+  bool operator==(const StoreStats&) const = default;
+};
+
+class TelemetryStore {
+ public:
+  virtual ~TelemetryStore() = default;
+
+  // Writes all batches in one transaction and advances the watermark of each
+  // device touched. A batch of an unknown device or an invalid batch is
+  // reported in its outcome without failing the others. Samples with the
+  // same (series, t_ms) overwrite: the last one written wins (later in the
+  // input, or a later call), even if it came from a lower seq.
+  // A non-OK result means nothing was written (IoError names the database).
+  virtual Result<WriteResult> WriteBatches(std::span<IngestBatch> batches) = 0;
+
+  // Durably records that the device dropped seqs from_seq..to_seq
+  // (inclusive; its bounded outbox overflowed), so the watermark may advance
+  // over them. Returns the device's acked_seq afterwards. InvalidArgument if
+  // from_seq == 0, from_seq > to_seq or to_seq > INT64_MAX; NotFound for an
+  // unknown device.
+  virtual Result<uint64_t> RecordGap(std::string_view device_id, uint64_t from_seq, uint64_t to_seq,
+                                     int64_t now_ms) = 0;
+
+  // Points of one series with from_ms <= t_ms < to_ms, ascending by time, at
+  // most `limit` of them (the earliest). NotFound for an unknown device; an
+  // unknown series or an empty range yields no points.
+  virtual Result<std::vector<wire::Point>> ReadSeries(std::string_view device_id,
+                                                      std::string_view series, int64_t from_ms,
+                                                      int64_t to_ms, size_t limit) = 0;
+
+  // Names of the device's series, ordered. NotFound for an unknown device.
+  virtual Result<std::vector<std::string>> ListSeries(std::string_view device_id) = 0;
+
+  // Totals; correct across restarts.
+  virtual Result<StoreStats> Stats() = 0;
+};
+
+}  // namespace keel::hub

@@ -49,6 +49,8 @@ class CertificateAuthority {
   // key. FailedPrecondition if ca.crt exists without ca.key, if the key does
   // not match the certificate, or if ca.crt is not a CA certificate;
   // NotFound/IoError/InvalidArgument from reading and parsing the files.
+  // Two processes must not run the first-use creation on the same `dir` at
+  // once (the hub holds the only CA instance).
   static Result<CertificateAuthority> LoadOrCreate(const std::filesystem::path& dir,
                                                    std::string_view ca_common_name,
                                                    const Clock& clock);

@@ -64,6 +64,7 @@ TEST(PrivateKeyTest, LoadFileErrorsNameTheProblem) {
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(bad.status().message(), HasSubstr("garbage.key"));
   EXPECT_THAT(bad.status().message(), HasSubstr("parse PEM private key"));
+  EXPECT_THAT(bad.status().message(), HasSubstr("error:"));  // OpenSSL's own error string
 }
 
 TEST(PrivateKeyTest, FromPemRefusesGarbageTruncatedAndOversized) {

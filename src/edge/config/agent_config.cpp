@@ -1,0 +1,186 @@
+#include "edge/config/agent_config.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <exception>
+#include <iterator>
+#include <tuple>
+
+#include "common/files.h"
+#include "edge/config/sensor_section.h"
+#include "edge/config/toml_table_reader.h"
+
+namespace keel::edge {
+namespace {
+
+bool ValidDeviceId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (size_t i = 0; i < id.size(); ++i) {
+    const char c = id[i];
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-'))) return false;
+  }
+  return true;
+}
+
+const toml::table* SectionTable(const toml::table& root, std::string_view name,
+                                std::string_view source, Status* error) {
+  const toml::node* node = root.get(name);
+  if (node == nullptr) return nullptr;
+  if (!node->is_table()) {
+    *error = Status::InvalidArgument(fmt::format("{} [{}]: must be a table, got {}",
+                                                 ConfigLocation(source, node), name,
+                                                 TomlTypeName(*node)));
+    return nullptr;
+  }
+  return node->as_table();
+}
+
+class AgentConfigParser {
+ public:
+  AgentConfigParser(const toml::table& root, std::string_view source)
+      : root_(root), source_(source) {}
+
+  Result<AgentConfig> Parse() {
+    for (const auto& [key, node] : root_) {
+      static constexpr std::string_view kKnown[] = {"device", "hub",  "outbox",
+                                                    "batch",  "mqtt", "sensor"};
+      if (std::find(std::begin(kKnown), std::end(kKnown), key.str()) == std::end(kKnown)) {
+        return Status::InvalidArgument(
+            fmt::format("{} [{}]: unknown section", ConfigLocation(source_, &node), key.str()));
+      }
+    }
+    AgentConfig config;
+    KEEL_RETURN_IF_ERROR(ParseDevice(&config.device));
+    KEEL_RETURN_IF_ERROR(ParseHub(&config.hub));
+    KEEL_RETURN_IF_ERROR(ParseOutbox(config.device, &config.outbox));
+    KEEL_RETURN_IF_ERROR(ParseBatch(&config.batch));
+    KEEL_RETURN_IF_ERROR(ParseMqtt(&config.mqtt));
+    KEEL_ASSIGN_OR_RETURN(config.sensors, ParseSensorSection(root_.get("sensor"), source_));
+    return config;
+  }
+
+ private:
+  Result<TomlTableReader> Section(std::string_view name) {
+    Status error;
+    const toml::table* table = SectionTable(root_, name, source_, &error);
+    if (!error.ok()) return error;
+    return TomlTableReader(table, std::string(source_), fmt::format("[{}]", name));
+  }
+
+  Status ParseDevice(DeviceConfig* device) {
+    KEEL_ASSIGN_OR_RETURN(TomlTableReader r, Section("device"));
+    KEEL_RETURN_IF_ERROR(r.String("id", &device->id, /*required=*/true));
+    if (!ValidDeviceId(device->id)) {
+      return r.Error(
+          "id", r.table()->get("id"),
+          fmt::format("must match ^[a-z0-9][a-z0-9._-]{{0,63}}$, got \"{}\"", device->id));
+    }
+    std::string dir;
+    KEEL_RETURN_IF_ERROR(r.String("dir", &dir, /*required=*/true));
+    if (dir.empty()) return r.Error("dir", r.table()->get("dir"), "must not be empty");
+    device->dir = dir;
+    return r.CheckNoUnknownKeys();
+  }
+
+  Status ParseHub(HubConfig* hub) {
+    KEEL_ASSIGN_OR_RETURN(TomlTableReader r, Section("hub"));
+    for (auto [key, scheme, out] :
+         {std::tuple{"mqtt", "mqtts", &hub->mqtt}, std::tuple{"api", "https", &hub->api}}) {
+      std::string url;
+      KEEL_RETURN_IF_ERROR(r.String(key, &url, /*required=*/true));
+      auto endpoint = ParseEndpoint(url, scheme);
+      if (!endpoint.ok()) return r.Error(key, r.table()->get(key), endpoint.status().message());
+      *out = std::move(endpoint).value();
+    }
+    return r.CheckNoUnknownKeys();
+  }
+
+  Status ParseOutbox(const DeviceConfig& device, OutboxConfig* outbox) {
+    KEEL_ASSIGN_OR_RETURN(TomlTableReader r, Section("outbox"));
+    std::string path;
+    KEEL_RETURN_IF_ERROR(r.String("path", &path));
+    outbox->path = path.empty() ? device.dir / "outbox.db" : std::filesystem::path(path);
+    auto max_batches = static_cast<int64_t>(outbox->options.max_batches);
+    auto max_bytes = static_cast<int64_t>(outbox->options.max_bytes);
+    KEEL_RETURN_IF_ERROR(r.Int("max_batches", 1, 1'000'000'000, &max_batches));
+    KEEL_RETURN_IF_ERROR(r.Int("max_bytes", 65536, int64_t{1} << 40, &max_bytes));
+    outbox->options.max_batches = static_cast<uint64_t>(max_batches);
+    outbox->options.max_bytes = static_cast<uint64_t>(max_bytes);
+    std::string policy;
+    KEEL_RETURN_IF_ERROR(r.String("drop_policy", &policy));
+    if (policy == "reject_newest") {
+      outbox->options.drop_policy = OutboxOptions::DropPolicy::kRejectNewest;
+    } else if (policy == "drop_oldest" || policy.empty()) {
+      outbox->options.drop_policy = OutboxOptions::DropPolicy::kDropOldest;
+    } else {
+      return r.Error(
+          "drop_policy", r.table()->get("drop_policy"),
+          fmt::format("must be \"drop_oldest\" or \"reject_newest\", got \"{}\"", policy));
+    }
+    return r.CheckNoUnknownKeys();
+  }
+
+  Status ParseBatch(BatchConfig* batch) {
+    KEEL_ASSIGN_OR_RETURN(TomlTableReader r, Section("batch"));
+    KEEL_RETURN_IF_ERROR(r.Int("interval_ms", 10, 600'000, &batch->interval_ms));
+    KEEL_RETURN_IF_ERROR(r.Int("max_samples", 1, 1'000'000, &batch->max_samples));
+    std::string encoding;
+    KEEL_RETURN_IF_ERROR(r.String("encoding", &encoding));
+    if (encoding == "json") {
+      batch->encoding = BatchEncoding::kJson;
+    } else if (encoding == "cbor" || encoding.empty()) {
+      batch->encoding = BatchEncoding::kCbor;
+    } else {
+      return r.Error("encoding", r.table()->get("encoding"),
+                     fmt::format("must be \"cbor\" or \"json\", got \"{}\"", encoding));
+    }
+    return r.CheckNoUnknownKeys();
+  }
+
+  Status ParseMqtt(MqttConfig* mqtt) {
+    KEEL_ASSIGN_OR_RETURN(TomlTableReader r, Section("mqtt"));
+    KEEL_RETURN_IF_ERROR(r.Int("keepalive_s", 5, 3600, &mqtt->keepalive_s));
+    KEEL_RETURN_IF_ERROR(r.Int("reconnect_min_ms", 10, 600'000, &mqtt->reconnect_min_ms));
+    KEEL_RETURN_IF_ERROR(r.Int("reconnect_max_ms", 10, 3'600'000, &mqtt->reconnect_max_ms));
+    if (mqtt->reconnect_max_ms < mqtt->reconnect_min_ms) {
+      const toml::node* node = r.table() != nullptr ? r.table()->get("reconnect_max_ms") : nullptr;
+      return r.Error("reconnect_max_ms", node,
+                     fmt::format("must be >= reconnect_min_ms ({}), got {}", mqtt->reconnect_min_ms,
+                                 mqtt->reconnect_max_ms));
+    }
+    KEEL_RETURN_IF_ERROR(r.Int("ack_timeout_ms", 100, 3'600'000, &mqtt->ack_timeout_ms));
+    KEEL_RETURN_IF_ERROR(r.Int("max_inflight", 1, 65535, &mqtt->max_inflight));
+    return r.CheckNoUnknownKeys();
+  }
+
+  const toml::table& root_;
+  std::string_view source_;
+};
+
+}  // namespace
+
+Result<AgentConfig> ParseAgentConfig(std::string_view toml_text, std::string_view source_name) {
+  try {
+    toml::table root = toml::parse(toml_text, source_name);
+    return AgentConfigParser(root, source_name).Parse();
+  } catch (const toml::parse_error& e) {
+    const auto& begin = e.source().begin;
+    return Status::InvalidArgument(
+        fmt::format("{}:{}:{}: {}", source_name, begin.line, begin.column, e.description()));
+  } catch (const std::exception& e) {
+    return Status::Internal(fmt::format("{}: reading configuration: {}", source_name, e.what()));
+  }
+}
+
+Result<AgentConfig> LoadAgentConfig(const std::filesystem::path& path) {
+  KEEL_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  KEEL_ASSIGN_OR_RETURN(AgentConfig config, ParseAgentConfig(text, path.string()));
+  const std::filesystem::path base = path.parent_path();
+  if (config.device.dir.is_relative()) config.device.dir = base / config.device.dir;
+  if (config.outbox.path.is_relative()) config.outbox.path = base / config.outbox.path;
+  return config;
+}
+
+}  // namespace keel::edge

@@ -1,0 +1,78 @@
+// AgentConfig: keel-edge's configuration, read from a TOML file (see
+// examples/edge.toml for every key, its default and its range).
+//
+// Parsing is strict: unknown sections and keys are errors, every number is
+// range-checked, and only TLS endpoints (mqtts://, https://) are accepted.
+// Errors name the source, the position where toml++ reports one, the section
+// and the key, e.g.
+//   edge.toml:12:15: [batch] interval_ms: must be between 10 and 600000, got 0
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/endpoint.h"
+#include "common/status.h"
+#include "edge/outbox/outbox.h"
+#include "edge/sensors/sensor_config.h"
+
+namespace keel::edge {
+
+struct DeviceConfig {
+  std::string id;             // ^[a-z0-9][a-z0-9._-]{0,63}$
+  std::filesystem::path dir;  // identity directory written by `keel-edge enroll`
+  std::filesystem::path key_path() const { return dir / "device.key"; }
+  std::filesystem::path cert_path() const { return dir / "device.crt"; }
+  std::filesystem::path ca_path() const { return dir / "ca.crt"; }
+};
+
+struct HubConfig {
+  Endpoint mqtt;  // mqtts://host:port, telemetry and commands
+  Endpoint api;   // https://host:port, certificate renewal
+};
+
+struct OutboxConfig {
+  std::filesystem::path path;  // default <device.dir>/outbox.db
+  OutboxOptions options;
+};
+
+enum class BatchEncoding { kCbor, kJson };
+
+struct BatchConfig {
+  int64_t interval_ms = 1000;  // a batch is closed at least this often, 10..600000
+  int64_t max_samples = 5000;  // ... or when it holds this many samples, 1..1000000
+  BatchEncoding encoding = BatchEncoding::kCbor;
+};
+
+struct MqttConfig {
+  int64_t keepalive_s = 30;          // 5..3600
+  int64_t reconnect_min_ms = 500;    // first reconnect back-off, 10..600000
+  int64_t reconnect_max_ms = 30000;  // back-off cap, >= reconnect_min_ms, <= 3600000
+  int64_t ack_timeout_ms = 10000;    // re-send batches unacked this long, 100..3600000
+  int64_t max_inflight = 64;         // published but unacked batches, 1..65535
+};
+
+struct AgentConfig {
+  DeviceConfig device;
+  HubConfig hub;
+  OutboxConfig outbox;
+  BatchConfig batch;
+  MqttConfig mqtt;
+  // Each validated with ValidateSensorConfig, with a kind registered in the
+  // sensor registry at parse time; names are unique.
+  std::vector<SensorConfig> sensors;
+};
+
+// Parses TOML text; `source_name` (e.g. the file name) prefixes every error.
+// Relative paths are kept as written. Never throws; InvalidArgument on any
+// syntax or validation error.
+Result<AgentConfig> ParseAgentConfig(std::string_view toml_text, std::string_view source_name);
+
+// Reads and parses a file (NotFound / IoError if unreadable). Relative
+// device.dir and outbox.path are resolved against the file's directory.
+Result<AgentConfig> LoadAgentConfig(const std::filesystem::path& path);
+
+}  // namespace keel::edge

@@ -1,0 +1,100 @@
+#include "edge/config/toml_table_reader.h"
+
+#include <fmt/format.h>
+
+namespace keel::edge {
+
+std::string ConfigLocation(std::string_view source, const toml::node* node) {
+  if (node == nullptr || node->source().begin.line == 0) return std::string(source) + ":";
+  const auto& begin = node->source().begin;
+  return fmt::format("{}:{}:{}:", source, begin.line, begin.column);
+}
+
+std::string_view TomlTypeName(const toml::node& node) {
+  switch (node.type()) {
+    case toml::node_type::table:
+      return "table";
+    case toml::node_type::array:
+      return "array";
+    case toml::node_type::string:
+      return "string";
+    case toml::node_type::integer:
+      return "integer";
+    case toml::node_type::floating_point:
+      return "float";
+    case toml::node_type::boolean:
+      return "boolean";
+    case toml::node_type::date:
+    case toml::node_type::time:
+    case toml::node_type::date_time:
+      return "date/time";
+    case toml::node_type::none:
+      break;
+  }
+  return "nothing";
+}
+
+const toml::node* TomlTableReader::Take(std::string_view key) {
+  consumed_.emplace(key);
+  return table_ == nullptr ? nullptr : table_->get(key);
+}
+
+Status TomlTableReader::Error(std::string_view key, const toml::node* node,
+                              std::string_view problem) const {
+  const toml::node* where = node != nullptr ? node : table_;
+  return Status::InvalidArgument(
+      fmt::format("{} {} {}: {}", ConfigLocation(source_, where), section_, key, problem));
+}
+
+Status TomlTableReader::String(std::string_view key, std::string* out, bool required) {
+  const toml::node* node = Take(key);
+  if (node == nullptr) {
+    return required ? Error(key, nullptr, "is required") : Status::Ok();
+  }
+  const auto* value = node->as_string();
+  if (value == nullptr) {
+    return Error(key, node, fmt::format("must be a string, got {}", TomlTypeName(*node)));
+  }
+  *out = value->get();
+  return Status::Ok();
+}
+
+Status TomlTableReader::Int(std::string_view key, int64_t lo, int64_t hi, int64_t* out) {
+  const toml::node* node = Take(key);
+  if (node == nullptr) return Status::Ok();
+  const auto* value = node->as_integer();
+  if (value == nullptr) {
+    return Error(key, node, fmt::format("must be an integer, got {}", TomlTypeName(*node)));
+  }
+  const int64_t v = value->get();
+  if (v < lo || v > hi) {
+    return Error(key, node, fmt::format("must be between {} and {}, got {}", lo, hi, v));
+  }
+  *out = v;
+  return Status::Ok();
+}
+
+Status TomlTableReader::Double(std::string_view key, double* out) {
+  const toml::node* node = Take(key);
+  if (node == nullptr) return Status::Ok();
+  if (const auto* i = node->as_integer()) {
+    *out = static_cast<double>(i->get());
+  } else if (const auto* f = node->as_floating_point()) {
+    *out = f->get();
+  } else {
+    return Error(key, node, fmt::format("must be a number, got {}", TomlTypeName(*node)));
+  }
+  return Status::Ok();
+}
+
+Status TomlTableReader::CheckNoUnknownKeys() const {
+  if (table_ == nullptr) return Status::Ok();
+  for (const auto& [key, node] : *table_) {
+    if (consumed_.find(key.str()) == consumed_.end()) {
+      return Error(key.str(), &node, "unknown key");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace keel::edge

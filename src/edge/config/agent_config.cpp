@@ -102,18 +102,18 @@ class AgentConfigParser {
     std::string path;
     KEEL_RETURN_IF_ERROR(r.String("path", &path));
     outbox->path = path.empty() ? device.dir / "outbox.db" : std::filesystem::path(path);
-    auto max_batches = static_cast<int64_t>(outbox->options.max_batches);
-    auto max_bytes = static_cast<int64_t>(outbox->options.max_bytes);
+    auto max_batches = static_cast<int64_t>(outbox->max_batches);
+    auto max_bytes = static_cast<int64_t>(outbox->max_bytes);
     KEEL_RETURN_IF_ERROR(r.Int("max_batches", 1, 1'000'000'000, &max_batches));
     KEEL_RETURN_IF_ERROR(r.Int("max_bytes", 65536, int64_t{1} << 40, &max_bytes));
-    outbox->options.max_batches = static_cast<uint64_t>(max_batches);
-    outbox->options.max_bytes = static_cast<uint64_t>(max_bytes);
+    outbox->max_batches = static_cast<uint64_t>(max_batches);
+    outbox->max_bytes = static_cast<uint64_t>(max_bytes);
     std::string policy;
     KEEL_RETURN_IF_ERROR(r.String("drop_policy", &policy));
     if (policy == "reject_newest") {
-      outbox->options.drop_policy = OutboxOptions::DropPolicy::kRejectNewest;
+      outbox->drop_policy = OutboxOptions::DropPolicy::kRejectNewest;
     } else if (policy == "drop_oldest" || policy.empty()) {
-      outbox->options.drop_policy = OutboxOptions::DropPolicy::kDropOldest;
+      outbox->drop_policy = OutboxOptions::DropPolicy::kDropOldest;
     } else {
       return r.Error(
           "drop_policy", r.table()->get("drop_policy"),

@@ -34,9 +34,10 @@ struct HubConfig {
   Endpoint api;   // https://host:port, certificate renewal
 };
 
-struct OutboxConfig {
+// The outbox bounds and policy, plus where the database lives; passes
+// directly as the OutboxOptions of Outbox::Open.
+struct OutboxConfig : OutboxOptions {
   std::filesystem::path path;  // default <device.dir>/outbox.db
-  OutboxOptions options;
 };
 
 enum class BatchEncoding { kCbor, kJson };

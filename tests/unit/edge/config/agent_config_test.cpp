@@ -45,9 +45,9 @@ TEST(AgentConfigTest, MinimalConfigGetsDefaults) {
   EXPECT_EQ(c.hub.api.host, "hub.local");
   EXPECT_EQ(c.hub.api.port, 8443);
   EXPECT_EQ(c.outbox.path, "/var/lib/keel/outbox.db");
-  EXPECT_EQ(c.outbox.options.max_batches, 100000u);
-  EXPECT_EQ(c.outbox.options.max_bytes, 256ull << 20);
-  EXPECT_EQ(c.outbox.options.drop_policy, OutboxOptions::DropPolicy::kDropOldest);
+  EXPECT_EQ(c.outbox.max_batches, 100000u);
+  EXPECT_EQ(c.outbox.max_bytes, 256ull << 20);
+  EXPECT_EQ(c.outbox.drop_policy, OutboxOptions::DropPolicy::kDropOldest);
   EXPECT_EQ(c.batch.interval_ms, 1000);
   EXPECT_EQ(c.batch.max_samples, 5000);
   EXPECT_EQ(c.batch.encoding, BatchEncoding::kCbor);
@@ -95,9 +95,9 @@ kind = "simulated"
 name = "pump"
 )");
   EXPECT_EQ(c.outbox.path, "/data/ob.db");
-  EXPECT_EQ(c.outbox.options.max_batches, 10u);
-  EXPECT_EQ(c.outbox.options.max_bytes, 1048576u);
-  EXPECT_EQ(c.outbox.options.drop_policy, OutboxOptions::DropPolicy::kRejectNewest);
+  EXPECT_EQ(c.outbox.max_batches, 10u);
+  EXPECT_EQ(c.outbox.max_bytes, 1048576u);
+  EXPECT_EQ(c.outbox.drop_policy, OutboxOptions::DropPolicy::kRejectNewest);
   EXPECT_EQ(c.batch.interval_ms, 250);
   EXPECT_EQ(c.batch.max_samples, 100);
   EXPECT_EQ(c.batch.encoding, BatchEncoding::kJson);

@@ -174,6 +174,11 @@ Status Client::ConfigureLibrary() {
   if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_threaded_set(mosq_, true);
   if (rc == MOSQ_ERR_SUCCESS)
     rc = mosquitto_int_option(mosq_, MOSQ_OPT_SEND_MAXIMUM, o.max_inflight);
+  if (rc == MOSQ_ERR_SUCCESS && o.will) {
+    rc = mosquitto_will_set_v5(mosq_, o.will->topic.c_str(),
+                               static_cast<int>(o.will->payload.size()), o.will->payload.data(),
+                               o.will->qos, o.will->retain, nullptr);
+  }
   if (rc != MOSQ_ERR_SUCCESS) return internal::StatusFromMosquitto(rc, where + ": options");
   rc = mosquitto_tls_set(mosq_, o.ca_file.c_str(), nullptr, o.cert_file.c_str(), o.key_file.c_str(),
                          nullptr);

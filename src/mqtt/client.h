@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -34,6 +35,15 @@ namespace keel::mqtt {
 // MQTT 5 user properties, in wire order; names may repeat.
 using UserProperties = std::vector<std::pair<std::string, std::string>>;
 
+// The MQTT "last will": published by the broker when the connection ends
+// without a clean DISCONNECT (crash, lost link, keepalive timeout).
+struct Will {
+  std::string topic;
+  std::string payload;
+  int qos = 1;
+  bool retain = true;
+};
+
 struct ClientOptions {
   std::string client_id;  // required; also the MQTT session identity
   std::string host;       // must match the broker certificate's SAN or CN
@@ -47,6 +57,7 @@ struct ClientOptions {
   int reconnect_min_ms = 500;     // backoff floor, >= 1
   int reconnect_max_ms = 30000;   // backoff cap, >= reconnect_min_ms
   int max_inflight = 64;          // outgoing QoS 1/2 messages awaiting ack, 1..65535
+  std::optional<Will> will;       // none by default
 };
 
 struct Message {

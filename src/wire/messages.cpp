@@ -69,6 +69,12 @@ class StrictObject {
     return v.get<int64_t>();
   }
 
+  Result<bool> Bool(std::string_view key) const {
+    const Json& v = object_.at(key);
+    if (!v.is_boolean()) return Error(key, Expected("a boolean", v));
+    return v.get<bool>();
+  }
+
   Result<std::string> String(std::string_view key) const {
     const Json& v = object_.at(key);
     if (!v.is_string()) return Error(key, Expected("a string", v));
@@ -122,8 +128,9 @@ Result<DeviceState> DecodeDeviceStateImpl(std::string_view payload) {
   KEEL_ASSIGN_OR_RETURN(Json root, StrictObject::Parse("state", payload));
   StrictObject o("state", root);
   KEEL_RETURN_IF_ERROR(o.CheckKeys(
-      {"t", "outbox_depth", "outbox_bytes", "dropped_total", "cert_not_after", "agent"}));
+      {"online", "t", "outbox_depth", "outbox_bytes", "dropped_total", "cert_not_after", "agent"}));
   DeviceState s;
+  KEEL_ASSIGN_OR_RETURN(s.online, o.Bool("online"));
   KEEL_ASSIGN_OR_RETURN(s.t_ms, o.Signed("t"));
   KEEL_ASSIGN_OR_RETURN(s.outbox_depth, o.Unsigned("outbox_depth"));
   KEEL_ASSIGN_OR_RETURN(s.outbox_bytes, o.Unsigned("outbox_bytes"));
@@ -165,6 +172,7 @@ Result<Ack> DecodeAck(std::string_view payload) {
 
 std::string EncodeDeviceState(const DeviceState& state) {
   Json j = Json::object();
+  j["online"] = state.online;
   j["t"] = state.t_ms;
   j["outbox_depth"] = state.outbox_depth;
   j["outbox_bytes"] = state.outbox_bytes;

@@ -3,7 +3,7 @@
 //   Ack          hub -> device, keel/v1/<id>/cmd/ack
 //                {"ack": 17}  (highest contiguous seq durably stored; 0 = none)
 //   DeviceState  device -> hub, keel/v1/<id>/state (retained)
-//                {"t": ms, "outbox_depth": n, "outbox_bytes": n,
+//                {"online": true, "t": ms, "outbox_depth": n, "outbox_bytes": n,
 //                 "dropped_total": n, "cert_not_after": ms, "agent": "0.1.0"}
 //   Event        device -> hub, keel/v1/<id>/events
 //                {"type": "outbox.dropped", "t": ms, "data": {...}}
@@ -35,6 +35,9 @@ std::string EncodeAck(const Ack& ack);
 Result<Ack> DecodeAck(std::string_view payload);
 
 struct DeviceState {
+  // false only in the MQTT last will the broker publishes when the agent's
+  // connection dies; the agent itself always reports true.
+  bool online = true;
   int64_t t_ms = 0;               // when the state was sampled, ms since the Unix epoch
   uint64_t outbox_depth = 0;      // batches waiting for an ack
   uint64_t outbox_bytes = 0;      // their encoded size

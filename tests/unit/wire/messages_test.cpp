@@ -37,22 +37,36 @@ TEST(AckTest, RejectsAnythingElse) {
 }
 
 DeviceState SampleState() {
-  return DeviceState{1732470000000, 12, 3456, 7, 1764006000000, "0.1.0+g1234"};
+  return DeviceState{true, 1732470000000, 12, 3456, 7, 1764006000000, "0.1.0+g1234"};
 }
 
 TEST(DeviceStateTest, RoundTrips) {
   std::string json = EncodeDeviceState(SampleState());
-  EXPECT_EQ(json, R"({"t":1732470000000,"outbox_depth":12,"outbox_bytes":3456,"dropped_total":7,)"
-                  R"("cert_not_after":1764006000000,"agent":"0.1.0+g1234"})");
+  EXPECT_EQ(
+      json,
+      R"({"online":true,"t":1732470000000,"outbox_depth":12,"outbox_bytes":3456,"dropped_total":7,)"
+      R"("cert_not_after":1764006000000,"agent":"0.1.0+g1234"})");
   auto state = DecodeDeviceState(json);
   ASSERT_TRUE(state.ok()) << state.status().ToString();
   EXPECT_EQ(*state, SampleState());
 }
 
+TEST(DeviceStateTest, OfflineStateRoundTrips) {
+  DeviceState offline = SampleState();
+  offline.online = false;
+  auto state = DecodeDeviceState(EncodeDeviceState(offline));
+  ASSERT_TRUE(state.ok()) << state.status().ToString();
+  EXPECT_FALSE(state->online);
+  ExpectError(DecodeDeviceState(R"({"online":"no","t":1,"outbox_depth":0,"outbox_bytes":0,)"
+                                R"("dropped_total":0,"cert_not_after":0,"agent":"a"})")
+                  .status(),
+              "\"online\": expected a boolean");
+}
+
 TEST(DeviceStateTest, RejectsMissingUnknownAndMistypedKeys) {
   nlohmann::json j = nlohmann::json::parse(EncodeDeviceState(SampleState()));
-  for (const char* key :
-       {"t", "outbox_depth", "outbox_bytes", "dropped_total", "cert_not_after", "agent"}) {
+  for (const char* key : {"online", "t", "outbox_depth", "outbox_bytes", "dropped_total",
+                          "cert_not_after", "agent"}) {
     nlohmann::json missing = j;
     missing.erase(key);
     ExpectError(DecodeDeviceState(missing.dump()).status(),

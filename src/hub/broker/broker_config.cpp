@@ -110,6 +110,9 @@ Result<std::string> RenderMosquittoConfig(const BrokerConfig& config) {
   out += "tls_version tlsv1.2\n";
   out += "require_certificate true\n";
   out += "use_identity_as_username true\n";
+  // The client id is the certificate identity too, so no client can take over
+  // (and thereby disconnect) another identity's session by reusing its id.
+  out += "use_username_as_clientid true\n";
   if (use_plugin) {
     out += "\n";
     out += "plugin " + config.plugin_path.string() + "\n";

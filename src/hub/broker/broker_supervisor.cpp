@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <system_error>
+#include <thread>
 
 #include "common/files.h"
 #include "common/logging.h"
@@ -32,6 +34,33 @@ bool FileExists(const std::filesystem::path& path) {
 
 void ReapBlocking(pid_t pid) {
   while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+}
+
+// A mosquitto left running by a hub that was killed (SIGKILL leaves its
+// child behind) still holds the port. It is ours if its command line names
+// our config file: stop it gracefully, so it saves its persistence file
+// (queued messages for the hub's session) before the new one loads it.
+void StopStaleBroker(const BrokerConfig& config) {
+  auto pid_text = ReadFile(BrokerPidPath(config));
+  if (!pid_text.ok()) return;
+  const pid_t pid = static_cast<pid_t>(std::atol(pid_text->c_str()));
+  if (pid <= 1) return;
+  auto cmdline = ReadFile("/proc/" + std::to_string(pid) + "/cmdline");
+  if (!cmdline.ok() || cmdline->find(BrokerConfigPath(config).string()) == std::string::npos) {
+    return;
+  }
+  spdlog::warn("broker: stopping mosquitto pid {} left by an earlier hub", pid);
+  ::kill(pid, SIGTERM);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(kStopTimeoutMs);
+  while (::kill(pid, 0) == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (::kill(pid, 0) == 0) ::kill(pid, SIGKILL);
+  while (::kill(pid, 0) == 0 &&
+         std::chrono::steady_clock::now() < deadline + std::chrono::seconds(2)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }
 
@@ -98,6 +127,7 @@ void BrokerSupervisor::KillAndReap(pid_t pid) {
 Status BrokerSupervisor::Start() {
   std::lock_guard lock(mu_);
   if (running_) return Status::FailedPrecondition("broker: already running");
+  StopStaleBroker(config_);
   KEEL_RETURN_IF_ERROR(CheckPortFree(config_.bind_address, config_.port));
   KEEL_RETURN_IF_ERROR(WriteMosquittoConfig(config_));
   crl_in_use_ = FileExists(config_.crl_file);

@@ -85,15 +85,17 @@ Status StoreSamples(Connection& conn, SeriesIds& ids, int64_t dkey,
   return Status::Ok();
 }
 
-// Advances the watermark of `dev` and adds `samples` to its counter.
-Result<uint64_t> SettleDevice(Connection& conn, const DeviceKey& dev, uint64_t samples) {
+// Advances the watermark of `dev`, adds `samples` to its counter and moves
+// its last-seen time forward to `seen_ms`.
+Result<uint64_t> SettleDevice(Connection& conn, const DeviceKey& dev, uint64_t samples,
+                              int64_t seen_ms) {
   KEEL_ASSIGN_OR_RETURN(const uint64_t acked,
                         sqlite::AdvanceWatermark(conn, dev.dkey, dev.acked_seq));
-  if (acked == dev.acked_seq && samples == 0) return acked;
   KEEL_ASSIGN_OR_RETURN(auto upd, conn.Prepare("UPDATE devices SET acked_seq = ?2,"
-                                               " samples_stored = samples_stored + ?3"
+                                               " samples_stored = samples_stored + ?3,"
+                                               " last_seen_ms = max(last_seen_ms, ?4)"
                                                " WHERE dkey = ?1"));
-  upd.Bind(1, dev.dkey).Bind(2, acked).Bind(3, samples);
+  upd.Bind(1, dev.dkey).Bind(2, acked).Bind(3, samples).Bind(4, seen_ms);
   KEEL_RETURN_IF_ERROR(upd.Run());
   return acked;
 }
@@ -102,6 +104,7 @@ struct Touched {
   std::string_view id;
   DeviceKey key;
   uint64_t samples = 0;
+  int64_t seen_ms = 0;
 };
 
 }  // namespace
@@ -134,6 +137,7 @@ Result<WriteResult> SqliteStore::WriteBatches(std::span<IngestBatch> batches) {
         continue;
       }
       Touched& dev = touched[*it->second];
+      dev.seen_ms = std::max(dev.seen_ms, in.received_ms);
       if (!IsValid(in.batch)) {
         result.outcomes.push_back(BatchOutcome::kInvalid);
         continue;
@@ -158,7 +162,8 @@ Result<WriteResult> SqliteStore::WriteBatches(std::span<IngestBatch> batches) {
       ++stored;
     }
     for (const Touched& dev : touched) {
-      KEEL_ASSIGN_OR_RETURN(const uint64_t acked, SettleDevice(conn, dev.key, dev.samples));
+      KEEL_ASSIGN_OR_RETURN(const uint64_t acked,
+                            SettleDevice(conn, dev.key, dev.samples, dev.seen_ms));
       result.watermarks.emplace_back(std::string(dev.id), acked);
     }
     if (duplicates > 0) {
@@ -196,7 +201,7 @@ Result<uint64_t> SqliteStore::RecordGap(std::string_view device_id, uint64_t fro
       ins.Bind(1, dev->dkey).Bind(2, from_seq).Bind(3, to_seq).Bind(4, now_ms);
       KEEL_RETURN_IF_ERROR(ins.Run());
     }
-    KEEL_ASSIGN_OR_RETURN(acked, SettleDevice(conn, *dev, 0));
+    KEEL_ASSIGN_OR_RETURN(acked, SettleDevice(conn, *dev, 0, now_ms));
     KEEL_RETURN_IF_ERROR(tx.Commit());
   }
   std::lock_guard lock(state_->stats_mu);

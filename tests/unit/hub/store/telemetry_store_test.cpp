@@ -154,3 +154,24 @@ TEST_F(TelemetryStoreTest, SeriesAreSeparatePerDevice) {
 
 }  // namespace
 }  // namespace keel::hub
+
+namespace keel::hub {
+namespace {
+
+TEST_F(TelemetryStoreTest, WritesMoveLastSeenForwardIncludingDuplicates) {
+  IngestBatch first = Batch("d1", 1);
+  first.received_ms = 700;
+  Write({first});
+  EXPECT_EQ(store_->GetDevice("d1")->last_seen_ms, 700);
+  IngestBatch again = Batch("d1", 1);
+  again.received_ms = 900;  // a redelivery still shows the device is alive
+  Write({again});
+  EXPECT_EQ(store_->GetDevice("d1")->last_seen_ms, 900);
+  IngestBatch late = Batch("d1", 2);
+  late.received_ms = 800;
+  Write({late});
+  EXPECT_EQ(store_->GetDevice("d1")->last_seen_ms, 900);
+}
+
+}  // namespace
+}  // namespace keel::hub

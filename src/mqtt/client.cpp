@@ -301,7 +301,12 @@ void Client::RunSession() {
 }
 
 void Client::DisconnectAndDrain() {
-  if (mosquitto_disconnect_v5(mosq_, MQTT_RC_NORMAL_DISCONNECTION, nullptr) != MOSQ_ERR_SUCCESS) {
+  // With a will that is meant for every end of the session (e.g. "offline"),
+  // ask the broker to publish it on this clean disconnect too.
+  const int reason = options_.will && options_.will->on_clean_disconnect
+                         ? MQTT_RC_DISCONNECT_WITH_WILL_MSG
+                         : MQTT_RC_NORMAL_DISCONNECTION;
+  if (mosquitto_disconnect_v5(mosq_, reason, nullptr) != MOSQ_ERR_SUCCESS) {
     return;
   }
   for (int i = 0; i < kDrainLoops; ++i) {

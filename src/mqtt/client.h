@@ -42,6 +42,8 @@ struct Will {
   std::string payload;
   int qos = 1;
   bool retain = true;
+  // Also publish it when Stop() disconnects cleanly (MQTT 5 reason 0x04).
+  bool on_clean_disconnect = false;
 };
 
 struct ClientOptions {

@@ -215,3 +215,42 @@ TEST_F(ClientBrokerTest, StopDisconnectsCleanly) {
 
 }  // namespace
 }  // namespace keel::mqtt
+
+namespace keel::mqtt {
+namespace {
+
+class ClientWillTest : public ClientBrokerTest {
+ protected:
+  // Connects dev1 with a retained will on keel/v1/dev1/state, stops it
+  // cleanly, and returns what the hub saw on that topic.
+  std::vector<Message> StopWithWill(bool on_clean_disconnect) {
+    Collector<Message> inbox;
+    auto hub =
+        Connect("hub", [&](Client& c) { c.on_message([&](const Message& m) { inbox.Push(m); }); });
+    EXPECT_TRUE(hub->Subscribe("keel/v1/dev1/state", 1).ok());
+    ClientOptions options = TestClientOptions("dev1", broker_->port());
+    options.will = Will{"keel/v1/dev1/state", "offline", 1, false, on_clean_disconnect};
+    Client dev(options, SystemClock(), random_);
+    EXPECT_TRUE(dev.Start().ok());
+    EXPECT_TRUE(WaitUntil([&] { return dev.connected(); }));
+    EXPECT_TRUE(dev.Publish("keel/v1/dev1/state", "online", 1).ok());
+    EXPECT_TRUE(inbox.WaitForSize(1));
+    dev.Stop();
+    inbox.WaitForSize(2, milliseconds(1500));
+    return inbox.values();
+  }
+};
+
+TEST_F(ClientWillTest, WillIsPublishedOnCleanStopWhenAskedFor) {
+  const auto seen = StopWithWill(true);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[1].payload, "offline");
+}
+
+TEST_F(ClientWillTest, NormalCleanStopSuppressesTheWill) {
+  const auto seen = StopWithWill(false);
+  EXPECT_EQ(seen.size(), 1u);
+}
+
+}  // namespace
+}  // namespace keel::mqtt

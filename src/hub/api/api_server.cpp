@@ -1,0 +1,307 @@
+#include "hub/api/api_server.h"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <spdlog/spdlog.h>
+
+#include <limits>
+#include <thread>
+
+#include "crypto/tokens.h"
+#include "hub/api/http_json.h"
+
+namespace keel::hub {
+namespace {
+
+using nlohmann::json;
+
+std::string_view DeviceStateName(DeviceState state) {
+  switch (state) {
+    case DeviceState::kRegistered:
+      return "registered";
+    case DeviceState::kActive:
+      return "active";
+    case DeviceState::kRevoked:
+      return "revoked";
+  }
+  return "unknown";
+}
+
+json DeviceJson(const DeviceRecord& d) {
+  return {{"id", d.id},
+          {"state", DeviceStateName(d.state)},
+          {"created_ms", d.created_ms},
+          {"enrolled_ms", d.enrolled_ms},
+          {"last_seen_ms", d.last_seen_ms},
+          {"cert_serial", d.cert_serial},
+          {"cert_not_after_ms", d.cert_not_after_ms},
+          {"acked_seq", d.acked_seq},
+          {"samples_stored", d.samples_stored},
+          {"report",
+           {{"t_ms", d.report.t_ms},
+            {"outbox_depth", d.report.outbox_depth},
+            {"outbox_bytes", d.report.outbox_bytes},
+            {"dropped_total", d.report.dropped_total},
+            {"cert_not_after_ms", d.report.cert_not_after_ms},
+            {"agent", d.report.agent}}}};
+}
+
+json IssuedJson(const IssuedCertificate& issued) {
+  return {{"certificate", issued.certificate_pem},
+          {"ca", issued.ca_pem},
+          {"not_after_ms", issued.not_after_ms}};
+}
+
+// The verified client certificate of this TLS connection, if any.
+Result<crypto::Certificate> PeerCertificate(const httplib::Request& req) {
+  SSL* ssl = const_cast<SSL*>(req.ssl);  // NOLINT: OpenSSL's getters take non-const
+  if (ssl == nullptr) return Status::Unauthenticated("not a TLS connection");
+  X509* peer = SSL_get1_peer_certificate(ssl);
+  if (peer == nullptr) return Status::Unauthenticated("a client certificate is required");
+  if (SSL_get_verify_result(ssl) != X509_V_OK) {
+    X509_free(peer);
+    return Status::Unauthenticated("client certificate did not verify");
+  }
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509(bio, peer);
+  X509_free(peer);
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(bio, &data);
+  std::string pem(data, static_cast<size_t>(len));
+  BIO_free(bio);
+  return crypto::Certificate::FromPem(pem);
+}
+
+class ApiServerImpl : public ApiServer {
+ public:
+  ApiServerImpl(ApiOptions options, ApiDependencies deps)
+      : options_(std::move(options)), deps_(std::move(deps)) {}
+  ~ApiServerImpl() override { Stop(); }
+
+  Status Start() override;
+  void Stop() override;
+  int port() const override { return port_; }
+
+ private:
+  bool SetupTls(SSL_CTX& ctx);
+  bool Authorized(const httplib::Request& req, httplib::Response& res) const;
+  void Routes();
+
+  ApiOptions options_;
+  ApiDependencies deps_;
+  std::unique_ptr<httplib::SSLServer> server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::string tls_error_;
+};
+
+bool ApiServerImpl::SetupTls(SSL_CTX& ctx) {
+  auto fail = [&](const std::string& what) {
+    tls_error_ = what + ": " + ERR_error_string(ERR_get_error(), nullptr);
+    return false;
+  };
+  SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
+  SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  if (SSL_CTX_use_certificate_chain_file(&ctx, options_.cert_file.c_str()) != 1) {
+    return fail("load " + options_.cert_file.string());
+  }
+  if (SSL_CTX_use_PrivateKey_file(&ctx, options_.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+    return fail("load " + options_.key_file.string());
+  }
+  if (SSL_CTX_check_private_key(&ctx) != 1) return fail("server key does not match certificate");
+  if (SSL_CTX_load_verify_locations(&ctx, options_.client_ca_file.c_str(), nullptr) != 1) {
+    return fail("load " + options_.client_ca_file.string());
+  }
+  SSL_CTX_set_client_CA_list(&ctx, SSL_load_client_CA_file(options_.client_ca_file.c_str()));
+  // Ask for a client certificate and verify it if sent; do not require one,
+  // since enrolling devices and operators (bearer token) have none.
+  SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER, nullptr);
+  return true;
+}
+
+bool ApiServerImpl::Authorized(const httplib::Request& req, httplib::Response& res) const {
+  const std::string header = req.get_header_value("Authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (header.size() > kBearer.size() && header.compare(0, kBearer.size(), kBearer) == 0 &&
+      crypto::ConstantTimeEquals(crypto::Sha256Hex(header.substr(kBearer.size())),
+                                 options_.admin_token_sha256)) {
+    return true;
+  }
+  res.set_header("WWW-Authenticate", "Bearer");
+  ReplyError(res, Status::Unauthenticated("a valid bearer token is required"));
+  return false;
+}
+
+Status ApiServerImpl::Start() {
+  server_ = std::make_unique<httplib::SSLServer>([this](SSL_CTX& ctx) { return SetupTls(ctx); });
+  if (!server_->is_valid()) return Status::InvalidArgument("API TLS setup: " + tls_error_);
+  server_->set_payload_max_length(options_.max_body_bytes);
+  server_->new_task_queue = [n = options_.threads] { return new httplib::ThreadPool(n); };
+  server_->set_read_timeout(10, 0);
+  server_->set_write_timeout(10, 0);
+  Routes();
+  if (options_.port == 0) {
+    port_ = server_->bind_to_any_port(options_.bind_address);
+  } else {
+    port_ = server_->bind_to_port(options_.bind_address, options_.port) ? options_.port : -1;
+  }
+  if (port_ <= 0) {
+    return Status::Unavailable("API: cannot bind " + options_.bind_address + ":" +
+                               std::to_string(options_.port));
+  }
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  return Status::Ok();
+}
+
+void ApiServerImpl::Stop() {
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void ApiServerImpl::Routes() {
+  auto& s = *server_;
+  s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+    ReplyError(res, Status::Internal("unexpected error"));
+  });
+
+  s.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+    const std::string problem = deps_.health_problem ? deps_.health_problem() : "";
+    if (problem.empty()) {
+      ReplyJson(res, {{"status", "ok"}});
+    } else {
+      ReplyJson(res, {{"status", "unhealthy"}, {"problem", problem}}, 503);
+    }
+  });
+
+  s.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) {
+    if (!Authorized(req, res)) return;
+    res.set_content(deps_.metrics.RenderPrometheus(), "text/plain; version=0.0.4");
+  });
+
+  s.Get("/api/v1/info", [this](const httplib::Request& req, httplib::Response& res) {
+    if (!Authorized(req, res)) return;
+    ReplyJson(res, {{"mqtt_url", options_.mqtt_url}, {"version", "0.1.0"}});
+  });
+
+  s.Post("/api/v1/enroll", [this](const httplib::Request& req, httplib::Response& res) {
+    auto body = ParseJsonObject(req);
+    if (!body.ok()) return ReplyError(res, body.status());
+    auto id = RequireString(*body, "id");
+    auto token = RequireString(*body, "token");
+    auto csr = RequireString(*body, "csr");
+    for (const auto* r : {&id, &token, &csr}) {
+      if (!r->ok()) return ReplyError(res, r->status());
+    }
+    auto issued = deps_.enrollment.Enroll(*id, *token, *csr);
+    if (!issued.ok()) {
+      spdlog::warn("api: enrollment of \"{}\" refused: {}", *id, issued.status().ToString());
+      return ReplyError(res, issued.status());
+    }
+    spdlog::info("api: enrolled device \"{}\"", *id);
+    ReplyJson(res, IssuedJson(*issued), 201);
+  });
+
+  s.Post("/api/v1/renew", [this](const httplib::Request& req, httplib::Response& res) {
+    auto peer = PeerCertificate(req);
+    if (!peer.ok()) return ReplyError(res, peer.status());
+    auto body = ParseJsonObject(req);
+    if (!body.ok()) return ReplyError(res, body.status());
+    auto csr = RequireString(*body, "csr");
+    if (!csr.ok()) return ReplyError(res, csr.status());
+    auto issued = deps_.enrollment.Renew(*peer, *csr);
+    if (!issued.ok()) return ReplyError(res, issued.status());
+    spdlog::info("api: renewed certificate of \"{}\"", peer->SubjectCommonName());
+    ReplyJson(res, IssuedJson(*issued));
+  });
+
+  s.Get("/api/v1/devices", [this](const httplib::Request& req, httplib::Response& res) {
+    if (!Authorized(req, res)) return;
+    auto devices = deps_.devices.ListDevices();
+    if (!devices.ok()) return ReplyError(res, devices.status());
+    json list = json::array();
+    for (const auto& d : *devices) list.push_back(DeviceJson(d));
+    ReplyJson(res, {{"devices", list}});
+  });
+
+  s.Post("/api/v1/devices", [this](const httplib::Request& req, httplib::Response& res) {
+    if (!Authorized(req, res)) return;
+    auto body = ParseJsonObject(req);
+    if (!body.ok()) return ReplyError(res, body.status());
+    auto id = RequireString(*body, "id");
+    if (!id.ok()) return ReplyError(res, id.status());
+    auto token = deps_.enrollment.AddDevice(*id);
+    if (!token.ok()) return ReplyError(res, token.status());
+    ReplyJson(res, {{"id", *id}, {"token", *token}}, 201);
+  });
+
+  s.Get(R"(/api/v1/devices/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
+    if (!Authorized(req, res)) return;
+    auto device = deps_.devices.GetDevice(req.matches[1].str());
+    if (!device.ok()) return ReplyError(res, device.status());
+    ReplyJson(res, DeviceJson(*device));
+  });
+
+  s.Post(R"(/api/v1/devices/([^/]+)/token)",
+         [this](const httplib::Request& req, httplib::Response& res) {
+           if (!Authorized(req, res)) return;
+           const std::string id = req.matches[1].str();
+           auto token = deps_.enrollment.IssueToken(id);
+           if (!token.ok()) return ReplyError(res, token.status());
+           ReplyJson(res, {{"id", id}, {"token", *token}});
+         });
+
+  s.Post(R"(/api/v1/devices/([^/]+)/revoke)",
+         [this](const httplib::Request& req, httplib::Response& res) {
+           if (!Authorized(req, res)) return;
+           const std::string id = req.matches[1].str();
+           Status revoked = deps_.enrollment.Revoke(id);
+           if (!revoked.ok()) return ReplyError(res, revoked);
+           spdlog::info("api: revoked device \"{}\"", id);
+           ReplyJson(res, {{"id", id}, {"state", "revoked"}});
+         });
+
+  s.Get(R"(/api/v1/devices/([^/]+)/series)",
+        [this](const httplib::Request& req, httplib::Response& res) {
+          if (!Authorized(req, res)) return;
+          auto names = deps_.telemetry.ListSeries(req.matches[1].str());
+          if (!names.ok()) return ReplyError(res, names.status());
+          ReplyJson(res, {{"series", *names}});
+        });
+
+  s.Get(R"(/api/v1/devices/([^/]+)/series/([^/]+))",
+        [this](const httplib::Request& req, httplib::Response& res) {
+          if (!Authorized(req, res)) return;
+          auto from = IntQueryParam(req, "from");
+          auto to = IntQueryParam(req, "to");
+          auto limit = IntQueryParam(req, "limit");
+          for (const auto* r : {&from, &to, &limit}) {
+            if (!r->ok()) return ReplyError(res, r->status());
+          }
+          const int64_t from_ms = from->value_or(0);
+          const int64_t to_ms = to->value_or(std::numeric_limits<int64_t>::max());
+          if (to_ms < from_ms) {
+            return ReplyError(res, Status::InvalidArgument("query: to is before from"));
+          }
+          size_t max_points = options_.max_points_per_read;
+          if (limit->has_value()) {
+            if (**limit <= 0)
+              return ReplyError(res, Status::InvalidArgument("query: limit must be > 0"));
+            max_points = std::min(max_points, static_cast<size_t>(**limit));
+          }
+          auto points = deps_.telemetry.ReadSeries(req.matches[1].str(), req.matches[2].str(),
+                                                   from_ms, to_ms, max_points);
+          if (!points.ok()) return ReplyError(res, points.status());
+          json out = json::array();
+          for (const auto& p : *points) out.push_back(json::array({p.t_ms, p.value}));
+          ReplyJson(res, {{"points", out}});
+        });
+}
+
+}  // namespace
+
+std::unique_ptr<ApiServer> NewApiServer(ApiOptions options, ApiDependencies deps) {
+  return std::make_unique<ApiServerImpl>(std::move(options), std::move(deps));
+}
+
+}  // namespace keel::hub

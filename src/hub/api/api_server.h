@@ -1,0 +1,68 @@
+// ApiServer: the hub's HTTPS API (docs/api.md).
+//
+// TLS only, with the hub's server certificate. Client certificates are
+// requested and verified against the device CA but optional, because an
+// enrolling device has none yet:
+//   POST /api/v1/enroll                   one-time token + CSR -> certificate
+//   POST /api/v1/renew                    requires a device client certificate
+// Operator endpoints require `Authorization: Bearer <admin token>`:
+//   GET  /api/v1/devices                  POST /api/v1/devices {"id": ...}
+//   GET  /api/v1/devices/{id}             POST /api/v1/devices/{id}/token
+//   POST /api/v1/devices/{id}/revoke      GET  /api/v1/devices/{id}/series
+//   GET  /api/v1/devices/{id}/series/{name}?from=<ms>&to=<ms>&limit=<n>
+//   GET  /api/v1/info                     {"mqtt_url": ..., "version": ...}
+//   GET  /metrics (Prometheus text)
+// Unauthenticated: GET /healthz.
+// Errors are JSON: {"error": {"code": "<StatusCode name>", "message": "..."}}.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/clock.h"
+#include "common/metrics.h"
+#include "common/status.h"
+#include "hub/registry/enrollment_service.h"
+#include "hub/store/device_store.h"
+#include "hub/store/telemetry_store.h"
+
+namespace keel::hub {
+
+struct ApiOptions {
+  std::string bind_address = "127.0.0.1";
+  int port = 8443;  // 0 picks a free port
+  std::filesystem::path cert_file, key_file, client_ca_file;
+  std::string admin_token_sha256;
+  std::string mqtt_url;  // where devices connect, reported by GET /api/v1/info  // hex SHA-256 of
+                         // the operator bearer token
+  size_t max_body_bytes = 64 * 1024;
+  size_t max_points_per_read = 100000;
+  int threads = 8;
+};
+
+struct ApiDependencies {
+  DeviceStore& devices;
+  TelemetryStore& telemetry;
+  EnrollmentService& enrollment;
+  MetricsRegistry& metrics;
+  const Clock& clock;
+  // Extra health detail (e.g. broker up); empty string means healthy.
+  std::function<std::string()> health_problem;
+};
+
+class ApiServer {
+ public:
+  virtual ~ApiServer() = default;
+  // Binds and serves on background threads. Fails if TLS material cannot be
+  // loaded or the port cannot be bound.
+  virtual Status Start() = 0;
+  virtual void Stop() = 0;
+  // The bound port (after Start).
+  virtual int port() const = 0;
+};
+
+std::unique_ptr<ApiServer> NewApiServer(ApiOptions options, ApiDependencies deps);
+
+}  // namespace keel::hub

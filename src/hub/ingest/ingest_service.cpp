@@ -1,0 +1,312 @@
+#include "hub/ingest/ingest_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include "wire/messages.h"
+#include "wire/topics.h"
+
+namespace keel::hub {
+namespace {
+
+constexpr std::string_view kIdentityProperty = "keel-identity";
+
+const std::string* FindUserProperty(const mqtt::Message& message, std::string_view key) {
+  const std::string* found = nullptr;
+  for (const auto& [k, v] : message.user_properties) {
+    if (k == key) found = &v;
+  }
+  return found;
+}
+
+}  // namespace
+
+IngestService::IngestService(DeviceStore& devices, TelemetryStore& telemetry, const Clock& clock,
+                             MetricsRegistry& metrics, IngestOptions options, AckSender send_ack)
+    : devices_(devices),
+      telemetry_(telemetry),
+      clock_(clock),
+      metrics_(metrics),
+      options_(std::move(options)),
+      send_ack_(std::move(send_ack)),
+      messages_(metrics.GetCounter("keel_ingest_messages_total",
+                                   "Telemetry messages stored (not counting duplicates)")),
+      samples_(metrics.GetCounter("keel_ingest_samples_total", "Samples stored")),
+      duplicates_(metrics.GetCounter("keel_ingest_duplicates_total",
+                                     "Telemetry messages dropped as already stored (redelivery)")),
+      shed_(metrics.GetCounter("keel_ingest_shed_total",
+                               "Messages shed because the ingest queue was full (device resends)")),
+      gaps_(metrics.GetCounter("keel_ingest_gap_batches_total",
+                               "Batches devices reported as dropped from a full outbox")),
+      commits_(metrics.GetCounter("keel_ingest_commits_total", "Store transactions committed")) {
+  for (const auto reason : wire::kAllRejectReasons) {
+    metrics_.GetCounter("keel_ingest_rejected_total", "Messages rejected, by reason",
+                        {{"reason", std::string(wire::RejectReasonName(reason))}});
+  }
+}
+
+IngestService::~IngestService() { Stop(); }
+
+void IngestService::Start() {
+  std::lock_guard lock(mu_);
+  if (started_) return;
+  started_ = true;
+  stopping_ = false;
+  writer_ = std::thread([this] { WriterLoop(); });
+}
+
+void IngestService::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (!started_) return;
+    stopping_ = true;
+  }
+  work_ready_.notify_all();
+  writer_.join();
+  std::lock_guard lock(mu_);
+  started_ = false;
+}
+
+void IngestService::OnDeviceRevoked(const std::string& device_id) {
+  std::lock_guard lock(mu_);
+  device_cache_[device_id] = DeviceState::kRevoked;
+  online_.erase(device_id);
+}
+
+size_t IngestService::ConnectedDevices() const {
+  std::lock_guard lock(mu_);
+  size_t n = 0;
+  for (const auto& [id, online] : online_) n += online ? 1 : 0;
+  return n;
+}
+
+void IngestService::Flush() {
+  std::unique_lock lock(mu_);
+  const uint64_t target = enqueued_;
+  drained_.wait(lock, [&] { return committed_ >= target || !started_; });
+}
+
+void IngestService::Reject(wire::RejectReason reason, const std::string& topic,
+                           const std::string& why) {
+  metrics_
+      .GetCounter("keel_ingest_rejected_total", "Messages rejected, by reason",
+                  {{"reason", std::string(wire::RejectReasonName(reason))}})
+      .Increment();
+  spdlog::debug("ingest: rejected message on {}: {}: {}", topic, wire::RejectReasonName(reason),
+                why);
+}
+
+bool IngestService::DeviceAllowed(const std::string& device_id, wire::RejectReason* reason) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = device_cache_.find(device_id);
+    if (it != device_cache_.end()) {
+      if (it->second == DeviceState::kRevoked) {
+        *reason = wire::RejectReason::kRevokedDevice;
+        return false;
+      }
+      return true;
+    }
+  }
+  auto device = devices_.GetDevice(device_id);
+  if (!device.ok()) {
+    *reason = wire::RejectReason::kUnknownDevice;
+    return false;
+  }
+  std::lock_guard lock(mu_);
+  device_cache_[device_id] = device->state;
+  if (device->state == DeviceState::kRevoked) {
+    *reason = wire::RejectReason::kRevokedDevice;
+    return false;
+  }
+  return true;
+}
+
+void IngestService::OnMessage(const mqtt::Message& message) {
+  auto topic = wire::ParseTopic(message.topic);
+  if (!topic.ok()) {
+    Reject(wire::RejectReason::kBadTopic, message.topic, topic.status().message());
+    return;
+  }
+  const std::string* identity = FindUserProperty(message, kIdentityProperty);
+  if (identity == nullptr && options_.require_identity_property) {
+    Reject(wire::RejectReason::kIdentityMismatch, message.topic, "no broker-stamped identity");
+    return;
+  }
+  if (identity != nullptr && *identity != topic->device_id) {
+    Reject(wire::RejectReason::kIdentityMismatch, message.topic,
+           "published by \"" + *identity + "\"");
+    return;
+  }
+  wire::RejectReason reason{};
+  if (!DeviceAllowed(topic->device_id, &reason)) {
+    Reject(reason, message.topic, "device \"" + topic->device_id + "\" may not send");
+    return;
+  }
+  switch (topic->kind) {
+    case wire::TopicKind::kTelemetry:
+      HandleTelemetry(topic->device_id, message);
+      return;
+    case wire::TopicKind::kEvents:
+      HandleEvent(topic->device_id, message);
+      return;
+    case wire::TopicKind::kState:
+      HandleState(topic->device_id, message);
+      return;
+    case wire::TopicKind::kCommand:
+      return;  // our own commands echoed by a wildcard subscription
+  }
+}
+
+void IngestService::HandleTelemetry(const std::string& device_id, const mqtt::Message& message) {
+  auto encoding = wire::EncodingForContentType(message.content_type);
+  if (!encoding) {
+    Reject(wire::RejectReason::kUnsupportedContentType, message.topic,
+           "content type \"" + message.content_type + "\"");
+    return;
+  }
+  IngestBatch batch;
+  batch.device_id = device_id;
+  batch.received_ms = clock_.NowMs();
+  if (auto rejection = wire::DecodeTelemetry(*encoding, message.payload, batch.received_ms,
+                                             options_.limits, &batch.batch)) {
+    Reject(rejection->reason, message.topic, rejection->message);
+    return;
+  }
+  Enqueue(std::move(batch));
+}
+
+void IngestService::HandleEvent(const std::string& device_id, const mqtt::Message& message) {
+  auto event = wire::DecodeEvent(message.payload);
+  if (!event.ok()) {
+    Reject(wire::RejectReason::kMalformed, message.topic, event.status().message());
+    return;
+  }
+  if (event->type != wire::kOutboxDroppedEventType) return;
+  auto range = wire::DecodeDroppedRange(*event);
+  if (!range.ok()) {
+    Reject(wire::RejectReason::kMalformed, message.topic, range.status().message());
+    return;
+  }
+  Enqueue(GapNotice{device_id, range->from, range->to});
+}
+
+void IngestService::HandleState(const std::string& device_id, const mqtt::Message& message) {
+  if (message.payload.empty()) return;  // a cleared retained message
+  auto state = wire::DecodeDeviceState(message.payload);
+  if (!state.ok()) {
+    Reject(wire::RejectReason::kMalformed, message.topic, state.status().message());
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    online_[device_id] = state->online;
+  }
+  DeviceReport report;
+  report.t_ms = state->t_ms;
+  report.outbox_depth = state->outbox_depth;
+  report.outbox_bytes = state->outbox_bytes;
+  report.dropped_total = state->dropped_total;
+  report.cert_not_after_ms = state->cert_not_after_ms;
+  report.agent = state->agent;
+  metrics_
+      .GetGauge("keel_device_outbox_depth", "Outbox depth (batches) as last reported by the device",
+                {{"device", device_id}})
+      .Set(static_cast<double>(report.outbox_depth));
+  Enqueue(StateReport{device_id, std::move(report)});
+}
+
+void IngestService::Enqueue(Work work) {
+  {
+    std::lock_guard lock(mu_);
+    if (queue_.size() >= options_.queue_capacity) {
+      shed_.Increment();
+      return;
+    }
+    queue_.push_back(std::move(work));
+    ++enqueued_;
+  }
+  work_ready_.notify_one();
+}
+
+void IngestService::WriterLoop() {
+  std::vector<Work> work;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      work_ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) return;
+      // Linger briefly so that one transaction carries many messages.
+      if (queue_.size() < options_.max_batch_messages && !stopping_) {
+        work_ready_.wait_for(lock, std::chrono::milliseconds(options_.max_batch_delay_ms), [&] {
+          return stopping_ || queue_.size() >= options_.max_batch_messages;
+        });
+      }
+      while (!queue_.empty() && work.size() < options_.max_batch_messages) {
+        work.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    Commit(work);
+    {
+      std::lock_guard lock(mu_);
+      committed_ += work.size();
+    }
+    drained_.notify_all();
+    work.clear();
+  }
+}
+
+void IngestService::Commit(std::vector<Work>& work) {
+  std::vector<IngestBatch> batches;
+  std::vector<std::pair<std::string, uint64_t>> acks;
+  for (auto& item : work) {
+    if (auto* batch = std::get_if<IngestBatch>(&item)) {
+      batches.push_back(std::move(*batch));
+    } else if (auto* gap = std::get_if<GapNotice>(&item)) {
+      auto watermark = telemetry_.RecordGap(gap->device_id, gap->from, gap->to, clock_.NowMs());
+      if (watermark.ok()) {
+        gaps_.Increment(gap->to - gap->from + 1);
+        acks.emplace_back(gap->device_id, *watermark);
+      } else {
+        spdlog::warn("ingest: gap {}..{} from {}: {}", gap->from, gap->to, gap->device_id,
+                     watermark.status().ToString());
+      }
+    } else if (auto* state = std::get_if<StateReport>(&item)) {
+      Status s = devices_.RecordDeviceReport(state->device_id, state->report);
+      if (!s.ok()) spdlog::warn("ingest: state of {}: {}", state->device_id, s.ToString());
+    }
+  }
+  if (!batches.empty()) {
+    auto result = telemetry_.WriteBatches(batches);
+    if (!result.ok()) {
+      // Nothing is acked, so every device sends these batches again.
+      spdlog::error("ingest: store write of {} batches failed: {}", batches.size(),
+                    result.status().ToString());
+      return;
+    }
+    commits_.Increment();
+    for (size_t i = 0; i < result->outcomes.size(); ++i) {
+      switch (result->outcomes[i]) {
+        case BatchOutcome::kStored:
+          messages_.Increment();
+          break;
+        case BatchOutcome::kDuplicate:
+          duplicates_.Increment();
+          break;
+        case BatchOutcome::kUnknownDevice:
+          Reject(wire::RejectReason::kUnknownDevice, batches[i].device_id, "not registered");
+          break;
+        case BatchOutcome::kInvalid:
+          Reject(wire::RejectReason::kBadSeq, batches[i].device_id, "refused by the store");
+          break;
+      }
+    }
+    samples_.Increment(result->samples_stored);
+    for (auto& watermark : result->watermarks) acks.push_back(std::move(watermark));
+  }
+  for (const auto& [device, seq] : acks) {
+    if (seq > 0) send_ack_(device, seq);
+  }
+}
+
+}  // namespace keel::hub

@@ -1,0 +1,287 @@
+#include "hub/server/hub_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/endpoint.h"
+#include "common/files.h"
+#include "crypto/tokens.h"
+#include "hub/api/api_server.h"
+#include "hub/broker/broker_config.h"
+#include "hub/broker/broker_supervisor.h"
+#include "hub/ingest/ingest_service.h"
+#include "hub/server/hub_pki.h"
+#include "hub/store/sqlite_store.h"
+#include "mqtt/client.h"
+#include "wire/messages.h"
+#include "wire/topics.h"
+
+namespace keel::hub {
+namespace {
+
+constexpr int64_t kMaintenanceIntervalMs = 60 * 60 * 1000;  // CRL refresh
+
+std::filesystem::path DefaultPluginPath() {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  return exe.parent_path().parent_path() / "lib" / "libkeel_mosquitto_plugin.so";
+}
+
+// Binds port 0 on `address` to learn a free port.
+Result<int> PickFreePort(const std::string& address) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  if (::inet_pton(AF_INET, address.c_str(), &addr.sin_addr) != 1) {
+    ::close(fd);
+    return Status::InvalidArgument("cannot pick a port on \"" + address + "\" (IPv4 only)");
+  }
+  socklen_t len = sizeof addr;
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+  ::close(fd);
+  if (!ok) return Status::Unavailable("cannot bind " + address);
+  return static_cast<int>(ntohs(addr.sin_port));
+}
+
+// The admin token is created once and kept in <data-dir>/admin.token (0600);
+// the hub keeps only its hash in memory.
+Result<std::string> LoadOrCreateAdminTokenHash(const std::filesystem::path& path) {
+  auto existing = ReadFile(path);
+  if (existing.ok()) {
+    std::string token = *existing;
+    while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+    if (token.size() < 32) {
+      return Status::InvalidArgument(path.string() + ": token is too short (< 32 characters)");
+    }
+    return crypto::Sha256Hex(token);
+  }
+  if (existing.status().code() != StatusCode::kNotFound) return existing.status();
+  const std::string token = crypto::RandomToken(32);
+  KEEL_RETURN_IF_ERROR(WriteFileAtomic(path, token + "\n", std::filesystem::perms(0600)));
+  return crypto::Sha256Hex(token);
+}
+
+class HubServerImpl : public HubServer {
+ public:
+  HubServerImpl(HubOptions options, const Clock& clock, Random& random)
+      : options_(std::move(options)), clock_(clock), random_(random) {}
+  ~HubServerImpl() override { Stop(); }
+
+  Status Start() override;
+  void Stop() override;
+  HubEndpoints endpoints() const override { return endpoints_; }
+  MetricsRegistry& metrics() override { return metrics_; }
+
+ private:
+  Status StartBroker(Endpoint* mqtt);
+  Status StartMqtt(const Endpoint& mqtt);
+  Status PublishRevocations();
+  void MaintenanceLoop();
+
+  HubOptions options_;
+  const Clock& clock_;
+  Random& random_;
+  MetricsRegistry metrics_;
+  HubEndpoints endpoints_;
+
+  std::unique_ptr<HubPki> pki_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<EnrollmentService> enrollment_;
+  std::unique_ptr<BrokerSupervisor> broker_;
+  std::unique_ptr<mqtt::Client> mqtt_;
+  std::unique_ptr<IngestService> ingest_;
+  std::unique_ptr<ApiServer> api_;
+  std::filesystem::path revoked_ids_file_;
+
+  std::mutex maintenance_mu_;
+  std::condition_variable maintenance_wake_;
+  bool stopping_ = false;
+  std::thread maintenance_;
+};
+
+Status HubServerImpl::Start() {
+  KEEL_RETURN_IF_ERROR(EnsureDirectory(options_.data_dir, std::filesystem::perms(0700)));
+  // Absolute, because the broker runs with its own working directory.
+  options_.data_dir = std::filesystem::absolute(options_.data_dir);
+  const auto& dir = options_.data_dir;
+  std::vector<std::string> names = {"DNS:localhost", "IP:127.0.0.1"};
+  for (const auto* address : {&options_.http_address, &options_.mqtt_address}) {
+    const std::string name = "IP:" + *address;
+    if (*address != "0.0.0.0" && std::find(names.begin(), names.end(), name) == names.end()) {
+      names.push_back(name);
+    }
+  }
+  names.insert(names.end(), options_.server_names.begin(), options_.server_names.end());
+  KEEL_ASSIGN_OR_RETURN(pki_, HubPki::LoadOrCreate(dir / "pki", names, clock_));
+  KEEL_ASSIGN_OR_RETURN(std::string admin_hash, LoadOrCreateAdminTokenHash(dir / "admin.token"));
+  KEEL_ASSIGN_OR_RETURN(store_, OpenSqliteStore(dir / "keel.db"));
+  enrollment_ =
+      std::make_unique<EnrollmentService>(*store_, pki_->ca(), clock_, options_.enrollment);
+
+  revoked_ids_file_ = dir / "broker" / "revoked_ids";
+  KEEL_RETURN_IF_ERROR(EnsureDirectory(dir / "broker", std::filesystem::perms(0700)));
+  KEEL_RETURN_IF_ERROR(PublishRevocations());
+
+  Endpoint mqtt;
+  if (options_.external_broker.empty()) {
+    KEEL_RETURN_IF_ERROR(StartBroker(&mqtt));
+  } else {
+    KEEL_ASSIGN_OR_RETURN(mqtt, ParseEndpoint(options_.external_broker, "mqtts"));
+  }
+
+  IngestOptions ingest_options;
+  ingest_options.require_identity_property = options_.external_broker.empty();
+  ingest_ = std::make_unique<IngestService>(
+      *store_, *store_, clock_, metrics_, ingest_options,
+      [this](const std::string& device, uint64_t seq) {
+        auto sent = mqtt_->Publish(wire::CommandTopic(device, wire::kAckCommand),
+                                   wire::EncodeAck(wire::Ack{seq}), 1);
+        if (!sent.ok())
+          spdlog::debug("ingest: ack to {} not sent: {}", device, sent.status().ToString());
+      });
+  enrollment_->SetRevocationListener([this](const std::string& device) {
+    ingest_->OnDeviceRevoked(device);
+    Status s = PublishRevocations();
+    if (!s.ok()) spdlog::error("revocation of {}: {}", device, s.ToString());
+  });
+  ingest_->Start();
+  KEEL_RETURN_IF_ERROR(StartMqtt(mqtt));
+  metrics_.AddCallbackGauge("keel_connected_devices", "Devices whose agent reported itself online",
+                            [this] { return static_cast<double>(ingest_->ConnectedDevices()); });
+  metrics_.AddCallbackGauge(
+      "keel_broker_restarts_total", "Times the supervised broker was restarted",
+      [this] { return broker_ ? static_cast<double>(broker_->restarts()) : 0.0; });
+
+  ApiOptions api_options;
+  api_options.bind_address = options_.http_address;
+  api_options.port = options_.http_port;
+  api_options.cert_file = pki_->paths().server_cert;
+  api_options.key_file = pki_->paths().server_key;
+  api_options.client_ca_file = pki_->paths().ca_cert;
+  api_options.admin_token_sha256 = admin_hash;
+  api_options.mqtt_url = mqtt.ToString();
+  api_ = NewApiServer(
+      api_options, ApiDependencies{*store_, *store_, *enrollment_, metrics_, clock_, [this] {
+                                     return mqtt_->connected() ? std::string()
+                                                               : std::string("MQTT disconnected");
+                                   }});
+  KEEL_RETURN_IF_ERROR(api_->Start());
+
+  endpoints_.api_url =
+      Endpoint{"https", options_.http_address == "0.0.0.0" ? "127.0.0.1" : options_.http_address,
+               api_->port()}
+          .ToString();
+  endpoints_.mqtt_url = mqtt.ToString();
+  endpoints_.ca_cert = pki_->paths().ca_cert;
+  endpoints_.admin_token = dir / "admin.token";
+  maintenance_ = std::thread([this] { MaintenanceLoop(); });
+  spdlog::info("hub: API {} MQTT {} data {}", endpoints_.api_url, endpoints_.mqtt_url,
+               dir.string());
+  return Status::Ok();
+}
+
+Status HubServerImpl::StartBroker(Endpoint* mqtt) {
+  int port = options_.mqtt_port;
+  if (port == 0) {
+    KEEL_ASSIGN_OR_RETURN(port, PickFreePort(options_.mqtt_address));
+  }
+  BrokerConfig config;
+  config.bind_address = options_.mqtt_address;
+  config.port = port;
+  config.dir = options_.data_dir / "broker";
+  config.ca_file = pki_->paths().ca_cert;
+  config.cert_file = pki_->paths().server_cert;
+  config.key_file = pki_->paths().server_key;
+  config.crl_file = pki_->paths().crl;
+  config.plugin_path =
+      options_.broker_plugin.empty() ? DefaultPluginPath() : options_.broker_plugin;
+  if (!std::filesystem::exists(config.plugin_path)) {
+    return Status::FailedPrecondition("broker plugin not found at " + config.plugin_path.string() +
+                                      " (revocation and identity stamping need it)");
+  }
+  config.revoked_ids_file = revoked_ids_file_;
+  broker_ = std::make_unique<BrokerSupervisor>(config, clock_);
+  KEEL_RETURN_IF_ERROR(broker_->Start());
+  const std::string host = options_.mqtt_address == "0.0.0.0" ? "127.0.0.1" : options_.mqtt_address;
+  *mqtt = Endpoint{"mqtts", host, port};
+  return Status::Ok();
+}
+
+Status HubServerImpl::StartMqtt(const Endpoint& mqtt) {
+  mqtt::ClientOptions client_options;
+  client_options.client_id = "keel-hub-ingest";
+  client_options.host = mqtt.host;
+  client_options.port = mqtt.port;
+  client_options.ca_file = options_.external_broker_ca.empty()
+                               ? pki_->paths().ca_cert.string()
+                               : options_.external_broker_ca.string();
+  client_options.cert_file = pki_->paths().client_cert.string();
+  client_options.key_file = pki_->paths().client_key.string();
+  // A persistent session: while the hub restarts, the broker queues what
+  // devices send (the device outbox covers whatever the broker loses).
+  client_options.clean_start = false;
+  client_options.session_expiry_s = 24 * 3600;
+  client_options.reconnect_min_ms = 100;
+  client_options.reconnect_max_ms = 5000;
+  client_options.max_inflight = 1000;
+  mqtt_ = std::make_unique<mqtt::Client>(client_options, clock_, random_);
+  mqtt_->on_message([this](const mqtt::Message& m) { ingest_->OnMessage(m); });
+  mqtt_->on_connect([this](bool /*session_present*/) {
+    for (std::string_view filter :
+         {wire::kAllTelemetryFilter, wire::kAllEventsFilter, wire::kAllStateFilter}) {
+      Status s = mqtt_->Subscribe("$share/keel-hub/" + std::string(filter), 1);
+      if (!s.ok()) spdlog::error("hub: subscribe {}: {}", filter, s.ToString());
+    }
+  });
+  return mqtt_->Start();
+}
+
+Status HubServerImpl::PublishRevocations() {
+  KEEL_ASSIGN_OR_RETURN(auto revoked, store_->ListRevokedCertificates());
+  std::vector<crypto::RevokedCertificate> entries;
+  for (const auto& r : revoked) entries.push_back({r.serial_hex, r.revoked_ms});
+  KEEL_RETURN_IF_ERROR(pki_->WriteCrl(entries));
+  KEEL_ASSIGN_OR_RETURN(auto ids, store_->ListRevokedDeviceIds());
+  std::string text;
+  for (const auto& id : ids) text += id + "\n";
+  KEEL_RETURN_IF_ERROR(WriteFileAtomic(revoked_ids_file_, text));
+  if (broker_) return broker_->Reload();
+  return Status::Ok();
+}
+
+void HubServerImpl::MaintenanceLoop() {
+  std::unique_lock lock(maintenance_mu_);
+  while (!maintenance_wake_.wait_for(lock, std::chrono::milliseconds(kMaintenanceIntervalMs),
+                                     [&] { return stopping_; })) {
+    lock.unlock();
+    Status s = PublishRevocations();
+    if (!s.ok()) spdlog::error("hub: CRL refresh: {}", s.ToString());
+    lock.lock();
+  }
+}
+
+void HubServerImpl::Stop() {
+  {
+    std::lock_guard lock(maintenance_mu_);
+    stopping_ = true;
+  }
+  maintenance_wake_.notify_all();
+  if (maintenance_.joinable()) maintenance_.join();
+  if (api_) api_->Stop();
+  if (mqtt_) mqtt_->Stop();
+  if (ingest_) ingest_->Stop();
+  if (broker_) broker_->Stop();
+}
+
+}  // namespace
+
+std::unique_ptr<HubServer> NewHubServer(HubOptions options, const Clock& clock, Random& random) {
+  return std::make_unique<HubServerImpl>(std::move(options), clock, random);
+}
+
+}  // namespace keel::hub

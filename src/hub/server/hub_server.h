@@ -1,0 +1,61 @@
+// HubServer: one keel-hub process. Owns the data directory and wires the
+// components together:
+//
+//   HubPki ─ EnrollmentService ─ ApiServer (HTTPS)
+//   BrokerSupervisor (embedded mosquitto) or an external MQTT 5 broker
+//   mqtt::Client (hub identity) ─ IngestService ─ SqliteStore
+//
+// Data directory layout: pki/ (see hub_pki.h), broker/ (config, ACL, log,
+// persistence, revoked list), keel.db, admin.token (0600).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "common/clock.h"
+#include "common/metrics.h"
+#include "common/random.h"
+#include "common/status.h"
+#include "hub/registry/enrollment_service.h"
+
+namespace keel::hub {
+
+struct HubOptions {
+  std::filesystem::path data_dir = "keel-data";
+  std::string http_address = "127.0.0.1";
+  int http_port = 8443;  // 0: any free port
+  std::string mqtt_address = "127.0.0.1";
+  int mqtt_port = 8883;  // embedded broker listener; 0: any free port
+  // "mqtts://host:port" to use an external broker instead of the embedded one.
+  std::string external_broker;
+  std::filesystem::path external_broker_ca;  // default: pki/ca.crt
+  // Extra names for the server certificate ("DNS:hub.example", "IP:10.0.0.5").
+  std::vector<std::string> server_names;
+  std::filesystem::path broker_plugin;  // default: next to the executable
+  EnrollmentOptions enrollment;
+};
+
+struct HubEndpoints {
+  std::string api_url;   // https://host:port
+  std::string mqtt_url;  // mqtts://host:port
+  std::filesystem::path ca_cert, admin_token;
+};
+
+class HubServer {
+ public:
+  virtual ~HubServer() = default;
+  virtual Status Start() = 0;
+  // Stops the API, drains ingest, disconnects, stops the embedded broker.
+  virtual void Stop() = 0;
+  virtual HubEndpoints endpoints() const = 0;
+  virtual MetricsRegistry& metrics() = 0;
+};
+
+std::unique_ptr<HubServer> NewHubServer(HubOptions options, const Clock& clock, Random& random);
+
+}  // namespace keel::hub

@@ -1,0 +1,69 @@
+// keel-edge: the device agent. `enroll` obtains the device identity once;
+// `run` streams telemetry. See README.md and examples/edge.toml.
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <iostream>
+#include <random>
+
+#include "common/logging.h"
+#include "common/random.h"
+#include "edge/agent/agent.h"
+#include "edge/agent/identity.h"
+#include "edge/config/agent_config.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"keel-edge: the Keel device agent"};
+  app.require_subcommand(1);
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace|debug|info|warn|error");
+
+  keel::edge::EnrollRequest enroll;
+  std::string dir, ca;
+  auto* enroll_cmd = app.add_subcommand("enroll", "Create this device's key and certificate");
+  enroll_cmd->add_option("--hub", enroll.hub_url, "Hub API URL https://HOST:PORT")->required();
+  enroll_cmd->add_option("--id", enroll.device_id, "Device id")->required();
+  enroll_cmd->add_option("--token", enroll.token, "One-time enrollment token")->required();
+  enroll_cmd->add_option("--dir", dir, "Identity directory to create")->required();
+  enroll_cmd->add_option("--cacert", ca, "The hub's CA certificate (pki/ca.crt)")->required();
+
+  std::string config_path;
+  auto* run_cmd = app.add_subcommand("run", "Run the agent");
+  run_cmd->add_option("--config", config_path, "Agent configuration (TOML)")->required();
+  CLI11_PARSE(app, argc, argv);
+  keel::ConfigureLogging(log_level, "keel-edge");
+
+  if (*enroll_cmd) {
+    enroll.dir = dir;
+    enroll.ca_file = ca;
+    keel::Status s = keel::edge::Enroll(enroll);
+    if (!s.ok()) {
+      std::cerr << "keel-edge enroll: " << s.ToString() << "\n";
+      return 1;
+    }
+    std::cout << "enrolled \"" << enroll.device_id << "\"; identity in " << dir << "\n";
+    return 0;
+  }
+
+  auto config = keel::edge::LoadAgentConfig(config_path);
+  if (!config.ok()) {
+    std::cerr << "keel-edge: " << config.status().message() << "\n";
+    return 2;
+  }
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  keel::SeededRandom random(std::random_device{}());
+  keel::edge::Agent agent(std::move(config).value(), keel::SystemClock(), random);
+  keel::Status started = agent.Start();
+  if (!started.ok()) {
+    std::cerr << "keel-edge: " << started.ToString() << "\n";
+    return 1;
+  }
+  int sig = 0;
+  sigwait(&signals, &sig);
+  agent.Stop();
+  return 0;
+}

@@ -1,0 +1,322 @@
+#include "edge/agent/agent.h"
+
+#include <spdlog/spdlog.h>
+
+#include "crypto/certificate.h"
+#include "edge/agent/identity.h"
+#include "edge/sensors/sensor_registry.h"
+#include "wire/messages.h"
+#include "wire/telemetry_codec.h"
+#include "wire/topics.h"
+
+namespace keel::edge {
+namespace {
+
+constexpr int64_t kStateIntervalMs = 10'000;
+constexpr int64_t kRenewRetryMs = 60'000;
+constexpr size_t kPeekChunk = 64;
+constexpr std::string_view kAgentVersion = "keel-edge/0.1.0";
+
+// Splits the samples read in one interval into batches of at most
+// `max_samples`, keeping each series' points in order.
+std::vector<wire::TelemetryBatch> SplitIntoBatches(std::vector<wire::Series> series,
+                                                   size_t max_samples) {
+  std::vector<wire::TelemetryBatch> batches(1);
+  size_t in_batch = 0;
+  for (auto& s : series) {
+    size_t offset = 0;
+    while (offset < s.points.size()) {
+      if (in_batch == max_samples) {
+        batches.emplace_back();
+        in_batch = 0;
+      }
+      const size_t take = std::min(max_samples - in_batch, s.points.size() - offset);
+      wire::Series part{s.name,
+                        {s.points.begin() + static_cast<std::ptrdiff_t>(offset),
+                         s.points.begin() + static_cast<std::ptrdiff_t>(offset + take)}};
+      batches.back().series.push_back(std::move(part));
+      offset += take;
+      in_batch += take;
+    }
+  }
+  if (batches.back().series.empty()) batches.pop_back();
+  return batches;
+}
+
+}  // namespace
+
+Agent::Agent(AgentConfig config, const Clock& clock, Random& random)
+    : config_(std::move(config)),
+      clock_(clock),
+      random_(random),
+      encoding_(config_.batch.encoding == BatchEncoding::kJson ? wire::Encoding::kJson
+                                                               : wire::Encoding::kCbor) {}
+
+Agent::~Agent() { Stop(); }
+
+Status Agent::Start() {
+  KEEL_RETURN_IF_ERROR(RepairInterruptedRenewal(config_.device.dir));
+  KEEL_ASSIGN_OR_RETURN(outbox_, Outbox::Open(config_.outbox.path, config_.outbox, clock_));
+  uint64_t seed = 0;
+  for (char c : config_.device.id) seed = seed * 131 + static_cast<unsigned char>(c);
+  for (const auto& sensor : config_.sensors) {
+    KEEL_ASSIGN_OR_RETURN(auto driver, CreateSensor(sensor, seed++));
+    sensors_.push_back(std::move(driver));
+  }
+  KEEL_ASSIGN_OR_RETURN(renew_due_ms_, RenewalDueMs(config_.device.dir));
+  KEEL_RETURN_IF_ERROR(StartMqtt());
+  sampler_ = std::thread([this] { SamplerLoop(); });
+  publisher_ = std::thread([this] { PublisherLoop(); });
+  return Status::Ok();
+}
+
+Status Agent::StartMqtt() {
+  const IdentityPaths identity(config_.device.dir);
+  const Endpoint& broker = config_.hub.mqtt;
+  KEEL_ASSIGN_OR_RETURN(auto cert, crypto::Certificate::LoadFile(identity.cert));
+  cert_not_after_ms_ = cert.NotAfterMs();
+  mqtt::ClientOptions options;
+  options.client_id = config_.device.id;
+  options.host = broker.host;
+  options.port = broker.port;
+  options.ca_file = identity.ca.string();
+  options.cert_file = identity.cert.string();
+  options.key_file = identity.key.string();
+  options.keepalive_s = static_cast<int>(config_.mqtt.keepalive_s);
+  options.reconnect_min_ms = static_cast<int>(config_.mqtt.reconnect_min_ms);
+  options.reconnect_max_ms = static_cast<int>(config_.mqtt.reconnect_max_ms);
+  options.max_inflight = static_cast<int>(config_.mqtt.max_inflight);
+  wire::DeviceState offline;
+  offline.online = false;
+  offline.t_ms = clock_.NowMs();
+  offline.cert_not_after_ms = cert_not_after_ms_;
+  offline.agent = std::string(kAgentVersion);
+  options.will =
+      mqtt::Will{wire::StateTopic(config_.device.id), wire::EncodeDeviceState(offline), 1, true,
+                 /*on_clean_disconnect=*/true};
+  auto client = std::make_unique<mqtt::Client>(options, clock_, random_);
+  client->on_connect([this, c = client.get()](bool) { OnConnect(*c); });
+  client->on_message([this](const mqtt::Message& m) { OnMessage(m); });
+  std::lock_guard lock(mqtt_mu_);
+  mqtt_ = std::move(client);
+  return mqtt_->Start();
+}
+
+void Agent::StopSampling() {
+  {
+    std::lock_guard lock(mu_);
+    sampling_stopped_ = true;
+  }
+  wake_.notify_all();
+  if (sampler_.joinable()) sampler_.join();
+}
+
+void Agent::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (sampler_.joinable()) sampler_.join();
+  if (publisher_.joinable()) publisher_.join();
+  std::unique_ptr<mqtt::Client> client;
+  {
+    std::lock_guard lock(mqtt_mu_);
+    client = std::move(mqtt_);
+  }
+  if (client) client->Stop();
+}
+
+AgentStats Agent::stats() const {
+  AgentStats out;
+  {
+    std::lock_guard lock(mu_);
+    out = stats_;
+  }
+  {
+    std::lock_guard lock(mqtt_mu_);
+    out.connected = mqtt_ && mqtt_->connected();
+  }
+  if (outbox_) out.outbox = outbox_->Stats();
+  return out;
+}
+
+void Agent::SamplerLoop() {
+  int64_t next = clock_.NowMs() + config_.batch.interval_ms;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      if (stopping_ || sampling_stopped_) return;
+    }
+    const int64_t now = clock_.NowMs();
+    if (now < next) {
+      clock_.SleepMs(std::min<int64_t>(next - now, 100));
+      continue;
+    }
+    next += config_.batch.interval_ms;
+    if (next < now) next = now + config_.batch.interval_ms;  // fell behind: skip, don't burst
+
+    std::vector<wire::Series> series;
+    for (auto& sensor : sensors_) {
+      Status s = sensor->Read(now, &series);
+      if (!s.ok()) spdlog::warn("{}: sensor {}: {}", device_id(), sensor->kind(), s.ToString());
+    }
+    size_t samples = 0;
+    for (const auto& s : series) samples += s.points.size();
+    for (auto& batch :
+         SplitIntoBatches(std::move(series), static_cast<size_t>(config_.batch.max_samples))) {
+      auto appended = outbox_->Append(
+          [&](uint64_t seq) {
+            batch.seq = seq;
+            return wire::EncodeTelemetry(batch, encoding_);
+          },
+          wire::ContentTypeFor(encoding_));
+      if (!appended.ok()) {
+        spdlog::warn("{}: outbox: {}", device_id(), appended.status().ToString());
+        continue;
+      }
+      std::lock_guard lock(mu_);
+      ++stats_.batches_appended;
+    }
+    {
+      std::lock_guard lock(mu_);
+      stats_.samples_read += samples;
+    }
+    wake_.notify_all();
+  }
+}
+
+void Agent::OnConnect(mqtt::Client& client) {
+  Status s = client.Subscribe(wire::CommandFilter(config_.device.id), 1);
+  if (!s.ok()) spdlog::warn("{}: subscribe: {}", device_id(), s.ToString());
+  {
+    std::lock_guard state_lock(mu_);
+    resend_from_ack_ = true;
+    next_state_ms_ = 0;
+  }
+  wake_.notify_all();
+}
+
+void Agent::OnMessage(const mqtt::Message& message) {
+  if (message.topic != wire::CommandTopic(config_.device.id, "ack")) return;
+  auto ack = wire::DecodeAck(message.payload);
+  if (!ack.ok()) {
+    spdlog::warn("{}: bad ack: {}", device_id(), ack.status().ToString());
+    return;
+  }
+  Status s = outbox_->Ack(ack->seq);
+  if (!s.ok()) {
+    spdlog::warn("{}: ack {}: {}", device_id(), ack->seq, s.ToString());
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (ack->seq > stats_.acked_seq) {
+      stats_.acked_seq = ack->seq;
+      last_progress_ms_ = clock_.MonotonicMs();
+    }
+  }
+  wake_.notify_all();
+}
+
+void Agent::PublisherLoop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    wake_.wait_for(lock, std::chrono::milliseconds(100));
+    if (stopping_) return;
+    lock.unlock();
+    PublishPending();
+    MaybeRenew();
+    lock.lock();
+  }
+}
+
+void Agent::PublishPending() {
+  std::lock_guard client_lock(mqtt_mu_);
+  if (!mqtt_ || !mqtt_->connected()) return;
+  const int64_t now = clock_.MonotonicMs();
+  const OutboxStats outbox = outbox_->Stats();
+  uint64_t from = 0;
+  {
+    std::lock_guard lock(mu_);
+    const bool stalled =
+        last_sent_ > outbox.acked_seq && now - last_progress_ms_ > config_.mqtt.ack_timeout_ms;
+    if (resend_from_ack_ || stalled || last_sent_ < outbox.acked_seq) {
+      if (stalled && !resend_from_ack_) ++stats_.resends;
+      last_sent_ = outbox.acked_seq;
+      last_progress_ms_ = now;
+      if (resend_from_ack_) PublishDropNotices();
+      resend_from_ack_ = false;
+    }
+    from = last_sent_;
+  }
+  if (clock_.NowMs() >= next_state_ms_) PublishState(true);
+  const uint64_t limit_seq = outbox.acked_seq + config_.mqtt.max_inflight;
+  while (from < limit_seq) {
+    auto entries = outbox_->PeekAfter(from, std::min<uint64_t>(kPeekChunk, limit_seq - from));
+    if (!entries.ok() || entries->empty()) break;
+    for (const auto& entry : *entries) {
+      auto sent = mqtt_->Publish(wire::TelemetryTopic(config_.device.id), entry.payload, 1, false,
+                                 entry.content_type);
+      if (!sent.ok()) return;  // disconnected: everything after the ack is sent again later
+      std::lock_guard lock(mu_);
+      last_sent_ = entry.seq;
+      ++stats_.batches_published;
+      from = entry.seq;
+    }
+  }
+}
+
+// Caller holds mqtt_mu_.
+void Agent::PublishDropNotices() {
+  auto notices = outbox_->PendingDropNotices();
+  if (!notices.ok()) return;
+  for (const auto& range : *notices) {
+    (void)mqtt_->Publish(wire::EventsTopic(config_.device.id),
+                         wire::EncodeDroppedRange({range.from, range.to}, clock_.NowMs()), 1);
+  }
+}
+
+// Caller holds mqtt_mu_.
+void Agent::PublishState(bool online) {
+  const OutboxStats outbox = outbox_->Stats();
+  wire::DeviceState state;
+  state.online = online;
+  state.t_ms = clock_.NowMs();
+  state.outbox_depth = outbox.depth;
+  state.outbox_bytes = outbox.bytes;
+  state.dropped_total = outbox.dropped_total;
+  state.cert_not_after_ms = cert_not_after_ms_;
+  state.agent = std::string(kAgentVersion);
+  (void)mqtt_->Publish(wire::StateTopic(config_.device.id), wire::EncodeDeviceState(state), 1,
+                       /*retain=*/true);
+  next_state_ms_ = clock_.NowMs() + kStateIntervalMs;
+  if (outbox.dropped_total > 0) PublishDropNotices();
+}
+
+void Agent::MaybeRenew() {
+  if (clock_.NowMs() < renew_due_ms_) return;
+  auto renewed = RenewCertificate(config_.hub.api.ToString(), config_.device.dir);
+  if (!renewed.ok()) {
+    spdlog::warn("{}: certificate renewal failed: {}", device_id(), renewed.status().ToString());
+    renew_due_ms_ = clock_.NowMs() + kRenewRetryMs / 2 +
+                    static_cast<int64_t>(random_.Uniform() * kRenewRetryMs);
+    return;
+  }
+  spdlog::info("{}: certificate renewed", device_id());
+  std::unique_ptr<mqtt::Client> old;
+  {
+    std::lock_guard lock(mqtt_mu_);
+    old = std::move(mqtt_);
+  }
+  old->Stop();  // outside mqtt_mu_: its callbacks may be waiting for it
+  Status s = StartMqtt();
+  if (!s.ok()) spdlog::error("{}: reconnect after renewal: {}", device_id(), s.ToString());
+  auto due = RenewalDueMs(config_.device.dir);
+  std::lock_guard lock(mu_);
+  ++stats_.renewals;
+  renew_due_ms_ = due.ok() ? *due : clock_.NowMs() + kRenewRetryMs;
+}
+
+}  // namespace keel::edge

@@ -1,0 +1,106 @@
+// Agent: one running keel-edge device.
+//
+//   sampler thread:   every batch interval, read the sensors -> one
+//                     TelemetryBatch -> Outbox::Append (durable) -> wake the
+//                     publisher
+//   publisher thread: publish unacknowledged batches in seq order, at most
+//                     max_inflight beyond the last ack; resend from the last
+//                     ack after a reconnect or when no ack came for
+//                     ack_timeout_ms; report drop notices and state; renew
+//                     the certificate at 2/3 of its lifetime
+//   MQTT thread:      acks from keel/v1/<id>/cmd/ack -> Outbox::Ack
+//
+// A batch leaves the outbox only when the hub says it is durably stored, so
+// a crash of the agent, the broker or the hub loses nothing; redelivered
+// batches are dropped by the hub by (device, seq).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/random.h"
+#include "common/status.h"
+#include "edge/config/agent_config.h"
+#include "edge/outbox/outbox.h"
+#include "edge/sensors/sensor_driver.h"
+#include "mqtt/client.h"
+#include "wire/telemetry_codec.h"
+
+namespace keel::edge {
+
+struct AgentStats {
+  uint64_t samples_read = 0;
+  uint64_t batches_appended = 0;
+  uint64_t batches_published = 0;  // including resends
+  uint64_t resends = 0;
+  uint64_t acked_seq = 0;
+  uint64_t renewals = 0;
+  bool connected = false;
+  OutboxStats outbox;
+};
+
+class Agent {
+ public:
+  // `clock` and `random` must outlive the agent.
+  Agent(AgentConfig config, const Clock& clock, Random& random);
+  ~Agent();
+  Agent(const Agent&) = delete;
+  Agent& operator=(const Agent&) = delete;
+
+  // Opens the outbox, creates the sensors, connects. Fails on a bad identity
+  // directory, an unreadable outbox or an unknown sensor kind.
+  Status Start();
+  // Stops reading sensors; publishing goes on so the outbox drains.
+  void StopSampling();
+  // Stops sampling and publishing and disconnects; the outbox keeps whatever
+  // was not acknowledged. Idempotent.
+  void Stop();
+
+  AgentStats stats() const;
+  const std::string& device_id() const { return config_.device.id; }
+
+ private:
+  Status StartMqtt();
+  void SamplerLoop();
+  void PublisherLoop();
+  void PublishPending();
+  void PublishState(bool online);
+  void PublishDropNotices();
+  void MaybeRenew();
+  void OnMessage(const mqtt::Message& message);
+  void OnConnect(mqtt::Client& client);
+
+  AgentConfig config_;
+  const Clock& clock_;
+  Random& random_;
+  const wire::Encoding encoding_;
+
+  std::unique_ptr<Outbox> outbox_;
+  std::vector<std::unique_ptr<SensorDriver>> sensors_;
+
+  mutable std::mutex mqtt_mu_;  // guards mqtt_ replacement during renewal
+  std::unique_ptr<mqtt::Client> mqtt_;
+
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  bool sampling_stopped_ = false;
+  bool resend_from_ack_ = true;   // set on (re)connect: start again after the last ack
+  uint64_t last_sent_ = 0;        // highest seq published on this connection
+  int64_t last_progress_ms_ = 0;  // monotonic time of the last ack progress or first send
+  int64_t next_state_ms_ = 0;
+  int64_t renew_due_ms_ = 0;
+  int64_t cert_not_after_ms_ = 0;
+  AgentStats stats_;
+
+  std::thread sampler_;
+  std::thread publisher_;
+};
+
+}  // namespace keel::edge

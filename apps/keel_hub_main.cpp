@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   std::string http = "127.0.0.1:8443", mqtt = "127.0.0.1:8883", log_level = "info";
   std::string data_dir = "keel-data", broker_ca, plugin;
   int cert_days = 30;
+  int cert_seconds = 0;
   int token_hours = 24;
   app.add_option("--data-dir", data_dir, "State directory (PKI, database, broker files)");
   app.add_option("--http", http, "API listen address ADDR:PORT (HTTPS)");
@@ -45,6 +46,10 @@ int main(int argc, char** argv) {
   app.add_option("--broker-plugin", plugin, "Path of libkeel_mosquitto_plugin.so");
   app.add_option("--cert-days", cert_days, "Lifetime of device certificates in days")
       ->check(CLI::Range(1, 825));
+  app.add_option("--cert-seconds", cert_seconds,
+                 "Device certificate lifetime in seconds; overrides --cert-days (for tests and "
+                 "very short-lived deployments)")
+      ->check(CLI::Range(30, 86400 * 825));
   app.add_option("--token-hours", token_hours, "Lifetime of enrollment tokens in hours")
       ->check(CLI::Range(1, 24 * 30));
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error");
@@ -62,7 +67,8 @@ int main(int argc, char** argv) {
   options.data_dir = data_dir;
   options.external_broker_ca = broker_ca;
   options.broker_plugin = plugin;
-  options.enrollment.certificate_lifetime = std::chrono::hours(24 * cert_days);
+  options.enrollment.certificate_lifetime =
+      cert_seconds > 0 ? std::chrono::seconds(cert_seconds) : std::chrono::hours(24 * cert_days);
   options.enrollment.token_ttl = std::chrono::hours(token_hours);
 
   sigset_t signals;

@@ -4,6 +4,7 @@
 #include <openssl/x509v3.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <system_error>
 
 #include "common/files.h"
@@ -126,7 +127,10 @@ Result<Certificate> CertificateAuthority::Issue(EVP_PKEY* subject_key, std::stri
                                    std::to_string(kMaxLifetime.count()) + "] s");
   }
   const int64_t now_ms = clock_->NowMs();
-  const int64_t not_before = now_ms - kClockSkewAllowance.count() * kMsPerSecond;
+  // Short-lived certificates are backdated less, so that "2/3 of the
+  // lifetime" stays close to 2/3 of the time the certificate is usable.
+  const int64_t backdate_s = std::min<int64_t>(kClockSkewAllowance.count(), lifetime.count() / 10);
+  const int64_t not_before = now_ms - backdate_s * kMsPerSecond;
   const int64_t not_after = now_ms + lifetime.count() * kMsPerSecond;
   if (not_after > cert_.NotAfterMs()) {
     return Status::FailedPrecondition("crypto: certificate for \"" + std::string(common_name) +

@@ -61,7 +61,8 @@ class CertificateAuthority {
   // VerifyCsr; InvalidArgument if it fails). PermissionDenied if the CSR's
   // CN is not `expected_common_name`. The certificate has subject
   // CN=<expected_common_name> only (nothing else from the CSR is copied), a
-  // random positive 16-byte serial, notBefore = now - kClockSkewAllowance,
+  // random positive 16-byte serial, notBefore = now - min(kClockSkewAllowance,
+  // lifetime / 10),
   // notAfter = now + `lifetime`, basicConstraints critical CA:FALSE,
   // keyUsage critical digitalSignature, the EKU for `usage`, and
   // subject/authority key identifiers. InvalidArgument if `lifetime` is not

@@ -22,19 +22,27 @@ inline std::string BinPath(const std::string& name) {
 
 class HubProcess {
  public:
-  explicit HubProcess(const std::filesystem::path& root)
+  // `extra_args` are appended to keel-hub's command line.
+  explicit HubProcess(const std::filesystem::path& root, std::vector<std::string> extra_args = {})
       : root_(root),
         data_(root / "hub"),
         http_port_(FreeLoopbackPort()),
-        mqtt_port_(FreeLoopbackPort()) {}
+        mqtt_port_(FreeLoopbackPort()),
+        extra_args_(std::move(extra_args)) {}
 
   // Starts (or restarts) keel-hub on the same ports and data directory.
   void Start() {
-    process_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{BinPath("keel-hub"), "--data-dir", data_.string(), "--http",
-                                 "127.0.0.1:" + std::to_string(http_port_), "--mqtt",
-                                 "127.0.0.1:" + std::to_string(mqtt_port_), "--log-level", "info"},
-        root_ / "hub.out", root_ / "hub.err");
+    std::vector<std::string> argv{BinPath("keel-hub"),
+                                  "--data-dir",
+                                  data_.string(),
+                                  "--http",
+                                  "127.0.0.1:" + std::to_string(http_port_),
+                                  "--mqtt",
+                                  "127.0.0.1:" + std::to_string(mqtt_port_),
+                                  "--log-level",
+                                  "info"};
+    argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+    process_ = std::make_unique<ChildProcess>(argv, root_ / "hub.out", root_ / "hub.err");
     ASSERT_TRUE(process_->WaitForOutput("keel-hub ready", std::chrono::seconds(60)))
         << process_->Stderr();
   }
@@ -126,6 +134,7 @@ class HubProcess {
  private:
   std::filesystem::path root_, data_;
   int http_port_, mqtt_port_;
+  std::vector<std::string> extra_args_;
   std::unique_ptr<ChildProcess> process_;
 };
 

@@ -133,6 +133,7 @@ FleetStats FleetSimulator::stats() const {
     out.batches_appended += s.batches_appended;
     out.outbox_depth += s.outbox.depth;
     out.resends += s.resends;
+    out.renewals += s.renewals;
   }
   return out;
 }

@@ -41,6 +41,7 @@ struct FleetStats {
   uint64_t batches_appended = 0;
   uint64_t outbox_depth = 0;
   uint64_t resends = 0;
+  uint64_t renewals = 0;  // certificate renewals by all agents
 };
 
 // Per-device comparison of what the agents produced with what the hub stored.

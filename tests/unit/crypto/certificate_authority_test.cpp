@@ -230,5 +230,15 @@ TEST_F(CertificateAuthorityTest, TimestampsFollowTheInjectedClock) {
   EXPECT_EQ(cert.NotAfterMs(), 1'800'003'600'000);
 }
 
+TEST_F(CertificateAuthorityTest, ShortLivedCertificatesAreBackdatedATenthOfTheirLifetime) {
+  CertificateAuthority ca = MakeCa();
+  PrivateKey key = Must(PrivateKey::Generate());
+  clock_.SetMs(1'800'000'000'000);
+  Certificate cert =
+      Must(ca.IssueForKey(key, "d", {}, std::chrono::seconds(60), CertUsage::kClient));
+  EXPECT_EQ(cert.NotBeforeMs(), 1'800'000'000'000 - 6'000);
+  EXPECT_EQ(cert.NotAfterMs(), 1'800'000'060'000);
+}
+
 }  // namespace
 }  // namespace keel::crypto

@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
     double stored = 0, rejected = 0;
     if (api.ok()) {
       if (auto metrics = api->GetText("/metrics"); metrics.ok()) {
-        stored = SumMetric(*metrics, "keel_ingest_samples_total");
+        stored = SumMetric(*metrics, "keel_store_samples");
         rejected = SumMetric(*metrics, "keel_ingest_rejected_total");
       }
     }

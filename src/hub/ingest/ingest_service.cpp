@@ -128,7 +128,11 @@ void IngestService::OnMessage(const mqtt::Message& message) {
     return;
   }
   const std::string* identity = FindUserProperty(message, kIdentityProperty);
-  if (identity == nullptr && options_.require_identity_property) {
+  // The broker publishes a device's last will itself, without stamping it;
+  // Mosquitto checked the will topic against the ACL when the device
+  // connected. So an unstamped message is accepted only as an offline state.
+  const bool unstamped_will = identity == nullptr && topic->kind == wire::TopicKind::kState;
+  if (identity == nullptr && options_.require_identity_property && !unstamped_will) {
     Reject(wire::RejectReason::kIdentityMismatch, message.topic, "no broker-stamped identity");
     return;
   }
@@ -150,7 +154,7 @@ void IngestService::OnMessage(const mqtt::Message& message) {
       HandleEvent(topic->device_id, message);
       return;
     case wire::TopicKind::kState:
-      HandleState(topic->device_id, message);
+      HandleState(topic->device_id, message, unstamped_will && options_.require_identity_property);
       return;
     case wire::TopicKind::kCommand:
       return;  // our own commands echoed by a wildcard subscription
@@ -190,11 +194,17 @@ void IngestService::HandleEvent(const std::string& device_id, const mqtt::Messag
   Enqueue(GapNotice{device_id, range->from, range->to});
 }
 
-void IngestService::HandleState(const std::string& device_id, const mqtt::Message& message) {
+void IngestService::HandleState(const std::string& device_id, const mqtt::Message& message,
+                                bool only_offline) {
   if (message.payload.empty()) return;  // a cleared retained message
   auto state = wire::DecodeDeviceState(message.payload);
   if (!state.ok()) {
     Reject(wire::RejectReason::kMalformed, message.topic, state.status().message());
+    return;
+  }
+  if (only_offline && state->online) {
+    Reject(wire::RejectReason::kIdentityMismatch, message.topic,
+           "an unstamped state message may only report offline");
     return;
   }
   {

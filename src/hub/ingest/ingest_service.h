@@ -86,7 +86,9 @@ class IngestService {
   bool DeviceAllowed(const std::string& device_id, wire::RejectReason* reason);
   void HandleTelemetry(const std::string& device_id, const mqtt::Message& message);
   void HandleEvent(const std::string& device_id, const mqtt::Message& message);
-  void HandleState(const std::string& device_id, const mqtt::Message& message);
+  // `only_offline`: the message carries no broker-stamped identity, which is
+  // acceptable only for a last will (online = false).
+  void HandleState(const std::string& device_id, const mqtt::Message& message, bool only_offline);
   void Enqueue(Work work);
   void WriterLoop();
   void Commit(std::vector<Work>& work);

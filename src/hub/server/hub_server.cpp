@@ -154,7 +154,7 @@ Status HubServerImpl::Start() {
   metrics_.AddCallbackGauge("keel_connected_devices", "Devices whose agent reported itself online",
                             [this] { return static_cast<double>(ingest_->ConnectedDevices()); });
   metrics_.AddCallbackGauge(
-      "keel_broker_restarts_total", "Times the supervised broker was restarted",
+      "keel_broker_restarts", "Times the supervised broker was restarted",
       [this] { return broker_ ? static_cast<double>(broker_->restarts()) : 0.0; });
 
   ApiOptions api_options;

@@ -27,12 +27,11 @@ class IngestServiceTest : public ::testing::Test {
 
   void Restart() {
     if (ingest_) ingest_->Stop();
-    ingest_ = std::make_unique<IngestService>(
-        *store_, *store_, clock_, metrics_, IngestOptions{},
-        [this](const std::string& device, uint64_t seq) {
-          std::lock_guard lock(mu_);
-          acks_.emplace_back(device, seq);
-        });
+    ingest_ = std::make_unique<IngestService>(*store_, *store_, clock_, metrics_, IngestOptions{},
+                                              [this](const std::string& device, uint64_t seq) {
+                                                std::lock_guard lock(mu_);
+                                                acks_.emplace_back(device, seq);
+                                              });
     ingest_->Start();
   }
 
@@ -169,6 +168,27 @@ TEST_F(IngestServiceTest, StateReportsAreStoredAndTrackConnectivity) {
   state.online = false;  // the broker delivering the agent's last will
   m.payload = wire::EncodeDeviceState(state);
   Send(m);
+  EXPECT_EQ(ingest_->ConnectedDevices(), 0u);
+}
+
+TEST_F(IngestServiceTest, UnstampedStateIsAcceptedOnlyAsALastWill) {
+  wire::DeviceState state;
+  state.t_ms = kT0;
+  state.agent = "keel-edge/test";
+  mqtt::Message m;
+  m.topic = wire::StateTopic("dev1");
+  m.user_properties.emplace_back("keel-identity", "dev1");
+  m.payload = wire::EncodeDeviceState(state);
+  Send(m);
+  ASSERT_EQ(ingest_->ConnectedDevices(), 1u);
+  m.user_properties.clear();  // as the broker publishes a will: no stamp
+  Send(m);                    // "online" without a stamp: refused
+  EXPECT_EQ(Rejected("identity_mismatch"), 1);
+  EXPECT_EQ(ingest_->ConnectedDevices(), 1u);
+  state.online = false;
+  m.payload = wire::EncodeDeviceState(state);
+  Send(m);
+  EXPECT_EQ(Rejected("identity_mismatch"), 1);
   EXPECT_EQ(ingest_->ConnectedDevices(), 0u);
 }
 

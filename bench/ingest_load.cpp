@@ -1,0 +1,255 @@
+// keel-bench-ingest: measures the whole ingest path as a device fleet sees
+// it — MQTT over mutual TLS through the embedded broker into keel-hub's
+// store, counted when the hub's application-level ack arrives — and the
+// CPU a simulated agent costs. Starts its own keel-hub (from the same bin
+// directory) on free loopback ports in a temporary directory and prints one
+// JSON object per measurement on stdout.
+#include <fmt/format.h>
+#include <sys/resource.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "cli/api_client.h"
+#include "common/logging.h"
+#include "common/random.h"
+#include "edge/agent/identity.h"
+#include "edge/sim/fleet_simulator.h"
+#include "mqtt/client.h"
+#include "test_util/net.h"
+#include "test_util/process.h"
+#include "test_util/temp_dir.h"
+#include "wire/messages.h"
+#include "wire/telemetry_codec.h"
+#include "wire/topics.h"
+
+namespace keel {
+namespace {
+
+// utime + stime of a process, seconds.
+double ProcessCpuSeconds(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string field;
+  std::vector<std::string> fields;
+  while (in >> field) fields.push_back(field);
+  if (fields.size() < 15) return 0;
+  return (std::stod(fields[13]) + std::stod(fields[14])) /
+         static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double SelfCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+long SelfRssKb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+struct Hub {
+  std::unique_ptr<ChildProcess> process;
+  std::string api, mqtt_host;
+  int mqtt_port = 0;
+  std::filesystem::path dir;
+  int BrokerPid() const {
+    std::ifstream in(dir / "broker" / "mosquitto.pid");
+    int pid = 0;
+    in >> pid;
+    return pid;
+  }
+};
+
+Hub StartHub(const std::filesystem::path& bin, const std::filesystem::path& root) {
+  Hub hub;
+  hub.dir = root / "hub";
+  const int http = FreeLoopbackPort();
+  hub.mqtt_port = FreeLoopbackPort();
+  hub.api = "https://127.0.0.1:" + std::to_string(http);
+  hub.process = std::make_unique<ChildProcess>(
+      std::vector<std::string>{(bin / "keel-hub").string(), "--data-dir", hub.dir.string(),
+                               "--http", "127.0.0.1:" + std::to_string(http), "--mqtt",
+                               "127.0.0.1:" + std::to_string(hub.mqtt_port), "--log-level", "warn"},
+      root / "hub.out", root / "hub.err");
+  if (!hub.process->WaitForOutput("keel-hub ready", std::chrono::seconds(60))) {
+    throw std::runtime_error("keel-hub did not start: " + hub.process->Stderr());
+  }
+  return hub;
+}
+
+// One device publishing `messages` pre-encoded batches with at most `window`
+// unacknowledged, as fast as the hub acknowledges.
+class LoadDevice {
+ public:
+  LoadDevice(const std::string& id, const std::filesystem::path& identity, const Hub& hub,
+             Random& random)
+      : id_(id) {
+    mqtt::ClientOptions o;
+    o.client_id = id;
+    o.host = "127.0.0.1";
+    o.port = hub.mqtt_port;
+    o.ca_file = (identity / "ca.crt").string();
+    o.cert_file = (identity / "device.crt").string();
+    o.key_file = (identity / "device.key").string();
+    o.max_inflight = 1000;
+    client_ = std::make_unique<mqtt::Client>(o, SystemClock(), random);
+    client_->on_message([this](const mqtt::Message& m) {
+      auto ack = wire::DecodeAck(m.payload);
+      if (ack.ok()) acked_.store(ack->seq);
+    });
+    client_->on_connect([this](bool) { (void)client_->Subscribe(wire::CommandFilter(id_), 1); });
+  }
+
+  Status Connect() {
+    KEEL_RETURN_IF_ERROR(client_->Start());
+    for (int i = 0; i < 500 && !client_->connected(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // subscription applied
+    return client_->connected() ? Status::Ok() : client_->last_error();
+  }
+
+  void Run(const std::vector<std::string>& payloads, uint64_t window) {
+    const std::string topic = wire::TelemetryTopic(id_);
+    uint64_t sent = 0;
+    while (acked_.load() < payloads.size()) {
+      while (sent < payloads.size() && sent < acked_.load() + window) {
+        if (!client_->Publish(topic, payloads[sent], 1, false, "application/cbor").ok()) break;
+        ++sent;
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  }
+
+  void Stop() { client_->Stop(); }
+
+ private:
+  std::string id_;
+  std::atomic<uint64_t> acked_{0};
+  std::unique_ptr<mqtt::Client> client_;
+};
+
+nlohmann::json MeasureIngest(const std::filesystem::path& bin, int devices, int messages,
+                             int series, int points) {
+  TempDir tmp;
+  Hub hub = StartHub(bin, tmp.path());
+  auto api = cli::ApiClient::Create({hub.api, hub.dir / "admin.token", hub.dir / "pki/ca.crt"});
+  if (!api.ok()) throw std::runtime_error(api.status().ToString());
+  SeededRandom random(1);
+  std::vector<std::unique_ptr<LoadDevice>> fleet;
+  for (int d = 0; d < devices; ++d) {
+    const std::string id = fmt::format("load-{:04d}", d);
+    auto added = api->Post("/api/v1/devices", {{"id", id}});
+    if (!added.ok()) throw std::runtime_error(added.status().ToString());
+    edge::EnrollRequest request{hub.api, id, (*added)["token"], tmp.path() / id,
+                                hub.dir / "pki/ca.crt"};
+    Status enrolled = edge::Enroll(request);
+    if (!enrolled.ok()) throw std::runtime_error(enrolled.ToString());
+    fleet.push_back(std::make_unique<LoadDevice>(id, tmp.path() / id, hub, random));
+    Status connected = fleet.back()->Connect();
+    if (!connected.ok()) throw std::runtime_error(connected.ToString());
+  }
+  // Realistic timestamps near now: series of `points` samples 1 ms apart.
+  const int64_t t0 = SystemClock().NowMs() - 3'600'000;
+  std::vector<std::string> payloads;
+  for (int m = 0; m < messages; ++m) {
+    wire::TelemetryBatch batch;
+    batch.seq = static_cast<uint64_t>(m + 1);
+    for (int s = 0; s < series; ++s) {
+      wire::Series ser{fmt::format("s{}", s), {}};
+      for (int p = 0; p < points; ++p) {
+        ser.points.push_back({t0 + m * points + p, 20.0 + 0.001 * p + s});
+      }
+      batch.series.push_back(std::move(ser));
+    }
+    payloads.push_back(wire::EncodeTelemetry(batch, wire::Encoding::kCbor));
+  }
+  const double hub_cpu0 = ProcessCpuSeconds(hub.process->pid());
+  const double broker_cpu0 = ProcessCpuSeconds(hub.BrokerPid());
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> threads;
+  for (auto& device : fleet) {
+    threads.emplace_back([&, d = device.get()] { d->Run(payloads, 64); });
+  }
+  for (auto& t : threads) t.join();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double hub_cpu = ProcessCpuSeconds(hub.process->pid()) - hub_cpu0;
+  const double broker_cpu = ProcessCpuSeconds(hub.BrokerPid()) - broker_cpu0;
+  for (auto& device : fleet) device->Stop();
+  const double total_messages = static_cast<double>(devices) * messages;
+  const double total_samples = total_messages * series * points;
+  hub.process->KillAndWait(SIGTERM);
+  return {{"benchmark", "hub_ingest_mqtt_tls"},
+          {"devices", devices},
+          {"messages", total_messages},
+          {"samples_per_message", series * points},
+          {"payload_bytes", payloads[0].size()},
+          {"seconds", seconds},
+          {"samples_per_s", total_samples / seconds},
+          {"messages_per_s", total_messages / seconds},
+          {"hub_cpu_s", hub_cpu},
+          {"broker_cpu_s", broker_cpu},
+          {"samples_per_hub_cpu_s", hub_cpu > 0 ? total_samples / hub_cpu : 0}};
+}
+
+nlohmann::json MeasureAgents(const std::filesystem::path& bin, int devices, int seconds) {
+  TempDir tmp;
+  Hub hub = StartHub(bin, tmp.path());
+  edge::FleetOptions options;
+  options.hub_url = hub.api;
+  options.ca_file = hub.dir / "pki/ca.crt";
+  options.token_file = hub.dir / "admin.token";
+  options.dir = tmp.path() / "fleet";
+  options.devices = devices;
+  SeededRandom random(2);
+  edge::FleetSimulator fleet(options, SystemClock(), random);
+  Status started = fleet.Start();
+  if (!started.ok()) throw std::runtime_error(started.ToString());
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // enrollment and connect settle
+  const double cpu0 = SelfCpuSeconds();
+  const uint64_t samples0 = fleet.stats().samples_read;
+  std::this_thread::sleep_for(std::chrono::seconds(seconds));
+  const double cpu = SelfCpuSeconds() - cpu0;
+  const uint64_t samples = fleet.stats().samples_read - samples0;
+  fleet.Stop();
+  hub.process->KillAndWait(SIGTERM);
+  return {{"benchmark", "agent_cpu"},
+          {"devices", devices},
+          {"seconds", seconds},
+          {"samples_per_s_per_device", static_cast<double>(samples) / seconds / devices},
+          {"cpu_percent_of_one_core_per_device", 100.0 * cpu / seconds / devices},
+          {"process_max_rss_mb", static_cast<double>(SelfRssKb()) / 1024.0}};
+}
+
+}  // namespace
+}  // namespace keel
+
+int main(int argc, char** argv) {
+  CLI::App app{"keel-bench-ingest: hub ingest through the real broker, and agent CPU"};
+  int devices = 20, messages = 200, series = 10, points = 100;
+  int agent_devices = 20, agent_seconds = 20;
+  app.add_option("--devices", devices, "Publishing devices");
+  app.add_option("--messages", messages, "Messages per device");
+  app.add_option("--series", series, "Series per message");
+  app.add_option("--points", points, "Points per series");
+  app.add_option("--agent-devices", agent_devices, "Simulated agents for the CPU measurement");
+  app.add_option("--agent-seconds", agent_seconds, "Duration of the CPU measurement");
+  CLI11_PARSE(app, argc, argv);
+  keel::ConfigureLogging("error", "bench");
+  const auto bin = std::filesystem::read_symlink("/proc/self/exe").parent_path();
+  try {
+    std::cout << keel::MeasureIngest(bin, devices, messages, series, points).dump() << std::endl;
+    std::cout << keel::MeasureAgents(bin, agent_devices, agent_seconds).dump() << std::endl;
+  } catch (const std::exception& e) {
+    std::cerr << "keel-bench-ingest: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

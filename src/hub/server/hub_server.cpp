@@ -238,7 +238,15 @@ Status HubServerImpl::StartMqtt(const Endpoint& mqtt) {
       if (!s.ok()) spdlog::error("hub: subscribe {}: {}", filter, s.ToString());
     }
   });
-  return mqtt_->Start();
+  KEEL_RETURN_IF_ERROR(mqtt_->Start());
+  // Report ready only once ingest is subscribed, unless the broker is slow:
+  // then the client keeps retrying in the background and /healthz says so.
+  const int64_t deadline = clock_.MonotonicMs() + 5000;
+  while (!mqtt_->connected() && clock_.MonotonicMs() < deadline) clock_.SleepMs(20);
+  if (!mqtt_->connected()) {
+    spdlog::warn("hub: not yet connected to the broker: {}", mqtt_->last_error().ToString());
+  }
+  return Status::Ok();
 }
 
 Status HubServerImpl::PublishRevocations() {

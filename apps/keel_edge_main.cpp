@@ -1,12 +1,12 @@
 // keel-edge: the device agent. `enroll` obtains the device identity once;
 // `run` streams telemetry. See README.md and examples/edge.toml.
 #include <CLI/CLI.hpp>
-#include <csignal>
 #include <iostream>
 #include <random>
 
 #include "common/logging.h"
 #include "common/random.h"
+#include "common/termination_signals.h"
 #include "edge/agent/agent.h"
 #include "edge/agent/identity.h"
 #include "edge/config/agent_config.h"
@@ -49,11 +49,7 @@ int main(int argc, char** argv) {
     std::cerr << "keel-edge: " << config.status().message() << "\n";
     return 2;
   }
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  keel::TerminationSignals signals;  // before any thread starts
 
   keel::SeededRandom random(std::random_device{}());
   keel::edge::Agent agent(std::move(config).value(), keel::SystemClock(), random);
@@ -62,8 +58,7 @@ int main(int argc, char** argv) {
     std::cerr << "keel-edge: " << started.ToString() << "\n";
     return 1;
   }
-  int sig = 0;
-  sigwait(&signals, &sig);
+  signals.Wait();
   agent.Stop();
   return 0;
 }

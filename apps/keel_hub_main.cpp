@@ -1,11 +1,11 @@
 // keel-hub: the hub service. See README.md and docs/operations.md.
 #include <CLI/CLI.hpp>
-#include <csignal>
 #include <iostream>
 
 #include "common/endpoint.h"
 #include "common/logging.h"
 #include "common/random.h"
+#include "common/termination_signals.h"
 #include "hub/server/hub_server.h"
 
 namespace {
@@ -71,11 +71,7 @@ int main(int argc, char** argv) {
       cert_seconds > 0 ? std::chrono::seconds(cert_seconds) : std::chrono::hours(24 * cert_days);
   options.enrollment.token_ttl = std::chrono::hours(token_hours);
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // every thread inherits the mask
+  keel::TerminationSignals signals;  // before any thread starts
 
   keel::SeededRandom random(std::random_device{}());
   auto hub = keel::hub::NewHubServer(options, keel::SystemClock(), random);
@@ -92,8 +88,7 @@ int main(int argc, char** argv) {
             << "  ca:          " << endpoints.ca_cert.string() << "\n"
             << "  admin token: " << endpoints.admin_token.string() << "\n"
             << std::flush;
-  int sig = 0;
-  sigwait(&signals, &sig);
+  const int sig = signals.Wait();
   spdlog::info("signal {}: shutting down", sig);
   hub->Stop();
   return 0;

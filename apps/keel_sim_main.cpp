@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
-#include <csignal>
 #include <iostream>
 #include <random>
 #include <sstream>
@@ -12,6 +11,7 @@
 #include "cli/api_client.h"
 #include "common/logging.h"
 #include "common/random.h"
+#include "common/termination_signals.h"
 #include "edge/sim/fleet_simulator.h"
 
 namespace {
@@ -57,11 +57,7 @@ int main(int argc, char** argv) {
   options.dir = dir;
   options.encoding = encoding == "json" ? keel::wire::Encoding::kJson : keel::wire::Encoding::kCbor;
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  keel::TerminationSignals signals;  // before any thread starts
 
   keel::SeededRandom random(std::random_device{}());
   keel::edge::FleetSimulator fleet(options, keel::SystemClock(), random);
@@ -76,9 +72,9 @@ int main(int argc, char** argv) {
   const auto start = std::chrono::steady_clock::now();
   uint64_t last_samples = 0;
   double last_elapsed = 0;
-  timespec wait{summary_s, 0};
+
   for (;;) {
-    const int sig = sigtimedwait(&signals, nullptr, &wait);
+    const int sig = signals.WaitFor(std::chrono::seconds(summary_s));
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const auto s = fleet.stats();

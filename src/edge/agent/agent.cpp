@@ -270,6 +270,7 @@ void Agent::PublishPending() {
 
 // Caller holds mqtt_mu_.
 void Agent::PublishDropNotices() {
+  dropped_notified_ = outbox_->Stats().dropped_total;
   auto notices = outbox_->PendingDropNotices();
   if (!notices.ok()) return;
   for (const auto& range : *notices) {
@@ -292,7 +293,8 @@ void Agent::PublishState(bool online) {
   (void)mqtt_->Publish(wire::StateTopic(config_.device.id), wire::EncodeDeviceState(state), 1,
                        /*retain=*/true);
   next_state_ms_ = clock_.NowMs() + kStateIntervalMs;
-  if (outbox.dropped_total > 0) PublishDropNotices();
+  // Notices go out on every (re)connect and whenever new drops happened.
+  if (outbox.dropped_total > dropped_notified_) PublishDropNotices();
 }
 
 void Agent::MaybeRenew() {

@@ -97,6 +97,7 @@ class Agent {
   int64_t next_state_ms_ = 0;
   int64_t renew_due_ms_ = 0;
   int64_t cert_not_after_ms_ = 0;
+  uint64_t dropped_notified_ = 0;  // dropped_total when notices were last sent
   AgentStats stats_;
 
   std::thread sampler_;

@@ -35,10 +35,9 @@ IngestService::IngestService(DeviceStore& devices, TelemetryStore& telemetry, co
                                      "Telemetry messages dropped as already stored (redelivery)")),
       shed_(metrics.GetCounter("keel_ingest_shed_total",
                                "Messages shed because the ingest queue was full (device resends)")),
-      gaps_(metrics.GetCounter("keel_ingest_gap_batches_total",
-                               "Batches devices reported as dropped from a full outbox")),
       commits_(metrics.GetCounter("keel_ingest_commits_total", "Store transactions committed")) {
   for (const auto reason : wire::kAllRejectReasons) {
+    if (reason == wire::RejectReason::kDuplicate) continue;  // keel_ingest_duplicates_total
     metrics_.GetCounter("keel_ingest_rejected_total", "Messages rejected, by reason",
                         {{"reason", std::string(wire::RejectReasonName(reason))}});
   }
@@ -275,7 +274,6 @@ void IngestService::Commit(std::vector<Work>& work) {
     } else if (auto* gap = std::get_if<GapNotice>(&item)) {
       auto watermark = telemetry_.RecordGap(gap->device_id, gap->from, gap->to, clock_.NowMs());
       if (watermark.ok()) {
-        gaps_.Increment(gap->to - gap->from + 1);
         acks.emplace_back(gap->device_id, *watermark);
       } else {
         spdlog::warn("ingest: gap {}..{} from {}: {}", gap->from, gap->to, gap->device_id,

@@ -104,7 +104,6 @@ class IngestService {
   Counter& samples_;
   Counter& duplicates_;
   Counter& shed_;
-  Counter& gaps_;
   Counter& commits_;
 
   mutable std::mutex mu_;

@@ -48,6 +48,12 @@ Result<int> PickFreePort(const std::string& address) {
   return static_cast<int>(ntohs(addr.sin_port));
 }
 
+bool IsIpAddress(const std::string& text) {
+  in6_addr buffer{};
+  return ::inet_pton(AF_INET, text.c_str(), &buffer) == 1 ||
+         ::inet_pton(AF_INET6, text.c_str(), &buffer) == 1;
+}
+
 // The admin token is created once and kept in <data-dir>/admin.token (0600);
 // the hub keeps only its hash in memory.
 Result<std::string> LoadOrCreateAdminTokenHash(const std::filesystem::path& path) {
@@ -111,7 +117,7 @@ Status HubServerImpl::Start() {
   const auto& dir = options_.data_dir;
   std::vector<std::string> names = {"DNS:localhost", "IP:127.0.0.1"};
   for (const auto* address : {&options_.http_address, &options_.mqtt_address}) {
-    const std::string name = "IP:" + *address;
+    const std::string name = (IsIpAddress(*address) ? "IP:" : "DNS:") + *address;
     if (*address != "0.0.0.0" && std::find(names.begin(), names.end(), name) == names.end()) {
       names.push_back(name);
     }
@@ -153,6 +159,22 @@ Status HubServerImpl::Start() {
   KEEL_RETURN_IF_ERROR(StartMqtt(mqtt));
   metrics_.AddCallbackGauge("keel_connected_devices", "Devices whose agent reported itself online",
                             [this] { return static_cast<double>(ingest_->ConnectedDevices()); });
+  // Store totals survive restarts, unlike this process's ingest counters.
+  metrics_.AddCallbackGauge("keel_store_samples", "Samples in the store", [this] {
+    auto stats = store_->Stats();
+    return stats.ok() ? static_cast<double>(stats->samples) : -1.0;
+  });
+  metrics_.AddCallbackGauge(
+      "keel_store_duplicates", "Redelivered batches dropped, all time", [this] {
+        auto stats = store_->Stats();
+        return stats.ok() ? static_cast<double>(stats->duplicates_total) : -1.0;
+      });
+  metrics_.AddCallbackGauge("keel_store_gap_batches",
+                            "Batches devices reported dropped from full outboxes, all time",
+                            [this] {
+                              auto stats = store_->Stats();
+                              return stats.ok() ? static_cast<double>(stats->gaps_total) : -1.0;
+                            });
   metrics_.AddCallbackGauge(
       "keel_broker_restarts", "Times the supervised broker was restarted",
       [this] { return broker_ ? static_cast<double>(broker_->restarts()) : 0.0; });

@@ -189,23 +189,49 @@ Result<uint64_t> SqliteStore::RecordGap(std::string_view device_id, uint64_t fro
         "device \"{}\": gap {}..{} is not a range of valid seqs", device_id, from_seq, to_seq));
   }
   uint64_t acked = 0;
+  uint64_t added = 0;
   {
     std::lock_guard lock(state_->write_mu);
     Connection& conn = *state_->writer;
     KEEL_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(conn));
     KEEL_ASSIGN_OR_RETURN(auto dev, sqlite::FindDevice(conn, device_id));
     if (!dev) return Status::NotFound(fmt::format("device \"{}\" is not registered", device_id));
+    // Devices repeat a notice until an ack covers it: only the seqs that no
+    // earlier notice covered are recorded (and counted).
+    std::vector<std::pair<uint64_t, uint64_t>> covered;
     {
-      KEEL_ASSIGN_OR_RETURN(auto ins, conn.Prepare("INSERT INTO gaps(dkey, from_seq, to_seq,"
-                                                   " recorded_ms) VALUES(?1, ?2, ?3, ?4)"));
-      ins.Bind(1, dev->dkey).Bind(2, from_seq).Bind(3, to_seq).Bind(4, now_ms);
-      KEEL_RETURN_IF_ERROR(ins.Run());
+      KEEL_ASSIGN_OR_RETURN(auto q, conn.Prepare("SELECT from_seq, to_seq FROM gaps WHERE dkey = ?1"
+                                                 " AND to_seq >= ?2 AND from_seq <= ?3"
+                                                 " ORDER BY from_seq"));
+      q.Bind(1, dev->dkey).Bind(2, from_seq).Bind(3, to_seq);
+      for (;;) {
+        KEEL_ASSIGN_OR_RETURN(const bool row, q.Step());
+        if (!row) break;
+        covered.emplace_back(q.UInt(0), q.UInt(1));
+      }
     }
+    KEEL_ASSIGN_OR_RETURN(auto ins, conn.Prepare("INSERT INTO gaps(dkey, from_seq, to_seq,"
+                                                 " recorded_ms) VALUES(?1, ?2, ?3, ?4)"));
+    uint64_t next = from_seq;  // first seq not yet known to be covered
+    auto record = [&](uint64_t a, uint64_t b) -> Status {
+      if (a > b) return Status::Ok();
+      ins.Bind(1, dev->dkey).Bind(2, a).Bind(3, b).Bind(4, now_ms);
+      KEEL_RETURN_IF_ERROR(ins.Run());
+      ins.Reset();
+      added += b - a + 1;
+      return Status::Ok();
+    };
+    for (const auto& [a, b] : covered) {
+      if (a > next) KEEL_RETURN_IF_ERROR(record(next, a - 1));
+      if (b >= next) next = b + 1;
+      if (next > to_seq) break;
+    }
+    if (next <= to_seq) KEEL_RETURN_IF_ERROR(record(next, to_seq));
     KEEL_ASSIGN_OR_RETURN(acked, SettleDevice(conn, *dev, 0, now_ms));
     KEEL_RETURN_IF_ERROR(tx.Commit());
   }
   std::lock_guard lock(state_->stats_mu);
-  state_->stats.gaps_total += to_seq - from_seq + 1;
+  state_->stats.gaps_total += added;
   return acked;
 }
 

@@ -175,3 +175,19 @@ TEST_F(TelemetryStoreTest, WritesMoveLastSeenForwardIncludingDuplicates) {
 
 }  // namespace
 }  // namespace keel::hub
+
+namespace keel::hub {
+namespace {
+
+TEST_F(TelemetryStoreTest, RepeatedGapNoticesAreCountedOnce) {
+  Write({Batch("d1", 1)});
+  ASSERT_EQ(*store_->RecordGap("d1", 5, 9, 10), 1u);
+  ASSERT_EQ(*store_->RecordGap("d1", 5, 9, 11), 1u);   // the same notice again
+  ASSERT_EQ(*store_->RecordGap("d1", 3, 12, 12), 1u);  // grown on both sides: 3,4 and 10..12 new
+  EXPECT_EQ(store_->Stats()->gaps_total, 10u);         // 3..12
+  Write({Batch("d1", 2)});
+  EXPECT_EQ(store_->GetDevice("d1")->acked_seq, 12u);
+}
+
+}  // namespace
+}  // namespace keel::hub

@@ -10,31 +10,14 @@
 #include <vector>
 
 #include "hub/store/sqlite_store.h"
+#include "test_util/temp_dir.h"
 
 namespace keel::hub {
 namespace {
 
-class BenchDir {
- public:
-  BenchDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base ? base : "/tmp") + "/keel-bench-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) std::abort();
-    path_ = pattern;
-  }
-  ~BenchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  BenchDir(const BenchDir&) = delete;
-  BenchDir& operator=(const BenchDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
+using keel::TempDir;
 
- private:
-  std::filesystem::path path_;
-};
-
-std::unique_ptr<SqliteStore> OpenWithDevice(const BenchDir& dir, benchmark::State& state) {
+std::unique_ptr<SqliteStore> OpenWithDevice(const TempDir& dir, benchmark::State& state) {
   auto store = OpenSqliteStore(dir.path() / "hub.db");
   if (!store.ok() || !(*store)->CreateDevice("bench-dev", 0).ok()) {
     state.SkipWithError("cannot open the store");
@@ -64,7 +47,7 @@ IngestBatch MakeBatch(uint64_t seq, int series, int points_per_series, int64_t t
 // One WriteBatches call (one durable transaction) per iteration, holding
 // range(0) batches of 1000 samples (10 series x 100 points).
 void BM_WriteBatches(benchmark::State& state) {
-  BenchDir dir;
+  TempDir dir;
   auto store = OpenWithDevice(dir, state);
   if (!store) return;
   const int batches_per_call = static_cast<int>(state.range(0));
@@ -97,7 +80,7 @@ void BM_ReadSeries24h(benchmark::State& state) {
   constexpr int kPoints = 86'400;
   constexpr int kPerBatch = 3'600;
   constexpr int64_t kT0 = 1'700'000'000'000;
-  BenchDir dir;
+  TempDir dir;
   auto store = OpenWithDevice(dir, state);
   if (!store) return;
   std::vector<IngestBatch> batches;

@@ -212,6 +212,7 @@ KEEL_PLUGIN_EXPORT int mosquitto_plugin_cleanup(void* userdata, struct mosquitto
     mosquitto_callback_unregister(state->id, MOSQ_EVT_TICK, OnTick, nullptr);
     mosquitto_callback_unregister(state->id, MOSQ_EVT_RELOAD, OnReload, nullptr);
     mosquitto_callback_unregister(state->id, MOSQ_EVT_MESSAGE, OnMessage, nullptr);
+    mosquitto_callback_unregister(state->id, MOSQ_EVT_ACL_CHECK, OnAclCheck, nullptr);
     delete state;
   }
   return MOSQ_ERR_SUCCESS;

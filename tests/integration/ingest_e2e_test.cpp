@@ -57,6 +57,17 @@ TEST(IngestE2eTest, MalformedPayloadsAreRejectedByReasonAndHubKeepsServing) {
         return rc == 0 && nlohmann::json::parse(out)["points"].size() == 1;
       },
       std::chrono::seconds(10)));
+  // Series names may contain '/' (e.g. a line/station hierarchy) and read back.
+  ASSERT_EQ(
+      hub.Publish(dev, topic, R"({"seq": 101, "series": {"line/1/temp": [[1732470000000, 7.5]]}})",
+                  "dev1-slash"),
+      0);
+  EXPECT_TRUE(Eventually(
+      [&] {
+        auto [rc, out] = hub.Keelctl({"--json", "series", "get", "dev1", "line/1/temp"});
+        return rc == 0 && nlohmann::json::parse(out)["points"].size() == 1;
+      },
+      std::chrono::seconds(10)));
   auto [rc, health] = hub.Keelctl({"health"});
   EXPECT_EQ(rc, 0);
   EXPECT_EQ(health, "ok\n");

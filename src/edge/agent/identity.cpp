@@ -105,11 +105,9 @@ Result<int64_t> RenewCertificate(const std::string& hub_url, const std::filesyst
   // Key first, then certificate: a crash in between leaves a key that does
   // not match device.crt, which the agent detects on start and repairs from
   // the .prev copies.
-  std::error_code ec;
-  std::filesystem::copy_file(paths.key, paths.key.string() + ".prev",
-                             std::filesystem::copy_options::overwrite_existing, ec);
-  std::filesystem::copy_file(paths.cert, paths.cert.string() + ".prev",
-                             std::filesystem::copy_options::overwrite_existing, ec);
+  KEEL_ASSIGN_OR_RETURN(auto current_key, crypto::PrivateKey::LoadFile(paths.key));
+  KEEL_RETURN_IF_ERROR(current_key.SaveFile(paths.key.string() + ".prev"));
+  KEEL_RETURN_IF_ERROR(WriteFileAtomic(paths.cert.string() + ".prev", current.ToPem()));
   KEEL_RETURN_IF_ERROR(key.SaveFile(paths.key));
   KEEL_RETURN_IF_ERROR(WriteFileAtomic(paths.cert, cert.ToPem()));
   return cert.NotAfterMs();

@@ -55,9 +55,7 @@ std::vector<std::string> FleetSimulator::device_ids() const {
   return ids;
 }
 
-Status FleetSimulator::EnsureIdentity(const std::string& id, const std::filesystem::path& dir,
-                                      const std::string& mqtt_url) {
-  (void)mqtt_url;
+Status FleetSimulator::EnsureIdentity(const std::string& id, const std::filesystem::path& dir) {
   if (std::filesystem::exists(IdentityPaths(dir).cert)) return Status::Ok();
   KEEL_ASSIGN_OR_RETURN(auto api, Api(options_));
   auto added = api.Post("/api/v1/devices", {{"id", id}});
@@ -82,10 +80,9 @@ Status FleetSimulator::Start() {
                                                                : options_.mqtt_url_override,
                                                            "mqtts"));
   KEEL_ASSIGN_OR_RETURN(const Endpoint api_endpoint, ParseEndpoint(options_.hub_url, "https"));
-  const std::string mqtt_url = mqtt.ToString();
   for (const auto& id : device_ids()) {
     const auto dir = options_.dir / id;
-    KEEL_RETURN_IF_ERROR(EnsureIdentity(id, dir, mqtt_url));
+    KEEL_RETURN_IF_ERROR(EnsureIdentity(id, dir));
     AgentConfig config;
     config.device.id = id;
     config.device.dir = dir;
@@ -148,9 +145,16 @@ Result<FleetVerification> FleetSimulator::Verify() const {
     KEEL_ASSIGN_OR_RETURN(auto series, api.Get("/api/v1/devices/" + id + "/series"));
     uint64_t points = 0;
     for (const auto& name : series["series"]) {
-      KEEL_ASSIGN_OR_RETURN(
-          auto read, api.Get("/api/v1/devices/" + id + "/series/" + name.get<std::string>()));
-      points += read["points"].size();
+      // Page through the series: one read is capped by the API.
+      int64_t from = 0;
+      for (;;) {
+        KEEL_ASSIGN_OR_RETURN(auto read, api.Get(fmt::format("/api/v1/devices/{}/series/{}?from={}",
+                                                             id, name.get<std::string>(), from)));
+        const auto& page = read["points"];
+        if (page.empty()) break;
+        points += page.size();
+        from = page.back()[0].get<int64_t>() + 1;
+      }
     }
     const uint64_t stored = device.value("samples_stored", uint64_t{0});
     const uint64_t acked = device.value("acked_seq", uint64_t{0});

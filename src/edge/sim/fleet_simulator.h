@@ -72,8 +72,7 @@ class FleetSimulator {
   std::vector<std::string> device_ids() const;
 
  private:
-  Status EnsureIdentity(const std::string& id, const std::filesystem::path& dir,
-                        const std::string& mqtt_url);
+  Status EnsureIdentity(const std::string& id, const std::filesystem::path& dir);
 
   FleetOptions options_;
   const Clock& clock_;

@@ -196,6 +196,15 @@ void ApiServerImpl::Routes() {
     auto issued = deps_.enrollment.Enroll(*id, *token, *csr);
     if (!issued.ok()) {
       spdlog::warn("api: enrollment of \"{}\" refused: {}", *id, issued.status().ToString());
+      const StatusCode code = issued.status().code();
+      if (code == StatusCode::kUnauthenticated || code == StatusCode::kPermissionDenied ||
+          code == StatusCode::kNotFound) {
+        // One answer for every credential problem, so the endpoint does not
+        // reveal which device ids exist or what state they are in.
+        return ReplyError(res, Status::Unauthenticated(
+                                   "enrollment refused: unknown device, or the token is wrong, "
+                                   "used or expired (the hub log has the reason)"));
+      }
       return ReplyError(res, issued.status());
     }
     spdlog::info("api: enrolled device \"{}\"", *id);
@@ -269,7 +278,7 @@ void ApiServerImpl::Routes() {
           ReplyJson(res, {{"series", *names}});
         });
 
-  s.Get(R"(/api/v1/devices/([^/]+)/series/([^/]+))",
+  s.Get(R"(/api/v1/devices/([^/]+)/series/(.+))",
         [this](const httplib::Request& req, httplib::Response& res) {
           if (!Authorized(req, res)) return;
           auto from = IntQueryParam(req, "from");

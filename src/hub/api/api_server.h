@@ -10,6 +10,7 @@
 //   GET  /api/v1/devices/{id}             POST /api/v1/devices/{id}/token
 //   POST /api/v1/devices/{id}/revoke      GET  /api/v1/devices/{id}/series
 //   GET  /api/v1/devices/{id}/series/{name}?from=<ms>&to=<ms>&limit=<n>
+//        ({name} may contain '/', sent as is or percent-encoded)
 //   GET  /api/v1/info                     {"mqtt_url": ..., "version": ...}
 //   GET  /metrics (Prometheus text)
 // Unauthenticated: GET /healthz.
@@ -34,9 +35,8 @@ struct ApiOptions {
   std::string bind_address = "127.0.0.1";
   int port = 8443;  // 0 picks a free port
   std::filesystem::path cert_file, key_file, client_ca_file;
-  std::string admin_token_sha256;
-  std::string mqtt_url;  // where devices connect, reported by GET /api/v1/info  // hex SHA-256 of
-                         // the operator bearer token
+  std::string admin_token_sha256;  // hex SHA-256 of the operator bearer token
+  std::string mqtt_url;            // where devices connect, reported by GET /api/v1/info
   size_t max_body_bytes = 64 * 1024;
   size_t max_points_per_read = 100000;
   int threads = 8;

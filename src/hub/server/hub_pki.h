@@ -37,7 +37,7 @@ class HubPki {
   const HubPkiPaths& paths() const { return paths_; }
   crypto::CertificateAuthority& ca() { return *ca_; }
 
-  // Re-issues crl.pem from `revoked` (valid for 7 days; refresh daily).
+  // Re-issues crl.pem from `revoked` (valid for 7 days; the hub refreshes it hourly).
   Status WriteCrl(const std::vector<crypto::RevokedCertificate>& revoked);
 
  private:

@@ -7,9 +7,9 @@
 
 #include "common/clock.h"
 #include "common/random.h"
-#include "test_util/mosquitto_process.h"
 #include "mqtt/client.h"
 #include "mqtt_test_support.h"
+#include "test_util/mosquitto_process.h"
 #include "test_util/net.h"
 #include "test_util/temp_dir.h"
 

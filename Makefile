@@ -30,8 +30,10 @@ test: deps format-check $(ASAN_DIR)/build.ninja
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 	cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
-bench: build
-	scripts/bench $(BUILD_DIR)
+# JSON on stdout; everything else (build output, progress) on stderr.
+bench:
+	@$(MAKE) --no-print-directory build >&2
+	@scripts/bench $(BUILD_DIR)
 
 demo: build
 	scripts/demo $(BUILD_DIR)/bin $(DEMO_ARGS)

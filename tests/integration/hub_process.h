@@ -30,6 +30,18 @@ class HubProcess {
         mqtt_port_(FreeLoopbackPort()),
         extra_args_(std::move(extra_args)) {}
 
+  // Stops keel-hub (SIGTERM: it stops its broker), then makes sure no broker
+  // it started survives, e.g. after Kill9() without a restart.
+  ~HubProcess() {
+    process_.reset();
+    const int pid = BrokerPid();
+    std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
+    std::string text((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+    if (pid > 0 && text.find(data_.string()) != std::string::npos) ::kill(pid, SIGKILL);
+  }
+  HubProcess(const HubProcess&) = delete;
+  HubProcess& operator=(const HubProcess&) = delete;
+
   // Starts (or restarts) keel-hub on the same ports and data directory.
   void Start() {
     std::vector<std::string> argv{BinPath("keel-hub"),

@@ -1,5 +1,5 @@
 // ChildProcess: runs an executable for a test with stdout/stderr redirected to
-// files, and kills it (SIGKILL) if the test does not stop it. For tests only.
+// files, and stops it if the test does not. For tests only.
 #pragma once
 
 #include <fcntl.h>
@@ -39,10 +39,15 @@ class ChildProcess {
     posix_spawn_file_actions_destroy(&actions);
     if (rc != 0) throw std::runtime_error("cannot spawn " + argv[0]);
   }
+  // Asks the process to stop (SIGTERM), so that it can stop its own children
+  // (keel-hub stops its broker); SIGKILL after 10 s.
   ~ChildProcess() {
     if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
+      ::kill(pid_, SIGTERM);
+      if (WaitExit(std::chrono::seconds(10)) == -1) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);
+      }
     }
   }
   ChildProcess(const ChildProcess&) = delete;

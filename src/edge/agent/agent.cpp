@@ -246,7 +246,8 @@ void Agent::PublishPending() {
       if (stalled && !resend_from_ack_) ++stats_.resends;
       last_sent_ = outbox.acked_seq;
       last_progress_ms_ = now;
-      if (resend_from_ack_) PublishDropNotices();
+      // A notice the hub lost stalls its ack just like a lost batch: resend both.
+      if (resend_from_ack_ || stalled) PublishDropNotices();
       resend_from_ack_ = false;
     }
     from = last_sent_;

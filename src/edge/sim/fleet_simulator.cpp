@@ -89,6 +89,7 @@ Status FleetSimulator::Start() {
     config.hub.mqtt = mqtt;
     config.hub.api = api_endpoint;
     config.outbox.path = dir / "outbox.db";
+    config.outbox.max_batches = options_.outbox_max_batches;
     config.batch.interval_ms = options_.batch_interval_ms;
     config.batch.encoding =
         options_.encoding == wire::Encoding::kJson ? BatchEncoding::kJson : BatchEncoding::kCbor;
@@ -131,6 +132,7 @@ FleetStats FleetSimulator::stats() const {
     out.outbox_depth += s.outbox.depth;
     out.resends += s.resends;
     out.renewals += s.renewals;
+    out.dropped += s.outbox.dropped_total;
   }
   return out;
 }

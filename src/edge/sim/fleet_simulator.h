@@ -32,6 +32,8 @@ struct FleetOptions {
   int reconnect_min_ms = 200;
   int reconnect_max_ms = 5000;
   int64_t ack_timeout_ms = 5000;
+  // Outbox bound per device (batches); the policy is drop_oldest.
+  uint64_t outbox_max_batches = 100000;
 };
 
 struct FleetStats {
@@ -42,6 +44,7 @@ struct FleetStats {
   uint64_t outbox_depth = 0;
   uint64_t resends = 0;
   uint64_t renewals = 0;  // certificate renewals by all agents
+  uint64_t dropped = 0;   // batches dropped from full outboxes, all time
 };
 
 // Per-device comparison of what the agents produced with what the hub stored.

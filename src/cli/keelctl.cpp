@@ -28,10 +28,10 @@ std::string FormatTime(int64_t ms) {
 }
 
 void PrintDevices(const json& devices, std::ostream& out) {
-  out << fmt::format("{:<24} {:<10} {:<21} {:>10} {:>12} {:>7}\n", "ID", "STATE", "LAST SEEN",
+  out << fmt::format("{:<24} {:<10} {:<21} {:>17} {:>12} {:>7}\n", "ID", "STATE", "LAST SEEN",
                      "ACKED SEQ", "SAMPLES", "OUTBOX");
   for (const auto& d : devices) {
-    out << fmt::format("{:<24} {:<10} {:<21} {:>10} {:>12} {:>7}\n", d.value("id", ""),
+    out << fmt::format("{:<24} {:<10} {:<21} {:>17} {:>12} {:>7}\n", d.value("id", ""),
                        d.value("state", ""), FormatTime(d.value("last_seen_ms", int64_t{0})),
                        d.value("acked_seq", uint64_t{0}), d.value("samples_stored", uint64_t{0}),
                        d["report"].value("outbox_depth", uint64_t{0}));

@@ -253,4 +253,28 @@ Result<DroppedRange> DecodeDroppedRange(const Event& event) {
   return range;
 }
 
+std::string EncodeOutboxSync(uint64_t acked, int64_t t_ms) {
+  Event event;
+  event.type = std::string(kOutboxSyncEventType);
+  event.t_ms = t_ms;
+  event.data = {{"acked", acked}};
+  return EncodeEvent(event);
+}
+
+Result<uint64_t> DecodeOutboxSync(const Event& event) {
+  if (event.type != kOutboxSyncEventType) {
+    return Status::InvalidArgument("event: type \"" + event.type.substr(0, 64) + "\" is not \"" +
+                                   std::string(kOutboxSyncEventType) + "\"");
+  }
+  Json data(event.data);
+  if (!data.is_object()) return Status::InvalidArgument("outbox.sync: data is not an object");
+  StrictObject o("outbox.sync: data", data);
+  KEEL_RETURN_IF_ERROR(o.CheckKeys({"acked"}));
+  KEEL_ASSIGN_OR_RETURN(uint64_t acked, o.Unsigned("acked"));
+  if (acked > kMaxSyncedSeq) {
+    return o.Error("acked", std::to_string(acked) + " is above 2^53");
+  }
+  return acked;
+}
+
 }  // namespace keel::wire

@@ -78,4 +78,15 @@ std::string EncodeDroppedRange(const DroppedRange& range, int64_t t_ms);
 // {from, to, count} with 1 <= from <= to and count == to - from + 1.
 Result<DroppedRange> DecodeDroppedRange(const Event& event);
 
+// The agent's view of its sequence on every (re)connect: type "outbox.sync",
+// data {"acked": A}: every seq <= A is settled for this device — stored, or
+// never to be sent (a new outbox starts above every seq an earlier one could
+// have used). The hub moves the device's contiguous ack up to A if it is
+// lower, e.g. after the device re-installed with a fresh outbox or the hub
+// was restored from an older backup. A is at most 2^53.
+inline constexpr std::string_view kOutboxSyncEventType = "outbox.sync";
+inline constexpr uint64_t kMaxSyncedSeq = 1ull << 53;
+std::string EncodeOutboxSync(uint64_t acked, int64_t t_ms);
+Result<uint64_t> DecodeOutboxSync(const Event& event);
+
 }  // namespace keel::wire

@@ -45,6 +45,13 @@ std::vector<wire::TelemetryBatch> SplitIntoBatches(std::vector<wire::Series> ser
 
 }  // namespace
 
+uint64_t FirstSeqForNewOutbox(const Clock& clock) {
+  constexpr int64_t k2020Ms = 1'577'836'800'000;
+  const int64_t now_ms = clock.NowMs();
+  if (now_ms < k2020Ms) return 1;  // no trustworthy clock (e.g. no RTC yet)
+  return std::min<uint64_t>(static_cast<uint64_t>(now_ms) * 1000, kMaxFirstSeq);
+}
+
 Agent::Agent(AgentConfig config, const Clock& clock, Random& random)
     : config_(std::move(config)),
       clock_(clock),
@@ -56,6 +63,7 @@ Agent::~Agent() { Stop(); }
 
 Status Agent::Start() {
   KEEL_RETURN_IF_ERROR(RepairInterruptedRenewal(config_.device.dir));
+  config_.outbox.first_seq = FirstSeqForNewOutbox(clock_);
   KEEL_ASSIGN_OR_RETURN(outbox_, Outbox::Open(config_.outbox.path, config_.outbox, clock_));
   uint64_t seed = 0;
   for (char c : config_.device.id) seed = seed * 131 + static_cast<unsigned char>(c);
@@ -248,6 +256,13 @@ void Agent::PublishPending() {
       last_progress_ms_ = now;
       // A notice the hub lost stalls its ack just like a lost batch: resend both.
       if (resend_from_ack_ || stalled) PublishDropNotices();
+      // Tell the hub where this outbox's sequence stands, so that a fresh
+      // outbox (re-install) or a hub restored from an older backup does not
+      // mistake new batches for old ones or wait for seqs that never come.
+      if (resend_from_ack_) {
+        (void)mqtt_->Publish(wire::EventsTopic(config_.device.id),
+                             wire::EncodeOutboxSync(outbox.acked_seq, clock_.NowMs()), 1);
+      }
       resend_from_ack_ = false;
     }
     from = last_sent_;

@@ -45,6 +45,13 @@ struct AgentStats {
   OutboxStats outbox;
 };
 
+// The first seq of a new outbox: the wall clock in microseconds, which no
+// earlier outbox of the device can have reached (it would have needed more
+// than one batch per microsecond). 1 when the clock is before 2020, i.e. not
+// set yet; then a re-installed device's first batches may be taken for
+// duplicates of its earlier outbox's (docs/protocol.md).
+uint64_t FirstSeqForNewOutbox(const Clock& clock);
+
 class Agent {
  public:
   // `clock` and `random` must outlive the agent.

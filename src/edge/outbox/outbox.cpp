@@ -260,8 +260,12 @@ Result<std::unique_ptr<Outbox>> Outbox::Open(const std::filesystem::path& db_pat
     return Status::InvalidArgument(db_path.string() +
                                    ": outbox max_batches and max_bytes must be >= 1");
   }
+  if (options.first_seq == 0 || options.first_seq > kMaxFirstSeq) {
+    return Status::InvalidArgument(db_path.string() + ": outbox first_seq must be 1.." +
+                                   std::to_string(kMaxFirstSeq));
+  }
   KEEL_ASSIGN_OR_RETURN(sqlite::Db db, sqlite::Db::Open(db_path));
-  KEEL_RETURN_IF_ERROR(PrepareOutboxSchema(db).WithContext("outbox"));
+  KEEL_RETURN_IF_ERROR(PrepareOutboxSchema(db, options.first_seq).WithContext("outbox"));
   auto outbox = std::make_unique<SqliteOutbox>(std::move(db), options, clock);
   KEEL_RETURN_IF_ERROR(outbox->LoadState().WithContext("outbox"));
   return std::unique_ptr<Outbox>(std::move(outbox));

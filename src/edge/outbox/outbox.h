@@ -43,7 +43,18 @@ struct OutboxOptions {
     kDropOldest,    // delete the oldest unacked batches to make room (counted, gap recorded)
     kRejectNewest,  // refuse the new batch with ResourceExhausted (counted)
   } drop_policy = DropPolicy::kDropOldest;
+  // The seq of the first batch of a NEW outbox database (ignored when the file
+  // exists). Seqs below it count as acknowledged. A device that loses its
+  // outbox (re-install, re-enrollment) starts a new one above every seq its
+  // earlier outbox could have used, so the hub, which deduplicates by
+  // (device, seq), never mistakes new batches for old ones. The agent uses
+  // the wall clock in microseconds (see FirstSeqForNewOutbox).
+  uint64_t first_seq = 1;
 };
+
+// Largest first_seq: leaves 2^53 - kMaxFirstSeq seqs, and keeps every seq
+// exactly representable in JSON numbers (2^53).
+inline constexpr uint64_t kMaxFirstSeq = (1ull << 53) - (1ull << 40);
 
 struct AppendResult {
   uint64_t seq = 0;              // the seq assigned to the stored batch

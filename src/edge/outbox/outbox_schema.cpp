@@ -25,7 +25,7 @@ Status Refuse(const sqlite::Db& db, const std::string& why) {
 
 }  // namespace
 
-Status PrepareOutboxSchema(sqlite::Db& db) {
+Status PrepareOutboxSchema(sqlite::Db& db, uint64_t first_seq) {
   KEEL_RETURN_IF_ERROR(db.Exec("PRAGMA busy_timeout = 5000"));
   KEEL_ASSIGN_OR_RETURN(int64_t tables,
                         db.QueryInt("SELECT count(*) FROM sqlite_master WHERE type = 'table'"));
@@ -36,6 +36,11 @@ Status PrepareOutboxSchema(sqlite::Db& db) {
   if (tables == 0) {
     KEEL_ASSIGN_OR_RETURN(auto txn, sqlite::Transaction::Begin(db));
     KEEL_RETURN_IF_ERROR(db.Exec(kCreateSchema));
+    const std::string start =
+        "UPDATE meta SET value = " + std::to_string(first_seq) +
+        " WHERE key = 'next_seq'; UPDATE meta SET value = " + std::to_string(first_seq - 1) +
+        " WHERE key = 'acked_seq';";
+    KEEL_RETURN_IF_ERROR(db.Exec(start.c_str()));
     return txn.Commit();
   }
 

@@ -133,6 +133,7 @@ FleetStats FleetSimulator::stats() const {
     out.resends += s.resends;
     out.renewals += s.renewals;
     out.dropped += s.outbox.dropped_total;
+    out.highest_seq = std::max(out.highest_seq, s.outbox.next_seq - 1);
   }
   return out;
 }

@@ -43,8 +43,9 @@ struct FleetStats {
   uint64_t batches_appended = 0;
   uint64_t outbox_depth = 0;
   uint64_t resends = 0;
-  uint64_t renewals = 0;  // certificate renewals by all agents
-  uint64_t dropped = 0;   // batches dropped from full outboxes, all time
+  uint64_t renewals = 0;     // certificate renewals by all agents
+  uint64_t dropped = 0;      // batches dropped from full outboxes, all time
+  uint64_t highest_seq = 0;  // the highest seq any agent assigned
 };
 
 // Per-device comparison of what the agents produced with what the hub stored.

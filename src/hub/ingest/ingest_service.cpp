@@ -184,6 +184,15 @@ void IngestService::HandleEvent(const std::string& device_id, const mqtt::Messag
     Reject(wire::RejectReason::kMalformed, message.topic, event.status().message());
     return;
   }
+  if (event->type == wire::kOutboxSyncEventType) {
+    auto acked = wire::DecodeOutboxSync(*event);
+    if (!acked.ok()) {
+      Reject(wire::RejectReason::kMalformed, message.topic, acked.status().message());
+      return;
+    }
+    Enqueue(SyncNotice{device_id, *acked});
+    return;
+  }
   if (event->type != wire::kOutboxDroppedEventType) return;
   auto range = wire::DecodeDroppedRange(*event);
   if (!range.ok()) {
@@ -277,6 +286,14 @@ void IngestService::Commit(std::vector<Work>& work) {
         acks.emplace_back(gap->device_id, *watermark);
       } else {
         spdlog::warn("ingest: gap {}..{} from {}: {}", gap->from, gap->to, gap->device_id,
+                     watermark.status().ToString());
+      }
+    } else if (auto* sync = std::get_if<SyncNotice>(&item)) {
+      auto watermark = telemetry_.SettleUpTo(sync->device_id, sync->acked, clock_.NowMs());
+      if (watermark.ok()) {
+        acks.emplace_back(sync->device_id, *watermark);
+      } else {
+        spdlog::warn("ingest: sync {} from {}: {}", sync->acked, sync->device_id,
                      watermark.status().ToString());
       }
     } else if (auto* state = std::get_if<StateReport>(&item)) {

@@ -76,11 +76,15 @@ class IngestService {
     uint64_t from = 0;
     uint64_t to = 0;
   };
+  struct SyncNotice {
+    std::string device_id;
+    uint64_t acked = 0;
+  };
   struct StateReport {
     std::string device_id;
     DeviceReport report;
   };
-  using Work = std::variant<IngestBatch, GapNotice, StateReport>;
+  using Work = std::variant<IngestBatch, GapNotice, SyncNotice, StateReport>;
 
   void Reject(wire::RejectReason reason, const std::string& topic, const std::string& why);
   bool DeviceAllowed(const std::string& device_id, wire::RejectReason* reason);

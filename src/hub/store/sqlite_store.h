@@ -46,6 +46,7 @@ class SqliteStore final : public DeviceStore, public TelemetryStore {
   Result<WriteResult> WriteBatches(std::span<IngestBatch> batches) override;
   Result<uint64_t> RecordGap(std::string_view device_id, uint64_t from_seq, uint64_t to_seq,
                              int64_t now_ms) override;
+  Result<uint64_t> SettleUpTo(std::string_view device_id, uint64_t acked, int64_t now_ms) override;
   Result<std::vector<wire::Point>> ReadSeries(std::string_view device_id, std::string_view series,
                                               int64_t from_ms, int64_t to_ms,
                                               size_t limit) override;

@@ -235,6 +235,23 @@ Result<uint64_t> SqliteStore::RecordGap(std::string_view device_id, uint64_t fro
   return acked;
 }
 
+Result<uint64_t> SqliteStore::SettleUpTo(std::string_view device_id, uint64_t acked,
+                                         int64_t now_ms) {
+  if (acked > kMaxSeq) {
+    return Status::InvalidArgument(
+        fmt::format("device \"{}\": settled seq {} is out of range", device_id, acked));
+  }
+  std::lock_guard lock(state_->write_mu);
+  Connection& conn = *state_->writer;
+  KEEL_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(conn));
+  KEEL_ASSIGN_OR_RETURN(auto dev, sqlite::FindDevice(conn, device_id));
+  if (!dev) return Status::NotFound(fmt::format("device \"{}\" is not registered", device_id));
+  dev->acked_seq = std::max(dev->acked_seq, acked);
+  KEEL_ASSIGN_OR_RETURN(const uint64_t settled, SettleDevice(conn, *dev, 0, now_ms));
+  KEEL_RETURN_IF_ERROR(tx.Commit());
+  return settled;
+}
+
 Result<std::vector<wire::Point>> SqliteStore::ReadSeries(std::string_view device_id,
                                                          std::string_view series, int64_t from_ms,
                                                          int64_t to_ms, size_t limit) {

@@ -78,6 +78,14 @@ class TelemetryStore {
   virtual Result<uint64_t> RecordGap(std::string_view device_id, uint64_t from_seq, uint64_t to_seq,
                                      int64_t now_ms) = 0;
 
+  // The device says every seq <= `acked` is settled (its outbox's own ack;
+  // see wire::kOutboxSyncEventType): raises the watermark to `acked` if it is
+  // lower, then advances it as usual. Not counted as a gap. Returns the
+  // device's acked_seq afterwards. InvalidArgument if acked > INT64_MAX;
+  // NotFound for an unknown device.
+  virtual Result<uint64_t> SettleUpTo(std::string_view device_id, uint64_t acked,
+                                      int64_t now_ms) = 0;
+
   // Points of one series with from_ms <= t_ms < to_ms, ascending by time, at
   // most `limit` of them (the earliest). NotFound for an unknown device; an
   // unknown series or an empty range yields no points.

@@ -159,3 +159,28 @@ TEST(DroppedRangeTest, RejectsInconsistentNotices) {
 
 }  // namespace
 }  // namespace keel::wire
+
+namespace keel::wire {
+namespace {
+
+TEST(OutboxSyncTest, RoundTripsAndRejectsBadData) {
+  auto event = DecodeEvent(EncodeOutboxSync(1732470000000000, 5));
+  ASSERT_TRUE(event.ok()) << event.status().ToString();
+  EXPECT_EQ(event->type, "outbox.sync");
+  auto acked = DecodeOutboxSync(*event);
+  ASSERT_TRUE(acked.ok()) << acked.status().ToString();
+  EXPECT_EQ(*acked, 1732470000000000u);
+
+  Event bad = *event;
+  bad.data = {{"acked", -1}};
+  EXPECT_FALSE(DecodeOutboxSync(bad).ok());
+  bad.data = {{"acked", 1}, {"extra", 2}};
+  EXPECT_FALSE(DecodeOutboxSync(bad).ok());
+  bad.data = {{"acked", (1ull << 53) + 1}};
+  EXPECT_FALSE(DecodeOutboxSync(bad).ok());
+  bad.type = "outbox.dropped";
+  EXPECT_FALSE(DecodeOutboxSync(bad).ok());
+}
+
+}  // namespace
+}  // namespace keel::wire

@@ -59,6 +59,25 @@ TEST_F(OutboxTest, SeqStartsAtOneAndIncreases) {
   EXPECT_EQ(outbox->Stats().next_seq, 4u);
 }
 
+TEST_F(OutboxTest, NewOutboxStartsAtFirstSeqAndAnExistingOneKeepsItsOwn) {
+  OutboxOptions options;
+  options.first_seq = 1'732'470'000'000'000;
+  {
+    auto outbox = OpenOk(options);
+    EXPECT_EQ(outbox->Stats().acked_seq, options.first_seq - 1);
+    EXPECT_EQ(AppendOk(*outbox), options.first_seq);
+  }
+  options.first_seq = 5;  // ignored: the file exists
+  auto outbox = OpenOk(options);
+  EXPECT_EQ(AppendOk(*outbox), 1'732'470'000'000'001u);
+  options.first_seq = 0;
+  EXPECT_EQ(Outbox::Open(dir_.path() / "other.db", options, clock_).status().code(),
+            StatusCode::kInvalidArgument);
+  options.first_seq = kMaxFirstSeq + 1;
+  EXPECT_EQ(Outbox::Open(dir_.path() / "other.db", options, clock_).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
 TEST_F(OutboxTest, SeqMonotonicAcrossReopenEvenWhenEverythingAcked) {
   {
     auto outbox = OpenOk();

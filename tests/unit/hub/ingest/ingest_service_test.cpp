@@ -192,6 +192,22 @@ TEST_F(IngestServiceTest, UnstampedStateIsAcceptedOnlyAsALastWill) {
   EXPECT_EQ(ingest_->ConnectedDevices(), 0u);
 }
 
+TEST_F(IngestServiceTest, ReinstalledDeviceWithAFreshOutboxIsNotMistakenForDuplicates) {
+  Send(Telemetry("dev1", 1, 1.0, "dev1"));
+  Send(Telemetry("dev1", 2, 1.0, "dev1"));
+  // The device lost its outbox; the new one starts at 5000 and says so.
+  mqtt::Message sync;
+  sync.topic = wire::EventsTopic("dev1");
+  sync.payload = wire::EncodeOutboxSync(4999, kT0);
+  sync.user_properties.emplace_back("keel-identity", "dev1");
+  Send(sync);
+  EXPECT_EQ(LastAck("dev1"), 4999u);
+  Send(Telemetry("dev1", 5000, 3.0, "dev1"));
+  EXPECT_EQ(LastAck("dev1"), 5000u);
+  EXPECT_EQ(metrics_.GetCounter("keel_ingest_duplicates_total", "").value(), 0u);
+  EXPECT_EQ(store_->ReadSeries("dev1", "temp", 0, kT0 + 10000, 100)->size(), 3u);
+}
+
 TEST_F(IngestServiceTest, AcksSurviveARestartOfTheService) {
   Send(Telemetry("dev1", 1, 1.0, "dev1"));
   Send(Telemetry("dev1", 3, 1.0, "dev1"));

@@ -192,3 +192,22 @@ TEST_F(TelemetryStoreTest, RepeatedGapNoticesAreCountedOnce) {
 
 }  // namespace
 }  // namespace keel::hub
+
+namespace keel::hub {
+namespace {
+
+TEST_F(TelemetryStoreTest, SettleUpToRaisesTheWatermarkWithoutCountingAGap) {
+  Write({Batch("d1", 1), Batch("d1", 2)});
+  // A re-installed device whose new outbox starts at 1001 has settled 1..1000.
+  EXPECT_EQ(*store_->SettleUpTo("d1", 1000, 10), 1000u);
+  EXPECT_EQ(Write({Batch("d1", 1001)}).watermarks, (Watermarks{{"d1", 1001}}));
+  EXPECT_EQ(*store_->SettleUpTo("d1", 5, 11), 1001u);  // never lowers it
+  EXPECT_EQ(store_->Stats()->gaps_total, 0u);
+  EXPECT_EQ(store_->SettleUpTo("ghost", 1, 1).status().code(), StatusCode::kNotFound);
+  // Batches already stored above the settled seq are walked over.
+  Write({Batch("d1", 1003)});
+  EXPECT_EQ(*store_->SettleUpTo("d1", 1002, 12), 1003u);
+}
+
+}  // namespace
+}  // namespace keel::hub

@@ -17,11 +17,7 @@ TEST(DurabilityE2eTest, BrokerCrashHubCrashAndLinkCutLoseNothingAndDuplicateNoth
   hub.Start();
   TcpProxy link(hub.mqtt_port());
 
-  edge::FleetOptions options;
-  options.hub_url = hub.api_url();
-  options.ca_file = hub.ca();
-  options.token_file = hub.token_file();
-  options.dir = tmp.path() / "fleet";
+  edge::FleetOptions options = hub.FleetOptionsFor(tmp.path() / "fleet");
   options.devices = 3;
   options.batch_interval_ms = 200;
   options.reconnect_min_ms = 100;

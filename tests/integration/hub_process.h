@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "edge/sim/fleet_simulator.h"
 #include "test_util/net.h"
 #include "test_util/process.h"
 #include "test_util/temp_dir.h"
@@ -129,6 +130,16 @@ class HubProcess {
                        payload_file.string()},
                       root_)
         .first;
+  }
+
+  // Options for a simulated fleet enrolled with this hub, its devices in `dir`.
+  edge::FleetOptions FleetOptionsFor(const std::filesystem::path& dir) const {
+    edge::FleetOptions options;
+    options.hub_url = api_url();
+    options.ca_file = ca();
+    options.token_file = token_file();
+    options.dir = dir;
+    return options;
   }
 
   // The value of one metric line, e.g. keel_ingest_rejected_total{reason="non_finite"}.

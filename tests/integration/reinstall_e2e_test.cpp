@@ -30,11 +30,7 @@ TEST(ReinstallE2eTest, AWipedAndReEnrolledDeviceIsNotDeduplicatedAgainstItsPast)
   TempDir tmp;
   HubProcess hub(tmp.path());
   hub.Start();
-  edge::FleetOptions options;
-  options.hub_url = hub.api_url();
-  options.ca_file = hub.ca();
-  options.token_file = hub.token_file();
-  options.dir = tmp.path() / "fleet";
+  edge::FleetOptions options = hub.FleetOptionsFor(tmp.path() / "fleet");
   options.devices = 1;
   options.batch_interval_ms = 100;
 

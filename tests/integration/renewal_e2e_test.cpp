@@ -16,11 +16,7 @@ TEST(RenewalE2eTest, AgentRenewsAtTwoThirdsOfLifetimeWithoutATokenAndKeepsStream
   TempDir tmp;
   HubProcess hub(tmp.path(), {"--cert-seconds", "36"});
   hub.Start();
-  edge::FleetOptions options;
-  options.hub_url = hub.api_url();
-  options.ca_file = hub.ca();
-  options.token_file = hub.token_file();
-  options.dir = tmp.path() / "fleet";
+  edge::FleetOptions options = hub.FleetOptionsFor(tmp.path() / "fleet");
   options.devices = 1;
   options.batch_interval_ms = 200;
   SeededRandom random(3);

@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 
+#include "edge/sensors/csv_replay_sensor.h"
 #include "edge/sensors/simulated_sensor.h"
 
 namespace keel::edge {
@@ -21,6 +22,7 @@ Registry& GetRegistry() {
   static Registry* registry = [] {
     auto* r = new Registry;
     r->factories.emplace(std::string(kSimulatedKind), CreateSimulatedSensor);
+    r->factories.emplace(std::string(kCsvKind), CreateCsvReplaySensor);
     return r;
   }();
   return *registry;

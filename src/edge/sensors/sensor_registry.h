@@ -1,5 +1,5 @@
-// Name-keyed registry of sensor driver kinds. "simulated" is always
-// registered; other kinds (CSV replay, IIO, Modbus) register at startup,
+// Name-keyed registry of sensor driver kinds. "simulated" and "csv" (replay)
+// are always registered; other kinds (IIO, Modbus) register at startup,
 // before the agent's configuration is loaded. Thread-safe.
 #pragma once
 

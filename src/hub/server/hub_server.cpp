@@ -103,6 +103,9 @@ class HubServerImpl : public HubServer {
   std::unique_ptr<IngestService> ingest_;
   std::unique_ptr<ApiServer> api_;
   std::filesystem::path revoked_ids_file_;
+  // Serializes PublishRevocations: API threads and the maintenance thread
+  // rewrite the same files.
+  std::mutex revocations_mu_;
 
   std::mutex maintenance_mu_;
   std::condition_variable maintenance_wake_;
@@ -272,6 +275,7 @@ Status HubServerImpl::StartMqtt(const Endpoint& mqtt) {
 }
 
 Status HubServerImpl::PublishRevocations() {
+  std::lock_guard lock(revocations_mu_);
   KEEL_ASSIGN_OR_RETURN(auto revoked, store_->ListRevokedCertificates());
   std::vector<crypto::RevokedCertificate> entries;
   for (const auto& r : revoked) entries.push_back({r.serial_hex, r.revoked_ms});

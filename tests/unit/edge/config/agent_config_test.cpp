@@ -233,7 +233,7 @@ TEST(AgentConfigTest, SensorErrors) {
   const std::string base =
       std::string(kMinimal) + "[[sensor]]\nkind = \"simulated\"\nname = \"m\"\n";
   EXPECT_THAT(ParseError(std::string(kMinimal) + "[[sensor]]\nkind = \"lidar\"\nname = \"m\"\n"),
-              HasSubstr("[sensor 1] kind: unknown sensor kind \"lidar\" (known: simulated"));
+              HasSubstr("[sensor 1] kind: unknown sensor kind \"lidar\" (known: csv, simulated)"));
   EXPECT_THAT(ParseError(std::string(kMinimal) + "[[sensor]]\nname = \"m\"\n"),
               HasSubstr("[sensor 1] kind: is required"));
   EXPECT_THAT(ParseError(base + "[[sensor.signal]]\nname = \"t\"\nrate_hz = 0\n"),

@@ -117,6 +117,17 @@ name = "pump"
   EXPECT_TRUE(c.sensors[1].signals.empty());
 }
 
+TEST(AgentConfigTest, CsvSensorOptionsArePassedToTheDriver) {
+  const AgentConfig c = ParseOk(std::string(kMinimal) +
+                                "[[sensor]]\nkind = \"csv\"\nname = \"pump\"\n"
+                                "path = \"rec.csv\"\nlayout = \"skab\"\nloop = true\n");
+  ASSERT_EQ(c.sensors.size(), 1u);
+  EXPECT_EQ(c.sensors[0].kind, "csv");
+  EXPECT_EQ(c.sensors[0].options.at("path"), "rec.csv");
+  EXPECT_EQ(c.sensors[0].options.at("layout"), "skab");
+  EXPECT_EQ(c.sensors[0].options.at("loop"), "true");
+}
+
 TEST(AgentConfigTest, ExampleFileLoadsAndIsValid) {
   auto c = LoadAgentConfig(std::filesystem::path(KEEL_SOURCE_DIR) / "examples" / "edge.toml");
   ASSERT_TRUE(c.ok()) << c.status().ToString();

@@ -14,6 +14,8 @@ find_package(tomlplusplus REQUIRED)
 find_package(GTest REQUIRED)
 find_package(benchmark REQUIRED)
 pkg_check_modules(MOSQUITTO REQUIRED IMPORTED_TARGET libmosquitto)
+find_package(Eigen3 3.4 REQUIRED NO_MODULE)
+pkg_check_modules(KISSFFT REQUIRED IMPORTED_TARGET kissfft-float)
 
 # Debian builds cpp-httplib as a shared library with OpenSSL support compiled
 # in; Keel always uses it over TLS (there is no plaintext listener).

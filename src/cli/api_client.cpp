@@ -72,7 +72,10 @@ Result<std::string> ApiClient::Send(const std::string& method, const std::string
     std::string message = "HTTP " + std::to_string(res->status);
     auto error = nlohmann::json::parse(res->body, nullptr, false);
     if (error.is_object() && error.contains("error") && error["error"].is_object()) {
-      message = error["error"].value("message", message);
+      const auto& detail = error["error"];
+      if (auto it = detail.find("message"); it != detail.end() && it->is_string()) {
+        message = it->get<std::string>();
+      }
     }
     return Status(CodeForHttp(res->status), message);
   }

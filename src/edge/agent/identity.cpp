@@ -32,7 +32,10 @@ Result<nlohmann::json> PostJson(httplib::SSLClient& client, const std::string& p
   if (res->status / 100 != 2) {
     std::string message = "HTTP " + std::to_string(res->status);
     if (reply.is_object() && reply.contains("error") && reply["error"].is_object()) {
-      message += ": " + reply["error"].value("message", std::string());
+      const auto& detail = reply["error"];
+      if (auto it = detail.find("message"); it != detail.end() && it->is_string()) {
+        message += ": " + it->get<std::string>();
+      }
     }
     const StatusCode code = res->status == 401   ? StatusCode::kUnauthenticated
                             : res->status == 403 ? StatusCode::kPermissionDenied

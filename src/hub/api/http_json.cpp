@@ -51,6 +51,9 @@ Result<nlohmann::json> ParseJsonObject(const httplib::Request& req) {
   } catch (const nlohmann::json::parse_error& e) {
     return Status::InvalidArgument(std::string("request body: invalid JSON at byte ") +
                                    std::to_string(e.byte));
+  } catch (const nlohmann::json::exception& e) {
+    // e.g. out_of_range for a number that overflows a double (found by fuzzing).
+    return Status::InvalidArgument(std::string("request body: ") + e.what());
   }
   if (!body.is_object()) return Status::InvalidArgument("request body: expected a JSON object");
   return body;

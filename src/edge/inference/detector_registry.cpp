@@ -1,0 +1,51 @@
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <exception>
+#include <functional>
+
+#include "edge/inference/detector.h"
+#include "edge/inference/ewma_detector.h"
+#include "edge/inference/mahalanobis_detector.h"
+#include "edge/inference/pca_detector.h"
+#include "edge/inference/zscore_detector.h"
+
+namespace keel::edge::inference {
+namespace {
+
+using Factory = Result<std::unique_ptr<Detector>> (*)(const std::map<std::string, double>&);
+
+const std::map<std::string, Factory, std::less<>>& Factories() {
+  static const auto* factories = new std::map<std::string, Factory, std::less<>>{
+      {std::string(kEwmaKind), &EwmaDetector::Create},
+      {std::string(kMahalanobisKind), &MahalanobisDetector::Create},
+      {std::string(kPcaKind), &PcaDetector::Create},
+      {std::string(kZScoreKind), &ZScoreDetector::Create},
+  };
+  return *factories;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Detector>> CreateDetector(const DetectorConfig& config) {
+  const auto& factories = Factories();
+  auto it = factories.find(config.kind);
+  if (it == factories.end()) {
+    return Status::InvalidArgument(fmt::format("detector: unknown kind \"{}\" (known: {})",
+                                               config.kind, fmt::join(DetectorKinds(), ", ")));
+  }
+  try {
+    return it->second(config.params);
+  } catch (const std::exception& e) {
+    return Status::Internal(
+        fmt::format("detector \"{}\": creation threw: {}", config.kind, e.what()));
+  }
+}
+
+std::vector<std::string> DetectorKinds() {
+  std::vector<std::string> kinds;
+  for (const auto& [kind, factory] : Factories()) kinds.push_back(kind);
+  return kinds;
+}
+
+}  // namespace keel::edge::inference

@@ -1,0 +1,61 @@
+// Test data for the detector tests: deterministic correlated Gaussian rows.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/random.h"
+#include "edge/inference/detector.h"
+
+namespace keel::edge::inference::testing {
+
+using Rows = std::vector<std::vector<double>>;
+
+// CreateDetector that aborts the test binary on error (a test bug).
+inline std::unique_ptr<Detector> MustCreate(std::string kind,
+                                            std::map<std::string, double> params = {}) {
+  auto detector = CreateDetector({std::move(kind), std::move(params)});
+  if (!detector.ok()) {
+    std::fprintf(stderr, "MustCreate: %s\n", detector.status().ToString().c_str());
+    std::abort();
+  }
+  return std::move(detector).value();
+}
+
+// n rows of dimension d lying near a 2-D plane: x = a * u + b * v + noise,
+// with a ~ N(0, 3^2), b ~ N(0, 1), noise ~ N(0, 0.05^2) per dimension, and
+// fixed directions u, v. Dimensions are offset by 10 * i.
+inline Rows PlaneRows(size_t n, size_t d, uint64_t seed) {
+  SeededRandom random(seed);
+  Rows rows;
+  for (size_t r = 0; r < n; ++r) {
+    const double a = 3.0 * random.Gaussian();
+    const double b = random.Gaussian();
+    std::vector<double> row(d);
+    for (size_t i = 0; i < d; ++i) {
+      const double u = std::cos(0.7 * static_cast<double>(i));
+      const double v = std::sin(1.3 * static_cast<double>(i) + 0.4);
+      row[i] = 10.0 * static_cast<double>(i) + a * u + b * v + 0.05 * random.Gaussian();
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+// Type-7 quantile written independently of the library's.
+inline double ReferenceQuantile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  const double pos = q * static_cast<double>(v.size() - 1);
+  const size_t i = static_cast<size_t>(pos);
+  if (i + 1 == v.size()) return v[i];
+  return v[i] * (1.0 - (pos - static_cast<double>(i))) + v[i + 1] * (pos - static_cast<double>(i));
+}
+
+}  // namespace keel::edge::inference::testing

@@ -26,11 +26,11 @@ TEST(DetectorRegistryTest, CreatesEveryKindWithDefaults) {
 }
 
 TEST(DetectorRegistryTest, DefaultThresholds) {
-  EXPECT_EQ((testing::MustCreate("pca"))->threshold(), 1.0);
-  EXPECT_EQ((testing::MustCreate("mahalanobis"))->threshold(), 1.0);
-  EXPECT_EQ((testing::MustCreate("zscore"))->threshold(), 3.5);
-  EXPECT_EQ((testing::MustCreate("ewma"))->threshold(), 4.0);
-  EXPECT_EQ((testing::MustCreate("pca", {{"threshold", 2.5}}))->threshold(), 2.5);
+  EXPECT_EQ(testing::MustCreate("pca")->threshold(), 1.0);
+  EXPECT_EQ(testing::MustCreate("mahalanobis")->threshold(), 1.0);
+  EXPECT_EQ(testing::MustCreate("zscore")->threshold(), 3.5);
+  EXPECT_EQ(testing::MustCreate("ewma")->threshold(), 4.0);
+  EXPECT_EQ(testing::MustCreate("pca", {{"threshold", 2.5}})->threshold(), 2.5);
 }
 
 TEST(DetectorRegistryTest, IsAnomalyIsStrictlyAboveThreshold) {

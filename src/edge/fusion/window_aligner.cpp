@@ -23,6 +23,12 @@ Result<WindowAligner> WindowAligner::Create(AlignerConfig config) {
   }
   if (config.hop_ms < 0) return Status::InvalidArgument("fusion: aligner: hop_ms must be >= 0");
   if (config.hop_ms == 0) config.hop_ms = config.window_ms;
+  if (config.window_ms > kMaxAbsTimeMs || config.hop_ms > kMaxAbsTimeMs ||
+      config.allowed_lateness_ms > kMaxAbsTimeMs) {
+    return Status::InvalidArgument(
+        "fusion: aligner: window_ms, hop_ms and allowed_lateness_ms "
+        "must be <= 2^52");
+  }
   if (config.allowed_lateness_ms < 0) {
     return Status::InvalidArgument("fusion: aligner: allowed_lateness_ms must be >= 0");
   }
@@ -62,6 +68,12 @@ Status WindowAligner::Add(const wire::Series& series) {
   if (it == channels_.end()) {
     return Status::InvalidArgument("fusion: aligner: series \"" + series.name +
                                    "\" is not a configured channel");
+  }
+  for (size_t i = 0; i < series.points.size(); ++i) {
+    if (series.points[i].t_ms < -kMaxAbsTimeMs || series.points[i].t_ms > kMaxAbsTimeMs) {
+      return Status::InvalidArgument("fusion: aligner: series \"" + series.name + "\": point " +
+                                     std::to_string(i) + ": timestamp out of range");
+    }
   }
   ChannelStats& st = stats_.channels[series.name];
   std::deque<wire::Point>& buf = it->buffer;

@@ -89,8 +89,12 @@ class WindowAligner {
   // InvalidArgument naming the field when the configuration is out of range.
   static Result<WindowAligner> Create(AlignerConfig config);
 
+  // |t_ms| bound for Add: keeps window arithmetic far from int64 overflow.
+  static constexpr int64_t kMaxAbsTimeMs = int64_t{1} << 52;
+
   // Buffers the series' points. InvalidArgument when the series is not a
-  // configured channel (nothing is buffered); ResourceExhausted when the
+  // configured channel or a timestamp exceeds kMaxAbsTimeMs (nothing is
+  // buffered); ResourceExhausted when the
   // channel's buffer bound was hit (points up to the bound are kept).
   Status Add(const wire::Series& series);
 

@@ -228,6 +228,10 @@ TEST(WindowAlignerTest, UnknownSeriesIsInvalidArgument) {
   EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(st.message().find("\"b\""), std::string::npos);
   EXPECT_EQ(a.buffered_samples(), 0u);
+  st = a.Add({"a", {{kT0, 1.0}, {INT64_MAX, 2.0}}});
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("point 1"), std::string::npos) << st.message();
+  EXPECT_EQ(a.buffered_samples(), 0u);
 }
 
 TEST(WindowAlignerTest, RejectsBadConfig) {
@@ -239,6 +243,10 @@ TEST(WindowAlignerTest, RejectsBadConfig) {
   };
   EXPECT_EQ(bad([](AlignerConfig&) {}), StatusCode::kOk);
   EXPECT_EQ(bad([](AlignerConfig& c) { c.window_ms = 0; }), StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad([](AlignerConfig& c) { c.window_ms = INT64_MAX; }), StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad([](AlignerConfig& c) { c.hop_ms = INT64_MAX; }), StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad([](AlignerConfig& c) { c.allowed_lateness_ms = INT64_MAX; }),
+            StatusCode::kInvalidArgument);
   EXPECT_EQ(bad([](AlignerConfig& c) { c.hop_ms = -1; }), StatusCode::kInvalidArgument);
   EXPECT_EQ(bad([](AlignerConfig& c) { c.allowed_lateness_ms = -1; }),
             StatusCode::kInvalidArgument);

@@ -1,5 +1,7 @@
 #include "edge/context/operating_mode.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -21,10 +23,13 @@ std::string_view OperatingModeName(OperatingMode mode) {
 }
 
 Status ValidateModeDetectorConfig(const ModeDetectorConfig& config) {
-  const auto bad = [](std::string_view field, double value, std::string_view want) {
-    return Status::InvalidArgument("mode detector: " + std::string(field) + " = " +
-                                   std::to_string(value) + ": must be " + std::string(want));
+  const auto bad = [&config](std::string_view field, double value, std::string_view want) {
+    return Status::InvalidArgument(fmt::format("mode detector \"{}\": {} = {}: must be {}",
+                                               config.load_signal, field, value, want));
   };
+  if (config.load_signal.empty()) {
+    return Status::InvalidArgument("mode detector: load_signal must be named");
+  }
   if (!std::isfinite(config.off_below) || config.off_below < 0) {
     return bad("off_below", config.off_below, "finite and >= 0");
   }

@@ -24,6 +24,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "common/status.h"
@@ -36,6 +37,9 @@ enum class OperatingMode { kOff, kIdle, kRamping, kRunning };
 std::string_view OperatingModeName(OperatingMode mode);
 
 struct ModeDetectorConfig {
+  // Name of the per-window load signal the caller feeds to Update() (e.g.
+  // "motor_current_rms"); non-empty. Used in messages and by the wiring code.
+  std::string load_signal;
   double off_below = 0.0;        // load units; finite, >= 0
   double running_above = 0.0;    // load units; finite, > off_below
   double ramp_rate_per_s = 0.0;  // load units per second; finite, > 0

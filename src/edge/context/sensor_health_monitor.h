@@ -1,7 +1,9 @@
 // Raise/clear semantics on top of SensorHealthChecker: a fault is raised once
 // when it is first detected and cleared once it has not been detected for
 // config.clear_windows consecutive evaluations. A fault that re-appears
-// before that stays raised (no duplicate event).
+// before that stays raised (no duplicate event). A signal that stops
+// reporting keeps its checks' state (see sensor_health.h), so its faults stay
+// raised until it reports healthy windows again.
 //
 // Not thread-safe: one monitor per machine.
 #pragma once

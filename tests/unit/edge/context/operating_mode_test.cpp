@@ -18,6 +18,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 ModeDetectorConfig Config(int dwell) {
   ModeDetectorConfig config;
+  config.load_signal = "motor_current_rms";
   config.off_below = 1.0;
   config.running_above = 8.0;
   config.ramp_rate_per_s = 1.5;
@@ -118,8 +119,12 @@ TEST(ModeDetectorTest, RejectsInvalidConfig) {
   auto r = ModeDetector::Create(config);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_THAT(r.status().message(), HasSubstr("running_above"));
+  EXPECT_THAT(r.status().message(),
+              HasSubstr("mode detector \"motor_current_rms\": running_above = 0.5"));
 
+  config = Config(2);
+  config.load_signal = "";
+  EXPECT_THAT(ModeDetector::Create(config).status().message(), HasSubstr("load_signal"));
   config = Config(0);
   EXPECT_THAT(ModeDetector::Create(config).status().message(), HasSubstr("min_dwell_windows"));
   config = Config(2);

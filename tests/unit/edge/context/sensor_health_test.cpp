@@ -209,6 +209,22 @@ TEST(SensorHealthTest, ProcessChangeMovingAllRelatedSensorsIsNotASensorFault) {
   }
 }
 
+TEST(SensorHealthTest, CusumStillFlagsOneGroupMemberDriftingAlone) {
+  SensorHealthConfig config = ThreeTemps();
+  config.groups[0].drift_bound = 0;
+  config.groups[0].tolerance = 100;
+  for (auto& s : config.signals) s.cusum_h = 5;
+  SensorHealthChecker checker = Learned(config);
+  std::vector<SensorFault> faults;
+  for (int i = 0; i < 30 && faults.empty(); ++i) {
+    faults = checker.Evaluate(kRunning, Temps(i, 60, 0, -0.05 * i, 0));
+  }
+  EXPECT_EQ(Keys(faults),
+            (std::set<std::pair<std::string, FaultKind>>{{"temp_b", FaultKind::kDrift}}));
+  ASSERT_FALSE(faults.empty());
+  EXPECT_THAT(faults[0].detail, HasSubstr("below"));
+}
+
 TEST(SensorHealthTest, CusumFlagsSingleSignalDriftWithinAMode) {
   SensorHealthConfig config;
   SignalHealthConfig pressure;

@@ -9,7 +9,9 @@
 // copied verbatim, anomaly the 0/1 prediction, changepoint = ChangepointsOf.
 // Files whose input has an "anomaly" column are scored (skab_scoring.h).
 //
-// NAB: input `timestamp,value`. Each file is replayed with ReplayUnivariate
+// NAB: input `timestamp,value` (ISO timestamps, finite values; timestamps
+// are not required to increase: realKnownCause/machine_temperature_system_
+// failure.csv steps back one hour). Each file is replayed with ReplayUnivariate
 // (a fresh detector fitted on its probationary rows, NabProbationaryRows(n),
 // which NAB never scores; this is the only use of the file's length).
 // Output: `timestamp,value,anomaly_score`, timestamp and value copied

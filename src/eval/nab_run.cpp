@@ -1,4 +1,6 @@
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "common/files.h"
@@ -33,22 +35,39 @@ Result<Labels> LoadLabels(const NabRunOptions& options) {
   return labels;
 }
 
+struct ParsedSeries {
+  std::vector<int64_t> t_ms;
+  std::vector<double> values;
+};
+
+Result<ParsedSeries> ParseSeries(const std::vector<std::string>& timestamps,
+                                 const std::vector<std::string>& values, const std::string& where) {
+  ParsedSeries parsed;
+  for (size_t i = 0; i < timestamps.size(); ++i) {
+    const std::string at = where + ":" + std::to_string(i + 2) + ": ";
+    auto t = edge::ParseCsvTimestamp(timestamps[i], edge::CsvTimeFormat::kIso);
+    if (!t.ok()) return t.status().WithContext(at + "column \"timestamp\"");
+    char* end = nullptr;
+    const double v = std::strtod(values[i].c_str(), &end);
+    if (values[i].empty() || *end != '\0' || !std::isfinite(v)) {
+      return Status::InvalidArgument(at + "column \"value\": \"" + values[i] +
+                                     "\" is not a finite number");
+    }
+    parsed.t_ms.push_back(*t);
+    parsed.values.push_back(v);
+  }
+  return parsed;
+}
+
 Result<NabSeries> RunFile(const NabRunOptions& options, const std::filesystem::path& relative) {
   const std::filesystem::path path = options.data_dir / relative;
   const std::string where = path.string();
   KEEL_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
-  KEEL_ASSIGN_OR_RETURN(edge::CsvTable table, edge::ParseCsv(text, edge::CsvLayout::Nab(), where));
-  if (table.values.size() != 1) {
-    return Status::InvalidArgument(where + ": expected one value column, found " +
-                                   std::to_string(table.values.size()));
-  }
   KEEL_ASSIGN_OR_RETURN(auto raw, ReadCsvColumnsText(text, ',', {"timestamp", "value"}, where));
-  if (raw[0].size() != table.t_ms.size()) {
-    return Status::InvalidArgument(where + ": row count mismatch between parsers");
-  }
+  KEEL_ASSIGN_OR_RETURN(ParsedSeries parsed, ParseSeries(raw[0], raw[1], where));
   KEEL_ASSIGN_OR_RETURN(auto detector, options.make_detector());
   auto scores =
-      ReplayUnivariate(table.values[0], *detector, NabProbationaryRows(table.t_ms.size()));
+      ReplayUnivariate(parsed.values, *detector, NabProbationaryRows(parsed.values.size()));
   if (!scores.ok()) return scores.status().WithContext(where);
 
   std::string out = "timestamp,value,anomaly_score\n";
@@ -58,7 +77,7 @@ Result<NabSeries> RunFile(const NabRunOptions& options, const std::filesystem::p
     out += raw[0][i] + "," + raw[1][i] + "," + buf + "\n";
   }
   KEEL_RETURN_IF_ERROR(WriteBenchmarkOutput(options.out_dir, relative, out));
-  return NabSeries{relative.generic_string(), std::move(table.t_ms), std::move(*scores), {}};
+  return NabSeries{relative.generic_string(), std::move(parsed.t_ms), std::move(*scores), {}};
 }
 
 }  // namespace

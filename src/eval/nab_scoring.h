@@ -47,7 +47,9 @@ struct NabWindow {
   int64_t end_ms = 0;
 };
 
-// One scored file: timestamps (non-decreasing), one anomaly score per row
+// One scored file: timestamps (in file order; NAB's own files are not all
+// monotonic; a row is in the window whose span holds its timestamp),
+// one anomaly score per row
 // (finite; NAB's are in [0, 1]) and its windows (sorted, disjoint).
 struct NabSeries {
   std::string name;

@@ -196,6 +196,21 @@ TEST(BenchmarkRunTest, NabWithoutLabelsOnlyWritesAndRejectsBadLabels) {
   EXPECT_THAT(bad.status().message(), HasSubstr("w.json"));
 }
 
+TEST(BenchmarkRunTest, NabAcceptsBackwardTimestampsAndRejectsBadValues) {
+  TempDir dir;
+  std::string text = NabFile(50);
+  text += "2014-04-01 00:00:00,1\n";  // steps back, as in a real NAB file
+  Write(dir.path() / "data" / "a.csv", text);
+  auto report = RunNab(Nab(dir.path() / "data", dir.path() / "out", RunningMean()));
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->files, 1u);
+
+  Write(dir.path() / "data" / "a.csv", "timestamp,value\n2014-04-01 00:00:00,nan\n");
+  auto bad = RunNab(Nab(dir.path() / "data", dir.path() / "out", RunningMean()));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("a.csv:2: column \"value\""));
+}
+
 TEST(BenchmarkRunTest, FindUpwardsStopsAtTheRoot) {
   TempDir dir;
   Write(dir.path() / "x" / "labels" / "w.json", "{}");

@@ -8,6 +8,8 @@
 #include "edge/inference/ewma_detector.h"
 #include "edge/inference/mahalanobis_detector.h"
 #include "edge/inference/pca_detector.h"
+#include "edge/inference/smoothed_detector.h"
+#include "edge/inference/windowed_gaussian_detector.h"
 #include "edge/inference/zscore_detector.h"
 
 namespace keel::edge::inference {
@@ -15,12 +17,21 @@ namespace {
 
 using Factory = Result<std::unique_ptr<Detector>> (*)(const std::map<std::string, double>&);
 
+template <const std::string_view& kInner>
+Result<std::unique_ptr<Detector>> CreateSmoothed(const std::map<std::string, double>& params) {
+  return SmoothedDetector::CreateOver(kInner, params);
+}
+
 const std::map<std::string, Factory, std::less<>>& Factories() {
   static const auto* factories = new std::map<std::string, Factory, std::less<>>{
       {std::string(kEwmaKind), &EwmaDetector::Create},
       {std::string(kMahalanobisKind), &MahalanobisDetector::Create},
       {std::string(kPcaKind), &PcaDetector::Create},
       {std::string(kZScoreKind), &ZScoreDetector::Create},
+      {std::string(kWindowedGaussianKind), &WindowedGaussianDetector::Create},
+      {fmt::format("{}{}", kSmoothedPrefix, kMahalanobisKind), &CreateSmoothed<kMahalanobisKind>},
+      {fmt::format("{}{}", kSmoothedPrefix, kPcaKind), &CreateSmoothed<kPcaKind>},
+      {fmt::format("{}{}", kSmoothedPrefix, kZScoreKind), &CreateSmoothed<kZScoreKind>},
   };
   return *factories;
 }

@@ -14,7 +14,9 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 TEST(DetectorRegistryTest, KindsAreSorted) {
-  EXPECT_THAT(DetectorKinds(), ElementsAre("ewma", "mahalanobis", "pca", "zscore"));
+  EXPECT_THAT(DetectorKinds(),
+              ElementsAre("ewma", "mahalanobis", "pca", "smoothed_mahalanobis", "smoothed_pca",
+                          "smoothed_zscore", "windowed_gaussian", "zscore"));
 }
 
 TEST(DetectorRegistryTest, CreatesEveryKindWithDefaults) {
@@ -95,12 +97,12 @@ TEST(DetectorRegistryTest, BoundaryParamsAreAccepted) {
   EXPECT_TRUE(CreateDetector({"mahalanobis", {{"ridge", 0.0}}}).ok());
 }
 
-TEST(DetectorRegistryTest, ScoreBeforeFitIsFailedPreconditionExceptEwma) {
+TEST(DetectorRegistryTest, ScoreBeforeFitIsFailedPreconditionExceptOnlineKinds) {
   const std::vector<double> x = {1.0, 2.0};
   for (const auto& kind : DetectorKinds()) {
     auto detector = testing::MustCreate(kind);
     auto score = detector->Score(x);
-    if (kind == "ewma") {
+    if (kind == "ewma" || kind == "windowed_gaussian") {
       EXPECT_TRUE(score.ok()) << score.status().ToString();
     } else {
       ASSERT_FALSE(score.ok()) << kind;

@@ -1,8 +1,11 @@
 #include "edge/plant/motor_sensor.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <optional>
 #include <utility>
 
 #include "common/random.h"

@@ -6,8 +6,9 @@
 // `for=<duration>` (the fault ends after it; default: never), except
 // bearing_wear, whose damage is permanent.
 //   Process faults (change the physics, so related signals move together):
-//     bearing_wear  growth=<wear per s, > 0, default 0.001>. Wear rises from 0
-//                   at that rate and saturates at 1: the BPFO/BPFI vibration
+//     bearing_wear  growth=<wear per s, 0..1, default 0.001>. Wear rises from 0
+//                   at that rate times the speed fraction (only while the
+//                   shaft turns) and saturates at 1: the BPFO/BPFI vibration
 //                   components grow (0.1 g at wear 1), and bearing friction
 //                   heats the bearing housing.
 //     imbalance     factor=<>= 1, default 4>: 1x vibration amplitude multiplier.
@@ -18,11 +19,13 @@
 //                   pressure drops up to 20 % and becomes noisy, broadband
 //                   vibration rises, load current drops slightly.
 //   Sensor faults (change only the measured value of `signal`, required):
-//     stuck         the signal repeats its last value measured before the fault.
+//     stuck         the signal repeats its last value measured before the fault
+//                   (its first value if the fault starts before any sample).
 //     drift         rate=<signal units per s, required>: offset growing linearly.
 //     noisy         stddev=<signal units > 0, required>: extra Gaussian noise.
 // schedule: entries "on@<time>" / "off@<time>" without parameters, times
-// strictly increasing.
+// strictly increasing. "on" starts a stopped or stopping machine, "off" stops
+// a running or starting one; otherwise an event changes nothing.
 #pragma once
 
 #include <cstdint>

@@ -23,16 +23,27 @@ uint64_t SplitMix64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
+// Positions in DefaultMotorSignals().
+enum class MotorSignal : size_t {
+  kVibration,
+  kCurrent,
+  kTemperatureWinding,
+  kTemperatureBearing,
+  kPressure,
+  kFlow,
+  kSpeed,
+};
+
 struct Channel {
   Channel(const SignalConfig& config, size_t signal_index, std::vector<Fault> sensor_faults,
           uint64_t seed)
-      : index(signal_index),
+      : signal(static_cast<MotorSignal>(signal_index)),
         noise(config.noise_stddev),
         faults(std::move(sensor_faults)),
         grid(config.rate_hz),
         random(SplitMix64(seed ^ SplitMix64(signal_index + 1))) {}
 
-  size_t index;  // into DefaultMotorSignals()
+  MotorSignal signal;
   double noise;
   std::vector<Fault> faults;
   SampleGrid grid;
@@ -92,22 +103,23 @@ class MotorSensor : public SensorDriver {
  private:
   double Physical(Channel& ch) {
     const ProcessState& p = model_.state();
-    switch (ch.index) {
-      case 0:
+    switch (ch.signal) {
+      case MotorSignal::kVibration:
         return model_.Vibration(ch.random);
-      case 1:
+      case MotorSignal::kCurrent:
         return p.current_a;
-      case 2:
+      case MotorSignal::kTemperatureWinding:
         return p.winding_c;
-      case 3:
+      case MotorSignal::kTemperatureBearing:
         return p.bearing_c;
-      case 4:
+      case MotorSignal::kPressure:
         return model_.Pressure(ch.random);
-      case 5:
+      case MotorSignal::kFlow:
         return p.flow_m3h;
-      default:
+      case MotorSignal::kSpeed:
         return model_.speed_rpm();
     }
+    return 0;
   }
 
   double Measure(Channel& ch) {

@@ -1,4 +1,4 @@
-// libFuzzer target for the edge rule parser (ParseRules): any input must
+// libFuzzer target for the edge rule parser (ParseRules, ParseRuleSet): any input must
 // yield rules or an error Status, never a crash, hang or exception. Parsed
 // rules must also be accepted by RuleEngine::Create and survive evaluation.
 #include <cstddef>
@@ -10,6 +10,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
+  auto set = keel::edge::rules::ParseRuleSet(text, "fuzz.toml");
+  if (!set.ok() && set.status().message().empty()) __builtin_trap();
   auto rules = keel::edge::rules::ParseRules(text, "fuzz.toml");
   if (!rules.ok()) {
     if (rules.status().message().empty()) __builtin_trap();

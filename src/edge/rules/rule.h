@@ -42,7 +42,9 @@ struct RuleConfig {
   Direction direction = Direction::kAbove;
   double level = 0;  // threshold / for_duration: the raise level ("above"/"below")
   // threshold: the clear level, on the non-alarming side of (or equal to)
-  // `level`; rate: the clear rate in units per second, <= rate_per_s.
+  // `level`; rate: the clear rate in units per second, <= rate_per_s. The
+  // parser defaults it to `level` / `rate_per_s`; code that builds a config
+  // must set it (0 for a rate rule clears only when the rate is 0).
   double clear_at = 0;
   int64_t for_ms = 0;                  // for_duration: ms the condition must hold, >= 0
   int64_t clear_after_ms = 0;          // for_duration: ms it must fail before clearing, >= 0

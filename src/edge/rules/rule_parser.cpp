@@ -1,7 +1,6 @@
 #include "edge/rules/rule_parser.h"
 
 #include <fmt/format.h>
-#include <toml++/toml.h>
 
 #include <algorithm>
 #include <cmath>
@@ -9,149 +8,15 @@
 #include <set>
 #include <string>
 
+#include "edge/rules/toml_reader.h"
+
 namespace keel::edge::rules {
 namespace {
 
 constexpr std::string_view kModes[] = {"off", "idle", "ramping", "running"};
 constexpr int64_t kMaxDurationMs = int64_t{7} * 24 * 3600 * 1000;
 
-std::string Location(std::string_view source, const toml::node* node) {
-  if (node == nullptr || node->source().begin.line == 0) return std::string(source) + ":";
-  const auto& begin = node->source().begin;
-  return fmt::format("{}:{}:{}:", source, begin.line, begin.column);
-}
-
-std::string_view TypeName(const toml::node& node) {
-  switch (node.type()) {
-    case toml::node_type::table:
-      return "table";
-    case toml::node_type::array:
-      return "array";
-    case toml::node_type::string:
-      return "string";
-    case toml::node_type::integer:
-      return "integer";
-    case toml::node_type::floating_point:
-      return "float";
-    case toml::node_type::boolean:
-      return "boolean";
-    case toml::node_type::date:
-    case toml::node_type::time:
-    case toml::node_type::date_time:
-      return "date/time";
-    case toml::node_type::none:
-      break;
-  }
-  return "nothing";
-}
-
-bool ValidName(std::string_view name) {
-  if (name.empty() || name.size() > 64) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '-';
-  });
-}
-
-// Strict typed reads of one [[rule]] table; remembers the keys it read.
-class RuleTableReader {
- public:
-  RuleTableReader(const toml::table& table, std::string_view source, size_t index)
-      : table_(table), source_(source), section_(fmt::format("[rule {}]", index)) {}
-
-  const toml::node* Take(std::string_view key) {
-    consumed_.emplace(key);
-    return table_.get(key);
-  }
-  const toml::node* Peek(std::string_view key) const { return table_.get(key); }
-
-  Status Error(std::string_view key, const toml::node* node, std::string_view problem) const {
-    return Status::InvalidArgument(fmt::format(
-        "{} {} {}: {}", Location(source_, node ? node : &table_), section_, key, problem));
-  }
-
-  Status String(std::string_view key, std::string* out, bool required) {
-    const toml::node* node = Take(key);
-    if (node == nullptr) return required ? Error(key, nullptr, "is required") : Status::Ok();
-    const auto* value = node->as_string();
-    if (value == nullptr) {
-      return Error(key, node, fmt::format("must be a string, got {}", TypeName(*node)));
-    }
-    *out = value->get();
-    return Status::Ok();
-  }
-
-  Status Int(std::string_view key, int64_t lo, int64_t hi, bool required, int64_t* out) {
-    const toml::node* node = Take(key);
-    if (node == nullptr) return required ? Error(key, nullptr, "is required") : Status::Ok();
-    const auto* value = node->as_integer();
-    if (value == nullptr) {
-      return Error(key, node, fmt::format("must be an integer, got {}", TypeName(*node)));
-    }
-    if (value->get() < lo || value->get() > hi) {
-      return Error(key, node,
-                   fmt::format("must be between {} and {}, got {}", lo, hi, value->get()));
-    }
-    *out = value->get();
-    return Status::Ok();
-  }
-
-  // Returns whether the key was present.
-  Result<bool> Double(std::string_view key, double* out) {
-    const toml::node* node = Take(key);
-    if (node == nullptr) return false;
-    if (const auto* i = node->as_integer()) {
-      *out = static_cast<double>(i->get());
-    } else if (const auto* f = node->as_floating_point()) {
-      *out = f->get();
-    } else {
-      return Error(key, node, fmt::format("must be a number, got {}", TypeName(*node)));
-    }
-    if (!std::isfinite(*out)) return Error(key, node, "must be a finite number");
-    return true;
-  }
-
-  Result<std::vector<std::string>> Strings(std::string_view key) {
-    std::vector<std::string> out;
-    const toml::node* node = Take(key);
-    if (node == nullptr) return out;
-    const toml::array* array = node->as_array();
-    if (array == nullptr) {
-      return Error(key, node, fmt::format("must be an array of strings, got {}", TypeName(*node)));
-    }
-    for (const toml::node& item : *array) {
-      const auto* s = item.as_string();
-      if (s == nullptr) {
-        return Error(key, &item, fmt::format("must hold strings, got {}", TypeName(item)));
-      }
-      out.push_back(s->get());
-    }
-    return out;
-  }
-
-  // Fails when `key` is present: it does not apply to `kind`.
-  Status NotFor(std::string_view key, std::string_view kind) {
-    consumed_.emplace(key);
-    const toml::node* node = table_.get(key);
-    if (node == nullptr) return Status::Ok();
-    return Error(key, node, fmt::format("does not apply to kind \"{}\"", kind));
-  }
-
-  Status CheckNoUnknownKeys() const {
-    for (const auto& [key, node] : table_) {
-      if (consumed_.count(key.str()) == 0) return Error(key.str(), &node, "unknown key");
-    }
-    return Status::Ok();
-  }
-
- private:
-  const toml::table& table_;
-  std::string_view source_;
-  std::string section_;
-  std::set<std::string, std::less<>> consumed_;
-};
-
-Status ParseLevel(RuleTableReader& r, RuleConfig* rule) {
+Status ParseLevel(TomlReader& r, RuleConfig* rule) {
   const toml::node* above = r.Peek("above");
   const toml::node* below = r.Peek("below");
   if (above != nullptr && below != nullptr) {
@@ -168,7 +33,7 @@ Status ParseLevel(RuleTableReader& r, RuleConfig* rule) {
   return Status::Ok();
 }
 
-Status ParseKindFields(RuleTableReader& r, RuleConfig* rule, std::string_view kind) {
+Status ParseKindFields(TomlReader& r, RuleConfig* rule, std::string_view kind) {
   switch (rule->kind) {
     case RuleKind::kThreshold: {
       KEEL_RETURN_IF_ERROR(ParseLevel(r, rule));
@@ -223,7 +88,7 @@ Status ParseKindFields(RuleTableReader& r, RuleConfig* rule, std::string_view ki
   return Status::Ok();
 }
 
-Status ParseCommon(RuleTableReader& r, RuleConfig* rule) {
+Status ParseCommon(TomlReader& r, RuleConfig* rule) {
   KEEL_ASSIGN_OR_RETURN(rule->when_mode, r.Strings("when_mode"));
   for (size_t i = 0; i < rule->when_mode.size(); ++i) {
     const std::string& mode = rule->when_mode[i];
@@ -252,7 +117,7 @@ Status ParseCommon(RuleTableReader& r, RuleConfig* rule) {
     constexpr std::string_view kCommand = "command:";
     if (action == "publish") {
       rule->actions.push_back({RuleAction::Kind::kPublish, ""});
-    } else if (action.starts_with(kCommand) && ValidName(action.substr(kCommand.size()))) {
+    } else if (action.starts_with(kCommand) && ValidRuleName(action.substr(kCommand.size()))) {
       rule->actions.push_back({RuleAction::Kind::kCommand, action.substr(kCommand.size())});
     } else {
       return r.Error("actions", r.Peek("actions"),
@@ -265,10 +130,10 @@ Status ParseCommon(RuleTableReader& r, RuleConfig* rule) {
 }
 
 Result<RuleConfig> ParseRule(const toml::table& table, std::string_view source, size_t index) {
-  RuleTableReader r(table, source, index);
+  TomlReader r(table, source, fmt::format("[rule {}]", index));
   RuleConfig rule;
   KEEL_RETURN_IF_ERROR(r.String("name", &rule.name, true));
-  if (!ValidName(rule.name)) {
+  if (!ValidRuleName(rule.name)) {
     return r.Error("name", r.Peek("name"),
                    fmt::format("must match [A-Za-z0-9._-]{{1,64}}, got \"{}\"", rule.name));
   }
@@ -293,51 +158,95 @@ Result<RuleConfig> ParseRule(const toml::table& table, std::string_view source, 
   Status valid = ValidateRule(rule);
   if (!valid.ok()) {
     return Status::InvalidArgument(
-        fmt::format("{} [rule {}]: {}", Location(source, &table), index, valid.message()));
+        fmt::format("{} [rule {}]: {}", TomlLocation(source, &table), index, valid.message()));
   }
   return rule;
 }
 
-Result<std::vector<RuleConfig>> ParseRoot(const toml::table& root, std::string_view source) {
-  std::vector<RuleConfig> rules;
-  for (const auto& [key, node] : root) {
-    if (key.str() != "rule") {
-      return Status::InvalidArgument(fmt::format("{} {}: unknown key (expected [[rule]] tables)",
-                                                 Location(source, &node), key.str()));
-    }
+Result<CommandSpec> ParseCommand(const toml::table& table, std::string_view source, size_t index) {
+  TomlReader r(table, source, fmt::format("[command {}]", index));
+  CommandSpec command;
+  KEEL_RETURN_IF_ERROR(r.String("name", &command.name, true));
+  if (!ValidRuleName(command.name)) {
+    return r.Error("name", r.Peek("name"),
+                   fmt::format("must match [A-Za-z0-9._-]{{1,64}}, got \"{}\"", command.name));
   }
-  const toml::node* node = root.get("rule");
-  if (node == nullptr) return rules;
+  if (r.Peek("argv") == nullptr) return r.Error("argv", nullptr, "is required");
+  KEEL_ASSIGN_OR_RETURN(command.argv, r.Strings("argv"));
+  if (command.argv.empty() || !command.argv[0].starts_with('/')) {
+    return r.Error("argv", r.Peek("argv"),
+                   "must start with the program's absolute path (no shell, no PATH lookup)");
+  }
+  KEEL_RETURN_IF_ERROR(r.Int("timeout_ms", 1, 600'000, false, &command.timeout_ms));
+  KEEL_RETURN_IF_ERROR(r.CheckNoUnknownKeys());
+  return command;
+}
+
+// Calls parse(table, source, index) for each table of the array at `key`.
+template <typename T, typename Parse>
+Result<std::vector<T>> ParseTables(const toml::table& root, std::string_view key,
+                                   std::string_view source, Parse parse) {
+  std::vector<T> out;
+  const toml::node* node = root.get(key);
+  if (node == nullptr) return out;
   const toml::array* array = node->as_array();
   if (array == nullptr) {
-    return Status::InvalidArgument(
-        fmt::format("{} rule: must be an array of tables ([[rule]])", Location(source, node)));
+    return Status::InvalidArgument(fmt::format("{} {}: must be an array of tables ([[{}]])",
+                                               TomlLocation(source, node), key, key));
   }
   std::set<std::string, std::less<>> names;
   for (size_t i = 0; i < array->size(); ++i) {
     const toml::node& item = (*array)[i];
     if (!item.is_table()) {
-      return Status::InvalidArgument(fmt::format("{} [rule {}]: must be a table, got {}",
-                                                 Location(source, &item), i + 1, TypeName(item)));
+      return Status::InvalidArgument(fmt::format("{} [{} {}]: must be a table, got {}",
+                                                 TomlLocation(source, &item), key, i + 1,
+                                                 TomlTypeName(item)));
     }
-    KEEL_ASSIGN_OR_RETURN(RuleConfig rule, ParseRule(*item.as_table(), source, i + 1));
-    if (!names.insert(rule.name).second) {
-      return Status::InvalidArgument(
-          fmt::format("{} [rule {}] name: \"{}\" is used by another rule",
-                      Location(source, item.as_table()->get("name")), i + 1, rule.name));
+    KEEL_ASSIGN_OR_RETURN(T value, parse(*item.as_table(), source, i + 1));
+    if (!names.insert(value.name).second) {
+      return Status::InvalidArgument(fmt::format("{} [{} {}] name: \"{}\" is used by another {}",
+                                                 TomlLocation(source, item.as_table()->get("name")),
+                                                 key, i + 1, value.name, key));
     }
-    rules.push_back(std::move(rule));
+    out.push_back(std::move(value));
   }
-  return rules;
+  return out;
 }
 
-}  // namespace
+Result<RuleSet> ParseRoot(const toml::table& root, std::string_view source, bool resolve) {
+  for (const auto& [key, node] : root) {
+    if (key.str() != "rule" && key.str() != "command") {
+      return Status::InvalidArgument(
+          fmt::format("{} {}: unknown key (expected [[rule]] and [[command]] tables)",
+                      TomlLocation(source, &node), key.str()));
+    }
+  }
+  RuleSet set;
+  KEEL_ASSIGN_OR_RETURN(set.rules, ParseTables<RuleConfig>(root, "rule", source, ParseRule));
+  KEEL_ASSIGN_OR_RETURN(set.commands,
+                        ParseTables<CommandSpec>(root, "command", source, ParseCommand));
+  if (!resolve) return set;
+  for (size_t i = 0; i < set.rules.size(); ++i) {
+    for (const RuleAction& action : set.rules[i].actions) {
+      if (action.kind != RuleAction::Kind::kCommand) continue;
+      const bool defined =
+          std::any_of(set.commands.begin(), set.commands.end(),
+                      [&](const CommandSpec& c) { return c.name == action.command; });
+      if (!defined) {
+        const toml::node* actions = root["rule"][i]["actions"].node();
+        return Status::InvalidArgument(
+            fmt::format("{} [rule {}] actions: \"command:{}\" names no [[command]]",
+                        TomlLocation(source, actions), i + 1, action.command));
+      }
+    }
+  }
+  return set;
+}
 
-Result<std::vector<RuleConfig>> ParseRules(std::string_view toml_text,
-                                           std::string_view source_name) {
+Result<RuleSet> Parse(std::string_view toml_text, std::string_view source_name, bool resolve) {
   try {
     toml::table root = toml::parse(toml_text, source_name);
-    return ParseRoot(root, source_name);
+    return ParseRoot(root, source_name, resolve);
   } catch (const toml::parse_error& e) {
     const auto& begin = e.source().begin;
     return Status::InvalidArgument(
@@ -345,6 +254,18 @@ Result<std::vector<RuleConfig>> ParseRules(std::string_view toml_text,
   } catch (const std::exception& e) {
     return Status::Internal(fmt::format("{}: reading rules: {}", source_name, e.what()));
   }
+}
+
+}  // namespace
+
+Result<std::vector<RuleConfig>> ParseRules(std::string_view toml_text,
+                                           std::string_view source_name) {
+  KEEL_ASSIGN_OR_RETURN(RuleSet set, Parse(toml_text, source_name, /*resolve=*/false));
+  return std::move(set.rules);
+}
+
+Result<RuleSet> ParseRuleSet(std::string_view toml_text, std::string_view source_name) {
+  return Parse(toml_text, source_name, /*resolve=*/true);
 }
 
 }  // namespace keel::edge::rules

@@ -16,8 +16,16 @@
 //   severity = "warning"              # info | warning | critical; default warning
 //   actions = ["publish", "command:stop-motor"]  # default ["publish"]
 //
-// Validation is strict: unknown keys, keys that do not apply to the rule's
-// kind, wrong types, out-of-range values and duplicate names are errors.
+// The commands that "command:<name>" actions run can sit in the same file:
+//
+//   [[command]]
+//   name = "stop-motor"                         # required, unique
+//   argv = ["/usr/bin/keel-stop", "--motor=1"]  # required; argv[0] an absolute path
+//   timeout_ms = 5000                           # 1..600000, default 5000
+//
+// Validation is strict: unknown keys (also at top level), keys that do not
+// apply to the rule's kind, wrong types, out-of-range values and duplicate
+// names are errors.
 // Errors are InvalidArgument "<source>:<line>:<column>: [rule N] <key>: <problem>".
 // Never throws.
 #pragma once
@@ -26,11 +34,22 @@
 #include <vector>
 
 #include "common/status.h"
+#include "edge/rules/actions.h"
 #include "edge/rules/rule.h"
 
 namespace keel::edge::rules {
 
+// The [[rule]] tables ([[command]] tables are checked but not returned, and
+// "command:<name>" need not name one of them: commands may come from elsewhere).
 Result<std::vector<RuleConfig>> ParseRules(std::string_view toml_text,
                                            std::string_view source_name);
+
+struct RuleSet {
+  std::vector<RuleConfig> rules;
+  std::vector<CommandSpec> commands;
+};
+
+// Rules and commands; every "command:<name>" must name a [[command]].
+Result<RuleSet> ParseRuleSet(std::string_view toml_text, std::string_view source_name);
 
 }  // namespace keel::edge::rules

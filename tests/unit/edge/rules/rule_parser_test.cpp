@@ -163,5 +163,62 @@ TEST(RuleParserTest, RejectsBadStructureAndDuplicateNames) {
               HasSubstr("rules.toml:7:8: [rule 2] name: \"a\" is used by another rule"));
 }
 
+constexpr const char* kStopRule = R"([[rule]]
+name = "hot"
+input = "t"
+kind = "threshold"
+above = 80
+actions = ["publish", "command:stop-motor"]
+)";
+
+TEST(RuleParserTest, RuleSetReadsCommandsAndResolvesReferences) {
+  auto set = ParseRuleSet(std::string(kStopRule) + R"(
+[[command]]
+name = "stop-motor"
+argv = ["/usr/bin/keel-stop", "--motor", "1"]
+timeout_ms = 2500
+
+[[command]]
+name = "beep"
+argv = ["/bin/true"]
+)",
+                          "rules.toml");
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  ASSERT_EQ(set->rules.size(), 1u);
+  ASSERT_EQ(set->commands.size(), 2u);
+  EXPECT_EQ(set->commands[0].name, "stop-motor");
+  EXPECT_EQ(set->commands[0].argv,
+            (std::vector<std::string>{"/usr/bin/keel-stop", "--motor", "1"}));
+  EXPECT_EQ(set->commands[0].timeout_ms, 2500);
+  EXPECT_EQ(set->commands[1].timeout_ms, 5000);
+}
+
+TEST(RuleParserTest, RuleSetRejectsUndefinedCommandButParseRulesAllowsIt) {
+  auto set = ParseRuleSet(kStopRule, "rules.toml");
+  ASSERT_FALSE(set.ok());
+  EXPECT_THAT(set.status().message(),
+              HasSubstr("rules.toml:6:11: [rule 1] actions: \"command:stop-motor\" names no "
+                        "[[command]]"));
+  EXPECT_EQ(ParseOk(kStopRule).size(), 1u);
+}
+
+TEST(RuleParserTest, CommandErrors) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"argv = [\"/bin/true\"]\n", "[command 1] name: is required"},
+      {"name = \"c\"\n", "[command 1] argv: is required"},
+      {"name = \"c\"\nargv = []\n", "rules.toml:3:8: [command 1] argv: must start with the"},
+      {"name = \"c\"\nargv = [\"sh\", \"-c\", \"x\"]\n", "argv: must start with the program's "},
+      {"name = \"c\"\nargv = \"/bin/true\"\n", "argv: must be an array of strings, got string"},
+      {"name = \"c\"\nargv = [\"/bin/true\"]\ntimeout_ms = 0\n",
+       "[command 1] timeout_ms: must be between 1 and 600000, got 0"},
+      {"name = \"c\"\nargv = [\"/bin/true\"]\nshell = true\n", "[command 1] shell: unknown key"},
+      {"name = \"c\"\nargv = [\"/bin/true\"]\n[[command]]\nname = \"c\"\nargv = [\"/bin/true\"]\n",
+       "[command 2] name: \"c\" is used by another command"},
+  };
+  for (const auto& [body, want] : cases) {
+    EXPECT_THAT(ParseError("[[command]]\n" + body), HasSubstr(want)) << body;
+  }
+}
+
 }  // namespace
 }  // namespace keel::edge::rules

@@ -1,0 +1,131 @@
+#include "edge/rules/toml_reader.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace keel::edge::rules {
+
+std::string TomlLocation(std::string_view source, const toml::node* node) {
+  if (node == nullptr || node->source().begin.line == 0) return std::string(source) + ":";
+  const auto& begin = node->source().begin;
+  return fmt::format("{}:{}:{}:", source, begin.line, begin.column);
+}
+
+std::string_view TomlTypeName(const toml::node& node) {
+  switch (node.type()) {
+    case toml::node_type::table:
+      return "table";
+    case toml::node_type::array:
+      return "array";
+    case toml::node_type::string:
+      return "string";
+    case toml::node_type::integer:
+      return "integer";
+    case toml::node_type::floating_point:
+      return "float";
+    case toml::node_type::boolean:
+      return "boolean";
+    case toml::node_type::date:
+    case toml::node_type::time:
+    case toml::node_type::date_time:
+      return "date/time";
+    case toml::node_type::none:
+      break;
+  }
+  return "nothing";
+}
+
+bool ValidRuleName(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
+  });
+}
+
+const toml::node* TomlReader::Take(std::string_view key) {
+  consumed_.emplace(key);
+  return table_.get(key);
+}
+
+Status TomlReader::Error(std::string_view key, const toml::node* node,
+                         std::string_view problem) const {
+  return Status::InvalidArgument(fmt::format(
+      "{} {} {}: {}", TomlLocation(source_, node ? node : &table_), section_, key, problem));
+}
+
+Status TomlReader::String(std::string_view key, std::string* out, bool required) {
+  const toml::node* node = Take(key);
+  if (node == nullptr) return required ? Error(key, nullptr, "is required") : Status::Ok();
+  const auto* value = node->as_string();
+  if (value == nullptr) {
+    return Error(key, node, fmt::format("must be a string, got {}", TomlTypeName(*node)));
+  }
+  *out = value->get();
+  return Status::Ok();
+}
+
+Status TomlReader::Int(std::string_view key, int64_t lo, int64_t hi, bool required, int64_t* out) {
+  const toml::node* node = Take(key);
+  if (node == nullptr) return required ? Error(key, nullptr, "is required") : Status::Ok();
+  const auto* value = node->as_integer();
+  if (value == nullptr) {
+    return Error(key, node, fmt::format("must be an integer, got {}", TomlTypeName(*node)));
+  }
+  if (value->get() < lo || value->get() > hi) {
+    return Error(key, node, fmt::format("must be between {} and {}, got {}", lo, hi, value->get()));
+  }
+  *out = value->get();
+  return Status::Ok();
+}
+
+Result<bool> TomlReader::Double(std::string_view key, double* out) {
+  const toml::node* node = Take(key);
+  if (node == nullptr) return false;
+  if (const auto* i = node->as_integer()) {
+    *out = static_cast<double>(i->get());
+  } else if (const auto* f = node->as_floating_point()) {
+    *out = f->get();
+  } else {
+    return Error(key, node, fmt::format("must be a number, got {}", TomlTypeName(*node)));
+  }
+  if (!std::isfinite(*out)) return Error(key, node, "must be a finite number");
+  return true;
+}
+
+Result<std::vector<std::string>> TomlReader::Strings(std::string_view key) {
+  std::vector<std::string> out;
+  const toml::node* node = Take(key);
+  if (node == nullptr) return out;
+  const toml::array* array = node->as_array();
+  if (array == nullptr) {
+    return Error(key, node,
+                 fmt::format("must be an array of strings, got {}", TomlTypeName(*node)));
+  }
+  for (const toml::node& item : *array) {
+    const auto* s = item.as_string();
+    if (s == nullptr) {
+      return Error(key, &item, fmt::format("must hold strings, got {}", TomlTypeName(item)));
+    }
+    out.push_back(s->get());
+  }
+  return out;
+}
+
+Status TomlReader::NotFor(std::string_view key, std::string_view kind) {
+  consumed_.emplace(key);
+  const toml::node* node = table_.get(key);
+  if (node == nullptr) return Status::Ok();
+  return Error(key, node, fmt::format("does not apply to kind \"{}\"", kind));
+}
+
+Status TomlReader::CheckNoUnknownKeys() const {
+  for (const auto& [key, node] : table_) {
+    if (consumed_.count(key.str()) == 0) return Error(key.str(), &node, "unknown key");
+  }
+  return Status::Ok();
+}
+
+}  // namespace keel::edge::rules

@@ -13,7 +13,13 @@ namespace keel::edge::inference {
 Result<std::unique_ptr<Detector>> WindowedGaussianDetector::Create(
     const std::map<std::string, double>& params) {
   constexpr double kMax = 1e6;
-  static constexpr std::array<internal::ParamSpec, 5> kSpecs{{
+  static constexpr std::array<internal::ParamSpec, 7> kSpecs{{
+      {.name = "calibrate", .default_value = 0, .min = 0, .max = kMax, .integer = true},
+      {.name = "calibrate_quantile",
+       .default_value = 0.99,
+       .min = 0.0,
+       .max = 1.0,
+       .min_exclusive = true},
       {.name = "min_history", .default_value = 10, .min = 2, .max = kMax, .integer = true},
       {.name = "short_window", .default_value = 1, .min = 1, .max = kMax, .integer = true},
       {.name = "suppress", .default_value = 0, .min = 0, .max = kMax, .integer = true},
@@ -30,6 +36,8 @@ Result<std::unique_ptr<Detector>> WindowedGaussianDetector::Create(
                   .short_window = static_cast<int64_t>(values.at("short_window")),
                   .min_history = static_cast<int64_t>(values.at("min_history")),
                   .suppress = static_cast<int64_t>(values.at("suppress")),
+                  .calibrate = static_cast<int64_t>(values.at("calibrate")),
+                  .calibrate_quantile = values.at("calibrate_quantile"),
                   .threshold = values.at("threshold")};
   if (options.short_window > options.window || options.min_history > options.window) {
     return Status::InvalidArgument(fmt::format(
@@ -44,6 +52,7 @@ Status WindowedGaussianDetector::Fit(const std::vector<std::vector<double>>& nor
   KEEL_ASSIGN_OR_RETURN(const size_t dims, internal::CheckRows(kWindowedGaussianKind, normal, 1));
   dims_ = dims;
   history_.clear();
+  past_raw_z_.clear();
   recent_z_.clear();
   offset_ = normal.front();
   sum_.assign(dims, 0.0);
@@ -97,7 +106,8 @@ Result<double> WindowedGaussianDetector::Score(std::span<const double> x) {
   KEEL_RETURN_IF_ERROR(internal::CheckVector(kWindowedGaussianKind, x, dims_));
   double z = 0.0;
   const size_t n = history_.size();
-  if (n >= static_cast<size_t>(options_.min_history)) {
+  const bool enough_history = n >= static_cast<size_t>(options_.min_history);
+  if (enough_history) {
     const size_t s = std::min(static_cast<size_t>(options_.short_window), n + 1);
     for (size_t i = 0; i < dims_; ++i) {
       const double mean = sum_[i] / static_cast<double>(n);
@@ -111,6 +121,16 @@ Result<double> WindowedGaussianDetector::Score(std::span<const double> x) {
     }
   }
   Push(x);
+  if (options_.calibrate > 0 && enough_history) {
+    const double raw = z;
+    if (past_raw_z_.size() >= static_cast<size_t>(options_.min_history)) {
+      const double typical = internal::Quantile(
+          std::vector<double>(past_raw_z_.begin(), past_raw_z_.end()), options_.calibrate_quantile);
+      z /= std::max(typical, 1.0);
+    }
+    past_raw_z_.push_back(raw);
+    if (past_raw_z_.size() > static_cast<size_t>(options_.calibrate)) past_raw_z_.pop_front();
+  }
   if (options_.suppress == 0) return z;
   const bool rising = std::all_of(recent_z_.begin(), recent_z_.end(),
                                   [z](double previous) { return z > previous; });

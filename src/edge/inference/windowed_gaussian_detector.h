@@ -13,8 +13,16 @@
 // While fewer than "min_history" values precede x, z = 0. Afterwards x joins
 // the history (the oldest leaves beyond W).
 //
-// Alarm suppression ("suppress" = k rows, default 0 = off): the score is z if
-// z exceeds every z of the previous k rows, else 0 — so a persistent
+// Per-stream calibration ("calibrate" = L rows, default 0 = off): z is
+// divided by max(1, the "calibrate_quantile" q quantile (default 0.99, linear
+// interpolation) of the raw z of the previous L scored rows, those with
+// enough history); with fewer than min_history such rows it is left as is.
+// So a stream whose z are routinely large (heavy tails) needs a larger
+// excursion than a quiet one to score as high.
+//
+// Alarm suppression ("suppress" = k rows, default 0 = off): the score is z
+// (calibrated if enabled) if it exceeds every such value of the previous k
+// rows, else 0 — so a persistent
 // excursion yields one rising edge of high scores rather than a long run,
 // whatever threshold is applied later (NAB chooses its own).
 //
@@ -23,7 +31,9 @@
 // Score() is causal. Running sums are re-computed from the window every W
 // updates to bound rounding drift.
 //
-// Params: "window" whole number in [2, 1e6] (default 6400), "short_window" in
+// Params: "calibrate" whole number in [0, 1e6] (default 0),
+// "calibrate_quantile" in (0, 1] (default 0.99), "window" whole number in
+// [2, 1e6] (default 6400), "short_window" in
 // [1, window] (default 1), "min_history" in [2, window] (default 10),
 // "suppress" whole number in [0, 1e6] (default 0), "threshold" > 0 in
 // standard errors (default 4). Not thread-safe.
@@ -49,6 +59,8 @@ class WindowedGaussianDetector final : public Detector {
     int64_t short_window = 1;
     int64_t min_history = 10;
     int64_t suppress = 0;
+    int64_t calibrate = 0;
+    double calibrate_quantile = 0.99;
     double threshold = 4.0;
   };
 
@@ -73,7 +85,8 @@ class WindowedGaussianDetector final : public Detector {
   std::vector<double> sum_sq_;
   std::vector<double> offset_;  // subtracted before summing (first value seen)
   int64_t updates_since_recompute_ = 0;
-  std::deque<double> recent_z_;  // last `suppress` raw z
+  std::deque<double> past_raw_z_;  // last `calibrate` raw z
+  std::deque<double> recent_z_;    // last `suppress` (calibrated) z
 };
 
 }  // namespace keel::edge::inference

@@ -109,10 +109,34 @@ TEST(WindowedGaussianDetectorTest, SuppressionKeepsOnlyRisingScores) {
   EXPECT_EQ(alarms_kept, 1u);
 }
 
+TEST(WindowedGaussianDetectorTest, CalibrationDividesByPastQuantileOfRawScores) {
+  std::vector<double> stream = NoisyLevel(400, 0.0, 31);
+  for (size_t i = 0; i < stream.size(); i += 17) stream[i] += 8.0;  // heavy tail
+  auto plain = Make({{"window", 100}});
+  auto calibrated = Make({{"window", 100}, {"calibrate", 60}, {"calibrate_quantile", 0.9}});
+  std::vector<double> raw;
+  for (size_t i = 0; i < stream.size(); ++i) {
+    const std::vector<double> x = {stream[i]};
+    raw.push_back(*plain->Score(x));
+    const double got = *calibrated->Score(x);
+    // Rows 0..9 lack history (raw z 0, not recorded); rows 10.. are recorded.
+    double expected = raw[i];
+    if (i >= 20) {
+      const size_t begin = std::max<size_t>(10, i >= 60 ? i - 60 : 0);
+      const std::vector<double> past(raw.begin() + static_cast<std::ptrdiff_t>(begin),
+                                     raw.begin() + static_cast<std::ptrdiff_t>(i));
+      expected = raw[i] / std::max(1.0, testing::ReferenceQuantile(past, 0.9));
+    }
+    EXPECT_NEAR(got, expected, 1e-9 * std::max(1.0, expected)) << i;
+  }
+  EXPECT_FALSE(CreateDetector({"windowed_gaussian", {{"calibrate_quantile", 0}}}).ok());
+  EXPECT_FALSE(CreateDetector({"windowed_gaussian", {{"calibrate", 1.5}}}).ok());
+}
+
 TEST(WindowedGaussianDetectorTest, ScoringIsCausal) {
   const std::vector<double> values = NoisyLevel(500, 3.0, 8);
   const std::map<std::string, double> params = {
-      {"window", 40}, {"short_window", 5}, {"suppress", 7}};
+      {"window", 40}, {"short_window", 5}, {"suppress", 7}, {"calibrate", 30}};
   auto full = Make(params);
   auto prefix = Make(params);
   std::vector<double> scores;

@@ -10,6 +10,7 @@
 #include "edge/agent/agent.h"
 #include "edge/agent/identity.h"
 #include "edge/config/agent_config.h"
+#include "edge/plant/motor_sensor.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"keel-edge: the Keel device agent"};
@@ -44,6 +45,12 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  // Sensor kinds beyond the built-in ones must be registered before the
+  // configuration (which names them) is loaded.
+  if (keel::Status s = keel::edge::plant::RegisterPlantSensors(); !s.ok()) {
+    std::cerr << "keel-edge: " << s.ToString() << "\n";
+    return 1;
+  }
   auto config = keel::edge::LoadAgentConfig(config_path);
   if (!config.ok()) {
     std::cerr << "keel-edge: " << config.status().message() << "\n";

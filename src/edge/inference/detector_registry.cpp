@@ -8,6 +8,7 @@
 #include "edge/inference/ewma_detector.h"
 #include "edge/inference/mahalanobis_detector.h"
 #include "edge/inference/pca_detector.h"
+#include "edge/inference/relative_entropy_detector.h"
 #include "edge/inference/smoothed_detector.h"
 #include "edge/inference/windowed_gaussian_detector.h"
 #include "edge/inference/zscore_detector.h"
@@ -29,6 +30,7 @@ const std::map<std::string, Factory, std::less<>>& Factories() {
       {std::string(kPcaKind), &PcaDetector::Create},
       {std::string(kZScoreKind), &ZScoreDetector::Create},
       {std::string(kWindowedGaussianKind), &WindowedGaussianDetector::Create},
+      {std::string(kRelativeEntropyKind), &RelativeEntropyDetector::Create},
       {fmt::format("{}{}", kSmoothedPrefix, kMahalanobisKind), &CreateSmoothed<kMahalanobisKind>},
       {fmt::format("{}{}", kSmoothedPrefix, kPcaKind), &CreateSmoothed<kPcaKind>},
       {fmt::format("{}{}", kSmoothedPrefix, kZScoreKind), &CreateSmoothed<kZScoreKind>},

@@ -15,8 +15,8 @@ using ::testing::HasSubstr;
 
 TEST(DetectorRegistryTest, KindsAreSorted) {
   EXPECT_THAT(DetectorKinds(),
-              ElementsAre("ewma", "mahalanobis", "pca", "smoothed_mahalanobis", "smoothed_pca",
-                          "smoothed_zscore", "windowed_gaussian", "zscore"));
+              ElementsAre("ewma", "mahalanobis", "pca", "relative_entropy", "smoothed_mahalanobis",
+                          "smoothed_pca", "smoothed_zscore", "windowed_gaussian", "zscore"));
 }
 
 TEST(DetectorRegistryTest, CreatesEveryKindWithDefaults) {

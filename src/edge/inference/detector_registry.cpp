@@ -31,7 +31,12 @@ const std::map<std::string, Factory, std::less<>>& Factories() {
       {std::string(kZScoreKind), &ZScoreDetector::Create},
       {std::string(kWindowedGaussianKind), &WindowedGaussianDetector::Create},
       {std::string(kRelativeEntropyKind), &RelativeEntropyDetector::Create},
+      {fmt::format("{}{}", kSmoothedPrefix, kEwmaKind), &CreateSmoothed<kEwmaKind>},
       {fmt::format("{}{}", kSmoothedPrefix, kMahalanobisKind), &CreateSmoothed<kMahalanobisKind>},
+      {fmt::format("{}{}", kSmoothedPrefix, kRelativeEntropyKind),
+       &CreateSmoothed<kRelativeEntropyKind>},
+      {fmt::format("{}{}", kSmoothedPrefix, kWindowedGaussianKind),
+       &CreateSmoothed<kWindowedGaussianKind>},
       {fmt::format("{}{}", kSmoothedPrefix, kPcaKind), &CreateSmoothed<kPcaKind>},
       {fmt::format("{}{}", kSmoothedPrefix, kZScoreKind), &CreateSmoothed<kZScoreKind>},
   };

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 
 #include "edge/inference/detector_support.h"
@@ -36,7 +37,8 @@ Result<std::unique_ptr<Detector>> SmoothedDetector::CreateOver(
       own.emplace(name, value);
     }
   }
-  static constexpr std::array<internal::ParamSpec, 4> kSpecs{{
+  static constexpr std::array<internal::ParamSpec, 5> kSpecs{{
+      {.name = "suppress", .default_value = 0, .min = 0, .max = kMaxWindow, .integer = true},
       {.name = "input_window", .default_value = 1, .min = 1, .max = kMaxWindow, .integer = true},
       {.name = "quantile", .default_value = 0.5, .min = 0.0, .max = 1.0, .min_exclusive = true},
       {.name = "threshold",
@@ -53,6 +55,7 @@ Result<std::unique_ptr<Detector>> SmoothedDetector::CreateOver(
       std::move(*inner), Options{.input_window = static_cast<int64_t>(values.at("input_window")),
                                  .window = static_cast<int64_t>(values.at("window")),
                                  .quantile = values.at("quantile"),
+                                 .suppress = static_cast<int64_t>(values.at("suppress")),
                                  .threshold = values.at("threshold")}));
 }
 
@@ -76,6 +79,7 @@ Status SmoothedDetector::Fit(const std::vector<std::vector<double>>& normal) {
   dims_ = dims;
   inputs_ = std::move(recent);
   ratios_.clear();
+  voted_.clear();
   return Status::Ok();
 }
 
@@ -97,7 +101,13 @@ Result<double> SmoothedDetector::Score(std::span<const double> x) {
   window.push_back(ratio);
   ratios_.push_back(ratio);
   if (ratios_.size() >= static_cast<size_t>(options_.window)) ratios_.pop_front();
-  return internal::Quantile(std::move(window), options_.quantile);
+  const double voted = internal::Quantile(std::move(window), options_.quantile);
+  if (options_.suppress == 0) return voted;
+  const bool rising = std::all_of(voted_.begin(), voted_.end(),
+                                  [voted](double previous) { return voted > previous; });
+  voted_.push_back(voted);
+  if (voted_.size() > static_cast<size_t>(options_.suppress)) voted_.pop_front();
+  return rising ? voted : 0.0;
 }
 
 }  // namespace keel::edge::inference

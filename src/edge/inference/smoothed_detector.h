@@ -1,4 +1,5 @@
-// "smoothed_<inner>" (smoothed_pca, smoothed_mahalanobis, smoothed_zscore): a
+// "smoothed_<inner>" (smoothed_pca, smoothed_mahalanobis, smoothed_zscore,
+// smoothed_ewma, smoothed_windowed_gaussian, smoothed_relative_entropy): a
 // causal wrapper that turns an inner detector's row scores into a k-of-n style
 // vote, for anomalies that last many rows (e.g. SKAB's multi-minute faults),
 // where isolated single-row excursions of the inner score are false alarms.
@@ -18,8 +19,15 @@
 //     while fewer than n). With q = 0.5 the wrapper alarms when about half of
 //     the last n rows alarm; lower q needs more of them. The default
 //     "threshold" 1 keeps the inner detector's own cut-off.
+//  3. Rising-edge suppression ("suppress" = k rows, default 0 = off): the
+//     score is the voted value v_t if it exceeds every v of the previous k
+//     rows, else 0 — one burst of high scores per excursion instead of a
+//     long run, whatever threshold is applied later (as NAB does: it credits
+//     only the first detection in an anomaly window and charges every one
+//     outside).
 //
 // Params: "input_window" and "window" whole numbers in [1, 100000],
+// "suppress" whole number in [0, 100000] (default 0),
 // "quantile" in (0, 1] (default 0.5), "threshold" > 0 (default 1); every
 // parameter named "inner.<name>" is passed to the inner detector as <name>.
 // Fit() errors are the inner detector's; Score() needs Fit() first
@@ -46,6 +54,7 @@ class SmoothedDetector final : public Detector {
     int64_t input_window = 1;
     int64_t window = 1;
     double quantile = 0.5;
+    int64_t suppress = 0;
     double threshold = 1.0;
   };
 
@@ -71,6 +80,7 @@ class SmoothedDetector final : public Detector {
   size_t dims_ = 0;
   std::deque<std::vector<double>> inputs_;  // last input_window - 1 vectors
   std::deque<double> ratios_;               // last window - 1 normalized scores
+  std::deque<double> voted_;                // last `suppress` voted scores
 };
 
 }  // namespace keel::edge::inference

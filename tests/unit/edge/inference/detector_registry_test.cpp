@@ -14,9 +14,11 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 TEST(DetectorRegistryTest, KindsAreSorted) {
-  EXPECT_THAT(DetectorKinds(),
-              ElementsAre("ewma", "mahalanobis", "pca", "relative_entropy", "smoothed_mahalanobis",
-                          "smoothed_pca", "smoothed_zscore", "windowed_gaussian", "zscore"));
+  EXPECT_THAT(
+      DetectorKinds(),
+      ElementsAre("ewma", "mahalanobis", "pca", "relative_entropy", "smoothed_ewma",
+                  "smoothed_mahalanobis", "smoothed_pca", "smoothed_relative_entropy",
+                  "smoothed_windowed_gaussian", "smoothed_zscore", "windowed_gaussian", "zscore"));
 }
 
 TEST(DetectorRegistryTest, CreatesEveryKindWithDefaults) {

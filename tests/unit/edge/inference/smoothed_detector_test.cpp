@@ -101,6 +101,38 @@ TEST(SmoothedDetectorTest, ScoringIsCausal) {
   EXPECT_GT(*std::max_element(scores.begin() + 45, scores.begin() + 60), 1.0);
 }
 
+TEST(SmoothedDetectorTest, SuppressionKeepsOnlyRisingVotedScores) {
+  const std::vector<double> xs = {2, 9, 12, 12, 11, 3, 2, 30, 2, 2, 2, 2, 13};
+  auto voted = Make("smoothed_zscore", {{"window", 2}});
+  auto suppressed = Make("smoothed_zscore", {{"window", 2}, {"suppress", 3}});
+  const Rows train = {{0}, {1}, {2}, {3}, {4}};
+  ASSERT_TRUE(voted->Fit(train).ok());
+  ASSERT_TRUE(suppressed->Fit(train).ok());
+  std::vector<double> v;
+  for (size_t i = 0; i < xs.size(); ++i) {
+    const std::vector<double> x = {xs[i]};
+    v.push_back(*voted->Score(x));
+    bool rising = true;
+    for (size_t k = i >= 3 ? i - 3 : 0; k < i; ++k) rising = rising && v[i] > v[k];
+    EXPECT_EQ(*suppressed->Score(x), rising ? v[i] : 0.0) << i;
+  }
+  EXPECT_GT(v[3], 1.0);  // would alarm without suppression
+  EXPECT_EQ(*suppressed->Score(std::vector<double>{2}), 0.0);
+  EXPECT_FALSE(CreateDetector({"smoothed_pca", {{"suppress", -1}}}).ok());
+}
+
+TEST(SmoothedDetectorTest, WrapsOnlineKinds) {
+  std::vector<std::vector<double>> train;
+  for (int i = 0; i < 50; ++i) train.push_back({static_cast<double>(i % 5)});
+  for (const char* kind :
+       {"smoothed_ewma", "smoothed_windowed_gaussian", "smoothed_relative_entropy"}) {
+    auto detector = Make(kind, {{"suppress", 10}});
+    ASSERT_TRUE(detector->Fit(train).ok()) << kind;
+    EXPECT_TRUE(detector->Score(std::vector<double>{2.0}).ok()) << kind;
+    EXPECT_EQ(detector->kind(), kind);
+  }
+}
+
 TEST(SmoothedDetectorTest, RefitResetsTheWindows) {
   auto detector = Make("smoothed_zscore", {{"window", 3}, {"input_window", 3}});
   const Rows train = {{0}, {1}, {2}, {3}, {4}};

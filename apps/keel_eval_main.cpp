@@ -24,8 +24,14 @@ void AddCommon(CLI::App* sub, CommonArgs& args, const char* default_detector) {
   sub->add_option("--data", args.data, "Benchmark directory (searched recursively for *.csv)")
       ->required();
   sub->add_option("--out", args.out, "Output directory (same relative paths)")->required();
-  sub->add_option("--detector", args.detector, "Detector kind (zscore|ewma|pca|mahalanobis)");
-  sub->add_option("--param", args.params, "Detector parameter name=value (repeatable)");
+  std::string kinds;
+  for (const auto& kind : keel::edge::inference::DetectorKinds()) {
+    kinds += kinds.empty() ? kind : "|" + kind;
+  }
+  sub->add_option("--detector", args.detector, "Detector kind (" + kinds + ")");
+  sub->add_option("--param", args.params,
+                  "Detector parameter name=value (repeatable; smoothed_<kind> passes "
+                  "inner.<name> to the wrapped detector)");
 }
 
 int Fail(const keel::Status& status) {

@@ -9,7 +9,7 @@
 
 #include "common/files.h"
 #include "edge/config/sensor_section.h"
-#include "edge/config/toml_table_reader.h"
+#include "edge/toml/toml_reader.h"
 
 namespace keel::edge {
 namespace {
@@ -29,9 +29,8 @@ const toml::table* SectionTable(const toml::table& root, std::string_view name,
   const toml::node* node = root.get(name);
   if (node == nullptr) return nullptr;
   if (!node->is_table()) {
-    *error = Status::InvalidArgument(fmt::format("{} [{}]: must be a table, got {}",
-                                                 ConfigLocation(source, node), name,
-                                                 TomlTypeName(*node)));
+    *error = Status::InvalidArgument(fmt::format(
+        "{} [{}]: must be a table, got {}", TomlLocation(source, node), name, TomlTypeName(*node)));
     return nullptr;
   }
   return node->as_table();
@@ -48,7 +47,7 @@ class AgentConfigParser {
                                                     "batch",  "mqtt", "sensor"};
       if (std::find(std::begin(kKnown), std::end(kKnown), key.str()) == std::end(kKnown)) {
         return Status::InvalidArgument(
-            fmt::format("{} [{}]: unknown section", ConfigLocation(source_, &node), key.str()));
+            fmt::format("{} [{}]: unknown section", TomlLocation(source_, &node), key.str()));
       }
     }
     AgentConfig config;
@@ -62,15 +61,15 @@ class AgentConfigParser {
   }
 
  private:
-  Result<TomlTableReader> Section(std::string_view name) {
+  Result<TomlReader> Section(std::string_view name) {
     Status error;
     const toml::table* table = SectionTable(root_, name, source_, &error);
     if (!error.ok()) return error;
-    return TomlTableReader(table, std::string(source_), fmt::format("[{}]", name));
+    return TomlReader(table, std::string(source_), fmt::format("[{}]", name));
   }
 
   Status ParseDevice(DeviceConfig* device) {
-    KEEL_ASSIGN_OR_RETURN(TomlTableReader r, Section("device"));
+    KEEL_ASSIGN_OR_RETURN(TomlReader r, Section("device"));
     KEEL_RETURN_IF_ERROR(r.String("id", &device->id, /*required=*/true));
     if (!ValidDeviceId(device->id)) {
       return r.Error(
@@ -85,7 +84,7 @@ class AgentConfigParser {
   }
 
   Status ParseHub(HubConfig* hub) {
-    KEEL_ASSIGN_OR_RETURN(TomlTableReader r, Section("hub"));
+    KEEL_ASSIGN_OR_RETURN(TomlReader r, Section("hub"));
     for (auto [key, scheme, out] :
          {std::tuple{"mqtt", "mqtts", &hub->mqtt}, std::tuple{"api", "https", &hub->api}}) {
       std::string url;
@@ -98,7 +97,7 @@ class AgentConfigParser {
   }
 
   Status ParseOutbox(const DeviceConfig& device, OutboxConfig* outbox) {
-    KEEL_ASSIGN_OR_RETURN(TomlTableReader r, Section("outbox"));
+    KEEL_ASSIGN_OR_RETURN(TomlReader r, Section("outbox"));
     std::string path;
     KEEL_RETURN_IF_ERROR(r.String("path", &path));
     outbox->path = path.empty() ? device.dir / "outbox.db" : std::filesystem::path(path);
@@ -123,7 +122,7 @@ class AgentConfigParser {
   }
 
   Status ParseBatch(BatchConfig* batch) {
-    KEEL_ASSIGN_OR_RETURN(TomlTableReader r, Section("batch"));
+    KEEL_ASSIGN_OR_RETURN(TomlReader r, Section("batch"));
     KEEL_RETURN_IF_ERROR(r.Int("interval_ms", 10, 600'000, &batch->interval_ms));
     KEEL_RETURN_IF_ERROR(r.Int("max_samples", 1, 1'000'000, &batch->max_samples));
     std::string encoding;
@@ -140,7 +139,7 @@ class AgentConfigParser {
   }
 
   Status ParseMqtt(MqttConfig* mqtt) {
-    KEEL_ASSIGN_OR_RETURN(TomlTableReader r, Section("mqtt"));
+    KEEL_ASSIGN_OR_RETURN(TomlReader r, Section("mqtt"));
     KEEL_RETURN_IF_ERROR(r.Int("keepalive_s", 5, 3600, &mqtt->keepalive_s));
     KEEL_RETURN_IF_ERROR(r.Int("reconnect_min_ms", 10, 600'000, &mqtt->reconnect_min_ms));
     KEEL_RETURN_IF_ERROR(r.Int("reconnect_max_ms", 10, 3'600'000, &mqtt->reconnect_max_ms));

@@ -5,20 +5,20 @@
 
 #include <set>
 
-#include "edge/config/toml_table_reader.h"
 #include "edge/sensors/sensor_registry.h"
 #include "edge/sensors/simulated_sensor.h"
+#include "edge/toml/toml_reader.h"
 
 namespace keel::edge {
 namespace {
 
 Result<SignalConfig> ParseSignal(const toml::table& table, std::string_view source,
                                  const std::string& section) {
-  TomlTableReader r(&table, std::string(source), section);
+  TomlReader r(&table, std::string(source), section);
   SignalConfig s;
   KEEL_RETURN_IF_ERROR(r.String("name", &s.name, /*required=*/true));
   KEEL_RETURN_IF_ERROR(r.String("unit", &s.unit));
-  KEEL_RETURN_IF_ERROR(r.Double("rate_hz", &s.rate_hz));
+  KEEL_RETURN_IF_ERROR(r.Double("rate_hz", &s.rate_hz).status());
   std::string waveform;
   KEEL_RETURN_IF_ERROR(r.String("waveform", &waveform));
   if (!waveform.empty()) {
@@ -30,10 +30,10 @@ Result<SignalConfig> ParseSignal(const toml::table& table, std::string_view sour
     }
     s.waveform = *parsed;
   }
-  KEEL_RETURN_IF_ERROR(r.Double("offset", &s.offset));
-  KEEL_RETURN_IF_ERROR(r.Double("amplitude", &s.amplitude));
-  KEEL_RETURN_IF_ERROR(r.Double("period_s", &s.period_s));
-  KEEL_RETURN_IF_ERROR(r.Double("noise_stddev", &s.noise_stddev));
+  KEEL_RETURN_IF_ERROR(r.Double("offset", &s.offset).status());
+  KEEL_RETURN_IF_ERROR(r.Double("amplitude", &s.amplitude).status());
+  KEEL_RETURN_IF_ERROR(r.Double("period_s", &s.period_s).status());
+  KEEL_RETURN_IF_ERROR(r.Double("noise_stddev", &s.noise_stddev).status());
   KEEL_RETURN_IF_ERROR(r.CheckNoUnknownKeys());
   return s;
 }
@@ -50,7 +50,7 @@ Result<std::string> OptionText(const toml::node& node) {
 Result<SensorConfig> ParseSensor(const toml::table& table, std::string_view source,
                                  size_t sensor_index) {
   const std::string section = fmt::format("[sensor {}]", sensor_index);
-  TomlTableReader r(&table, std::string(source), section);
+  TomlReader r(&table, std::string(source), section);
   SensorConfig sensor;
   KEEL_RETURN_IF_ERROR(r.String("kind", &sensor.kind, /*required=*/true));
   KEEL_RETURN_IF_ERROR(r.String("name", &sensor.name, /*required=*/true));
@@ -69,7 +69,7 @@ Result<SensorConfig> ParseSensor(const toml::table& table, std::string_view sour
       const std::string signal_section = fmt::format("[sensor {} signal {}]", sensor_index, i + 1);
       if (!item.is_table()) {
         return Status::InvalidArgument(fmt::format("{} {}: must be a table, got {}",
-                                                   ConfigLocation(source, &item), signal_section,
+                                                   TomlLocation(source, &item), signal_section,
                                                    TomlTypeName(item)));
       }
       KEEL_ASSIGN_OR_RETURN(SignalConfig s, ParseSignal(*item.as_table(), source, signal_section));
@@ -88,7 +88,7 @@ Result<SensorConfig> ParseSensor(const toml::table& table, std::string_view sour
   Status valid = ValidateSensorConfig(sensor);
   if (!valid.ok()) {
     return Status::InvalidArgument(
-        fmt::format("{} {}: {}", ConfigLocation(source, &table), section, valid.message()));
+        fmt::format("{} {}: {}", TomlLocation(source, &table), section, valid.message()));
   }
   return sensor;
 }
@@ -102,7 +102,7 @@ Result<std::vector<SensorConfig>> ParseSensorSection(const toml::node* node,
   const toml::array* array = node->as_array();
   if (array == nullptr) {
     return Status::InvalidArgument(fmt::format("{} sensor: must be an array of tables ([[sensor]])",
-                                               ConfigLocation(source, node)));
+                                               TomlLocation(source, node)));
   }
   std::set<std::string, std::less<>> names;
   for (size_t i = 0; i < array->size(); ++i) {
@@ -110,13 +110,13 @@ Result<std::vector<SensorConfig>> ParseSensorSection(const toml::node* node,
     const std::string section = fmt::format("[sensor {}]", i + 1);
     if (!item.is_table()) {
       return Status::InvalidArgument(fmt::format("{} {}: must be a table, got {}",
-                                                 ConfigLocation(source, &item), section,
+                                                 TomlLocation(source, &item), section,
                                                  TomlTypeName(item)));
     }
     KEEL_ASSIGN_OR_RETURN(SensorConfig sensor, ParseSensor(*item.as_table(), source, i + 1));
     if (!names.insert(sensor.name).second) {
       return Status::InvalidArgument(fmt::format("{} {} name: \"{}\" is used by another sensor",
-                                                 ConfigLocation(source, &item), section,
+                                                 TomlLocation(source, &item), section,
                                                  sensor.name));
     }
     sensors.push_back(std::move(sensor));

@@ -8,10 +8,19 @@
 #include <set>
 #include <string>
 
-#include "edge/rules/toml_reader.h"
+#include "edge/toml/toml_reader.h"
 
 namespace keel::edge::rules {
 namespace {
+
+// [A-Za-z0-9._-]{1,64}: names of rules and commands.
+bool ValidRuleName(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
+  });
+}
 
 constexpr std::string_view kModes[] = {"off", "idle", "ramping", "running"};
 constexpr int64_t kMaxDurationMs = int64_t{7} * 24 * 3600 * 1000;
@@ -53,9 +62,9 @@ Status ParseKindFields(TomlReader& r, RuleConfig* rule, std::string_view kind) {
     }
     case RuleKind::kForDuration:
       KEEL_RETURN_IF_ERROR(ParseLevel(r, rule));
-      KEEL_RETURN_IF_ERROR(r.Int("for_ms", 0, kMaxDurationMs, true, &rule->for_ms));
+      KEEL_RETURN_IF_ERROR(r.Int("for_ms", 0, kMaxDurationMs, &rule->for_ms, true));
       KEEL_RETURN_IF_ERROR(
-          r.Int("clear_after_ms", 0, kMaxDurationMs, false, &rule->clear_after_ms));
+          r.Int("clear_after_ms", 0, kMaxDurationMs, &rule->clear_after_ms, false));
       for (auto key : {"clear_at", "rate_per_s", "windows"}) {
         KEEL_RETURN_IF_ERROR(r.NotFor(key, kind));
       }
@@ -77,7 +86,7 @@ Status ParseKindFields(TomlReader& r, RuleConfig* rule, std::string_view kind) {
                                    rule->rate_per_s, rule->clear_at));
       }
       int64_t windows = rule->windows;
-      KEEL_RETURN_IF_ERROR(r.Int("windows", 2, 1000, false, &windows));
+      KEEL_RETURN_IF_ERROR(r.Int("windows", 2, 1000, &windows, false));
       rule->windows = static_cast<int>(windows);
       for (auto key : {"above", "below", "for_ms", "clear_after_ms"}) {
         KEEL_RETURN_IF_ERROR(r.NotFor(key, kind));
@@ -130,7 +139,7 @@ Status ParseCommon(TomlReader& r, RuleConfig* rule) {
 }
 
 Result<RuleConfig> ParseRule(const toml::table& table, std::string_view source, size_t index) {
-  TomlReader r(table, source, fmt::format("[rule {}]", index));
+  TomlReader r(&table, std::string(source), fmt::format("[rule {}]", index));
   RuleConfig rule;
   KEEL_RETURN_IF_ERROR(r.String("name", &rule.name, true));
   if (!ValidRuleName(rule.name)) {
@@ -164,7 +173,7 @@ Result<RuleConfig> ParseRule(const toml::table& table, std::string_view source, 
 }
 
 Result<CommandSpec> ParseCommand(const toml::table& table, std::string_view source, size_t index) {
-  TomlReader r(table, source, fmt::format("[command {}]", index));
+  TomlReader r(&table, std::string(source), fmt::format("[command {}]", index));
   CommandSpec command;
   KEEL_RETURN_IF_ERROR(r.String("name", &command.name, true));
   if (!ValidRuleName(command.name)) {
@@ -177,7 +186,7 @@ Result<CommandSpec> ParseCommand(const toml::table& table, std::string_view sour
     return r.Error("argv", r.Peek("argv"),
                    "must start with the program's absolute path (no shell, no PATH lookup)");
   }
-  KEEL_RETURN_IF_ERROR(r.Int("timeout_ms", 1, 600'000, false, &command.timeout_ms));
+  KEEL_RETURN_IF_ERROR(r.Int("timeout_ms", 1, 600'000, &command.timeout_ms, false));
   KEEL_RETURN_IF_ERROR(r.CheckNoUnknownKeys());
   return command;
 }

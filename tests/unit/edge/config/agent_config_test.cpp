@@ -247,6 +247,8 @@ TEST(AgentConfigTest, SensorErrors) {
               HasSubstr("[sensor 1] kind: unknown sensor kind \"lidar\" (known: csv, simulated)"));
   EXPECT_THAT(ParseError(std::string(kMinimal) + "[[sensor]]\nname = \"m\"\n"),
               HasSubstr("[sensor 1] kind: is required"));
+  EXPECT_THAT(ParseError(base + "[[sensor.signal]]\nname = \"x\"\noffset = inf\n"),
+              HasSubstr("offset: must be a finite number"));
   EXPECT_THAT(ParseError(base + "[[sensor.signal]]\nname = \"t\"\nrate_hz = 0\n"),
               HasSubstr("[sensor 1]: sensor \"m\": signal \"t\": rate_hz: must be between 0.1 "
                         "and 1000, got 0"));

@@ -1,11 +1,10 @@
-#include "edge/rules/toml_reader.h"
+#include "edge/toml/toml_reader.h"
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <cmath>
 
-namespace keel::edge::rules {
+namespace keel::edge {
 
 std::string TomlLocation(std::string_view source, const toml::node* node) {
   if (node == nullptr || node->source().begin.line == 0) return std::string(source) + ":";
@@ -37,23 +36,20 @@ std::string_view TomlTypeName(const toml::node& node) {
   return "nothing";
 }
 
-bool ValidRuleName(std::string_view name) {
-  if (name.empty() || name.size() > 64) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '-';
-  });
-}
-
 const toml::node* TomlReader::Take(std::string_view key) {
   consumed_.emplace(key);
-  return table_.get(key);
+  return Peek(key);
+}
+
+const toml::node* TomlReader::Peek(std::string_view key) const {
+  return table_ == nullptr ? nullptr : table_->get(key);
 }
 
 Status TomlReader::Error(std::string_view key, const toml::node* node,
                          std::string_view problem) const {
-  return Status::InvalidArgument(fmt::format(
-      "{} {} {}: {}", TomlLocation(source_, node ? node : &table_), section_, key, problem));
+  const toml::node* where = node != nullptr ? node : table_;
+  return Status::InvalidArgument(
+      fmt::format("{} {} {}: {}", TomlLocation(source_, where), section_, key, problem));
 }
 
 Status TomlReader::String(std::string_view key, std::string* out, bool required) {
@@ -67,31 +63,34 @@ Status TomlReader::String(std::string_view key, std::string* out, bool required)
   return Status::Ok();
 }
 
-Status TomlReader::Int(std::string_view key, int64_t lo, int64_t hi, bool required, int64_t* out) {
+Status TomlReader::Int(std::string_view key, int64_t lo, int64_t hi, int64_t* out, bool required) {
   const toml::node* node = Take(key);
   if (node == nullptr) return required ? Error(key, nullptr, "is required") : Status::Ok();
   const auto* value = node->as_integer();
   if (value == nullptr) {
     return Error(key, node, fmt::format("must be an integer, got {}", TomlTypeName(*node)));
   }
-  if (value->get() < lo || value->get() > hi) {
-    return Error(key, node, fmt::format("must be between {} and {}, got {}", lo, hi, value->get()));
+  const int64_t v = value->get();
+  if (v < lo || v > hi) {
+    return Error(key, node, fmt::format("must be between {} and {}, got {}", lo, hi, v));
   }
-  *out = value->get();
+  *out = v;
   return Status::Ok();
 }
 
 Result<bool> TomlReader::Double(std::string_view key, double* out) {
   const toml::node* node = Take(key);
   if (node == nullptr) return false;
+  double v = 0;
   if (const auto* i = node->as_integer()) {
-    *out = static_cast<double>(i->get());
+    v = static_cast<double>(i->get());
   } else if (const auto* f = node->as_floating_point()) {
-    *out = f->get();
+    v = f->get();
   } else {
     return Error(key, node, fmt::format("must be a number, got {}", TomlTypeName(*node)));
   }
-  if (!std::isfinite(*out)) return Error(key, node, "must be a finite number");
+  if (!std::isfinite(v)) return Error(key, node, "must be a finite number");
+  *out = v;
   return true;
 }
 
@@ -115,17 +114,17 @@ Result<std::vector<std::string>> TomlReader::Strings(std::string_view key) {
 }
 
 Status TomlReader::NotFor(std::string_view key, std::string_view kind) {
-  consumed_.emplace(key);
-  const toml::node* node = table_.get(key);
+  const toml::node* node = Take(key);
   if (node == nullptr) return Status::Ok();
   return Error(key, node, fmt::format("does not apply to kind \"{}\"", kind));
 }
 
 Status TomlReader::CheckNoUnknownKeys() const {
-  for (const auto& [key, node] : table_) {
+  if (table_ == nullptr) return Status::Ok();
+  for (const auto& [key, node] : *table_) {
     if (consumed_.count(key.str()) == 0) return Error(key.str(), &node, "unknown key");
   }
   return Status::Ok();
 }
 
-}  // namespace keel::edge::rules
+}  // namespace keel::edge

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "wire/messages.h"
+
 namespace keel::wire {
 
 struct Point {
@@ -20,11 +22,15 @@ struct Series {
   bool operator==(const Series&) const = default;
 };
 
-// One message's worth of samples. `seq` is strictly increasing per device and
-// is the unit of deduplication and acknowledgement.
+// One message's worth of samples and device events. `seq` is strictly
+// increasing per device and is the unit of deduplication and
+// acknowledgement, so events carried here (detections, sensor faults, with
+// their context and raw snippet) are stored exactly once, in the same
+// transaction as the batch's samples.
 struct TelemetryBatch {
   uint64_t seq = 0;
   std::vector<Series> series;
+  std::vector<Event> events;  // in time order; may be empty
 
   size_t SampleCount() const {
     size_t n = 0;

@@ -16,6 +16,21 @@ find_package(benchmark REQUIRED)
 pkg_check_modules(MOSQUITTO REQUIRED IMPORTED_TARGET libmosquitto)
 find_package(Eigen3 3.4 REQUIRED NO_MODULE)
 pkg_check_modules(KISSFFT REQUIRED IMPORTED_TARGET kissfft-float)
+pkg_check_modules(MODBUS REQUIRED IMPORTED_TARGET libmodbus)
+pkg_check_modules(GPIOD REQUIRED IMPORTED_TARGET libgpiod)
+
+# libopencv-dnn-dev ships no CMake config (that comes with the much larger
+# libopencv-dev): headers in /usr/include/opencv4, libraries linked directly.
+find_path(OPENCV_INCLUDE_DIR opencv2/dnn.hpp PATH_SUFFIXES opencv4 REQUIRED)
+find_library(OPENCV_DNN_LIBRARY opencv_dnn REQUIRED)
+find_library(OPENCV_CORE_LIBRARY opencv_core REQUIRED)
+add_library(opencv_dnn_lib INTERFACE)
+target_include_directories(opencv_dnn_lib SYSTEM INTERFACE ${OPENCV_INCLUDE_DIR})
+target_link_libraries(opencv_dnn_lib INTERFACE ${OPENCV_DNN_LIBRARY} ${OPENCV_CORE_LIBRARY})
+
+# ONNX protobuf classes (Debian's are built with ONNX-ML): only tests and
+# tools that write ONNX models use them; the agent reads models through OpenCV.
+find_package(ONNX REQUIRED)
 
 # Debian builds cpp-httplib as a shared library with OpenSSL support compiled
 # in; Keel always uses it over TLS (there is no plaintext listener).

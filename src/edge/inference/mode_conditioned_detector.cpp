@@ -6,9 +6,19 @@ namespace keel::edge::inference {
 
 Result<std::unique_ptr<ModeConditionedDetector>> ModeConditionedDetector::Create(
     DetectorConfig config, UnknownModePolicy policy) {
-  KEEL_ASSIGN_OR_RETURN(auto global, CreateDetector(config));
+  return CreateWith([config = std::move(config)] { return CreateDetector(config); }, policy);
+}
+
+Result<std::unique_ptr<ModeConditionedDetector>> ModeConditionedDetector::CreateWith(
+    DetectorFactory factory, UnknownModePolicy policy) {
+  KEEL_ASSIGN_OR_RETURN(auto global, factory());
   return std::unique_ptr<ModeConditionedDetector>(
-      new ModeConditionedDetector(std::move(config), policy, std::move(global)));
+      new ModeConditionedDetector(std::move(factory), policy, std::move(global)));
+}
+
+double ModeConditionedDetector::ThresholdInMode(int mode) const {
+  auto it = per_mode_.find(mode);
+  return it != per_mode_.end() ? it->second->threshold() : global_->threshold();
 }
 
 Status ModeConditionedDetector::Fit(const std::vector<std::vector<double>>& normal) {
@@ -23,7 +33,7 @@ Result<double> ModeConditionedDetector::Score(std::span<const double> x) {
 
 Status ModeConditionedDetector::FitForMode(int mode,
                                            const std::vector<std::vector<double>>& normal) {
-  KEEL_ASSIGN_OR_RETURN(auto detector, CreateDetector(config_));
+  KEEL_ASSIGN_OR_RETURN(auto detector, factory_());
   Status status = detector->Fit(normal);
   if (!status.ok()) return status.WithContext(fmt::format("mode {}", mode));
   per_mode_.insert_or_assign(mode, std::move(detector));

@@ -2,8 +2,9 @@
 // clean-in-place), so each mode is judged against its own normal behaviour.
 // Modes are plain ints chosen by the caller.
 //
-// Every per-mode detector, and the mode-agnostic "global" one, is built from
-// the same DetectorConfig, so they share threshold(). The global detector is
+// Every per-mode detector, and the mode-agnostic "global" one, is built by
+// the same factory (from one DetectorConfig, or e.g. a model bundle); each
+// sets its own threshold when fitted (ThresholdInMode). The global detector is
 // trained by Fit() and used by Score(); FitForMode() trains (or retrains) the
 // detector of one mode, used by ScoreInMode().
 //
@@ -17,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <vector>
@@ -29,11 +31,18 @@ inline constexpr std::string_view kModeConditionedKind = "mode_conditioned";
 
 enum class UnknownModePolicy { kScoreZero, kUseGlobal, kReject };
 
+// Makes a fresh, unfitted detector; called once for the global detector and
+// once per FitForMode.
+using DetectorFactory = std::function<Result<std::unique_ptr<Detector>>()>;
+
 class ModeConditionedDetector final : public Detector {
  public:
   // Whatever CreateDetector(config) returns on error.
   static Result<std::unique_ptr<ModeConditionedDetector>> Create(DetectorConfig config,
                                                                  UnknownModePolicy policy);
+  // Whatever the factory returns on error.
+  static Result<std::unique_ptr<ModeConditionedDetector>> CreateWith(DetectorFactory factory,
+                                                                     UnknownModePolicy policy);
 
   std::string_view kind() const override { return kModeConditionedKind; }
   // Trains the global detector.
@@ -48,17 +57,21 @@ class ModeConditionedDetector final : public Detector {
   Status FitForMode(int mode, const std::vector<std::vector<double>>& normal);
   // Scores x with the detector of `mode`, or per the unknown-mode policy.
   Result<double> ScoreInMode(int mode, std::span<const double> x);
+  // The threshold of the detector that scores `mode` (the global one's for a
+  // mode without its own detector).
+  double ThresholdInMode(int mode) const;
+  bool IsAnomalyInMode(int mode, double score) const { return score > ThresholdInMode(mode); }
 
   // Modes with a fitted detector, ascending.
   std::vector<int> modes() const;
   int64_t unknown_mode_count() const { return unknown_mode_count_; }
 
  private:
-  ModeConditionedDetector(DetectorConfig config, UnknownModePolicy policy,
+  ModeConditionedDetector(DetectorFactory factory, UnknownModePolicy policy,
                           std::unique_ptr<Detector> global)
-      : config_(std::move(config)), policy_(policy), global_(std::move(global)) {}
+      : factory_(std::move(factory)), policy_(policy), global_(std::move(global)) {}
 
-  DetectorConfig config_;
+  DetectorFactory factory_;
   UnknownModePolicy policy_;
   std::unique_ptr<Detector> global_;
   bool global_fitted_ = false;

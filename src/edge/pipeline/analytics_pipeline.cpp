@@ -55,10 +55,13 @@ class PipelineImpl : public AnalyticsPipeline {
 
   Status Add(const wire::Series& series) override { return aligner_.Add(series); }
 
-  Result<std::vector<PipelineEvent>> Poll(int64_t now_ms) override {
+  Result<std::vector<PipelineEvent>> Poll(int64_t now_ms,
+                                          std::vector<WindowReport>* windows) override {
     std::vector<PipelineEvent> events;
     for (const fusion::Window& window : aligner_.Poll(now_ms)) {
-      KEEL_RETURN_IF_ERROR(ProcessWindow(window, &events));
+      WindowReport report;
+      KEEL_RETURN_IF_ERROR(ProcessWindow(window, &events, &report));
+      if (windows != nullptr) windows->push_back(std::move(report));
     }
     return events;
   }
@@ -75,7 +78,8 @@ class PipelineImpl : public AnalyticsPipeline {
     FeatureBaseline baseline;
   };
 
-  Status ProcessWindow(const fusion::Window& window, std::vector<PipelineEvent>* events);
+  Status ProcessWindow(const fusion::Window& window, std::vector<PipelineEvent>* events,
+                       WindowReport* report);
   Status Learn(OperatingMode mode, ModeLearning& learning, const fusion::FeatureSet& features,
                const context::WindowSet& summary, std::vector<PipelineEvent>* events);
   void Detect(const ModeLearning& learning, const fusion::FeatureSet& features, double score,
@@ -102,8 +106,8 @@ class PipelineImpl : public AnalyticsPipeline {
   PipelineStats stats_;
 };
 
-Status PipelineImpl::ProcessWindow(const fusion::Window& window,
-                                   std::vector<PipelineEvent>* events) {
+Status PipelineImpl::ProcessWindow(const fusion::Window& window, std::vector<PipelineEvent>* events,
+                                   WindowReport* report) {
   KEEL_ASSIGN_OR_RETURN(fusion::FeatureSet features,
                         fusion::ComputeFeatures(window, config_.features));
   ++stats_.windows;
@@ -112,6 +116,27 @@ Status PipelineImpl::ProcessWindow(const fusion::Window& window,
   const OperatingMode previous = mode_;
   mode_ = mode_detector_.Update(features.window_end_ms, features.values[load_index_].second);
   if (mode_ != previous) events->push_back(Event(PipelineEvent::Kind::kModeChanged, features));
+  // Filled in as the window goes through the stages; complete on every return.
+  struct ReportFiller {
+    ~ReportFiller() {
+      report->anomaly_active = self->anomaly_active_;
+      if (self->health_) {
+        for (const auto& fault : self->health_->ActiveFaults()) {
+          if (std::find(report->faulty_signals.begin(), report->faulty_signals.end(),
+                        fault.signal) == report->faulty_signals.end()) {
+            report->faulty_signals.push_back(fault.signal);
+          }
+        }
+      }
+    }
+    const PipelineImpl* self;
+    WindowReport* report;
+  } filler{this, report};
+  report->start_ms = window.start_ms;
+  report->end_ms = window.end_ms;
+  report->mode = mode_;
+  report->features = features.values;
+  report->complete = features.complete;
 
   const context::WindowSet summary = SummarizeWindow(window);
   if (health_) {
@@ -139,6 +164,9 @@ Status PipelineImpl::ProcessWindow(const fusion::Window& window,
   for (const auto& [name, value] : features.values) x.push_back(value);
   KEEL_ASSIGN_OR_RETURN(const double score, detector_->ScoreInMode(static_cast<int>(mode_), x));
   ++stats_.scored_windows;
+  report->scored = true;
+  report->score = score;
+  report->threshold = detector_->ThresholdInMode(static_cast<int>(mode_));
   Detect(learning, features, score, events);
   return Status::Ok();
 }
@@ -168,7 +196,7 @@ Status PipelineImpl::Learn(OperatingMode mode, ModeLearning& learning,
 
 void PipelineImpl::Detect(const ModeLearning& learning, const fusion::FeatureSet& features,
                           double score, std::vector<PipelineEvent>* events) {
-  const bool anomalous = detector_->IsAnomaly(score);
+  const bool anomalous = detector_->IsAnomalyInMode(static_cast<int>(mode_), score);
   if (anomalous) {
     ++stats_.anomalous_windows;
     ++anomalous_run_;
@@ -260,9 +288,12 @@ Result<std::unique_ptr<AnalyticsPipeline>> AnalyticsPipeline::Create(PipelineCon
     KEEL_ASSIGN_OR_RETURN(auto monitor, context::SensorHealthMonitor::Create(config.health));
     health.emplace(std::move(monitor));
   }
-  KEEL_ASSIGN_OR_RETURN(auto detector,
-                        inference::ModeConditionedDetector::Create(
-                            config.detector, inference::UnknownModePolicy::kScoreZero));
+  constexpr auto kPolicy = inference::UnknownModePolicy::kScoreZero;
+  KEEL_ASSIGN_OR_RETURN(
+      auto detector,
+      config.detector_factory
+          ? inference::ModeConditionedDetector::CreateWith(config.detector_factory, kPolicy)
+          : inference::ModeConditionedDetector::Create(config.detector, kPolicy));
   const size_t load_index = static_cast<size_t>(load - names.begin());
   return std::unique_ptr<AnalyticsPipeline>(
       new PipelineImpl(std::move(config), std::move(aligner), std::move(mode), std::move(health),

@@ -33,6 +33,7 @@
 #include "edge/fusion/window_aligner.h"
 #include "edge/fusion/window_features.h"
 #include "edge/inference/detector.h"
+#include "edge/inference/mode_conditioned_detector.h"
 #include "wire/telemetry.h"
 
 namespace keel::edge::pipeline {
@@ -45,6 +46,9 @@ struct PipelineConfig {
   context::ModeDetectorConfig mode;
   context::SensorHealthConfig health;  // signal names are channel names
   inference::DetectorConfig detector;
+  // When set, makes the per-mode detectors instead of `detector` (e.g. from a
+  // model bundle, whose input schema must equal the feature names).
+  inference::DetectorFactory detector_factory;
   std::vector<context::OperatingMode> learn_modes = {context::OperatingMode::kRunning};
   int learn_windows = 60;
   int raise_windows = 2;
@@ -74,6 +78,21 @@ struct PipelineEvent {
 
 std::string_view PipelineEventKindName(PipelineEvent::Kind kind);
 
+// What the pipeline concluded about one window, for rules, data reduction
+// and dashboards.
+struct WindowReport {
+  int64_t start_ms = 0;
+  int64_t end_ms = 0;  // exclusive
+  context::OperatingMode mode = context::OperatingMode::kOff;
+  std::vector<std::pair<std::string, double>> features;  // NaN where data was missing
+  bool complete = false;                                 // no feature is NaN
+  bool scored = false;                      // the mode's model is learned and the window was scored
+  double score = 0;                         // meaningful when scored
+  double threshold = 0;                     // the detector's threshold in this mode, when scored
+  bool anomaly_active = false;              // after this window (debounced)
+  std::vector<std::string> faulty_signals;  // signals with an active sensor fault
+};
+
 struct PipelineStats {
   uint64_t windows = 0;
   uint64_t incomplete_windows = 0;
@@ -92,8 +111,11 @@ class AnalyticsPipeline {
   // Samples of one channel, in any order (see fusion::WindowAligner).
   virtual Status Add(const wire::Series& series) = 0;
   // Processes every window that is complete at `now_ms`; returns the events
-  // they caused, in time order.
-  virtual Result<std::vector<PipelineEvent>> Poll(int64_t now_ms) = 0;
+  // they caused, in time order, and appends one report per processed window
+  // to *windows when it is not null.
+  virtual Result<std::vector<PipelineEvent>> Poll(int64_t now_ms,
+                                                  std::vector<WindowReport>* windows) = 0;
+  Result<std::vector<PipelineEvent>> Poll(int64_t now_ms) { return Poll(now_ms, nullptr); }
 
   virtual context::OperatingMode mode() const = 0;
   virtual bool anomaly_active() const = 0;

@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "edge/sensors/csv_replay_sensor.h"
+#include "edge/sensors/iio_sensor.h"
 #include "edge/sensors/simulated_sensor.h"
 
 namespace keel::edge {
@@ -23,6 +24,7 @@ Registry& GetRegistry() {
     auto* r = new Registry;
     r->factories.emplace(std::string(kSimulatedKind), CreateSimulatedSensor);
     r->factories.emplace(std::string(kCsvKind), CreateCsvReplaySensor);
+    r->factories.emplace(std::string(kIioKind), CreateIioSensor);
     return r;
   }();
   return *registry;

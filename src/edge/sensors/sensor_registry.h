@@ -1,5 +1,6 @@
-// Name-keyed registry of sensor driver kinds. "simulated" and "csv" (replay)
-// are always registered; other kinds (IIO, Modbus) register at startup,
+// Name-keyed registry of sensor driver kinds. "simulated", "csv" (replay)
+// and "iio" (Linux IIO sysfs) are always registered;
+// other kinds (e.g. the plant simulator's "motor") register at startup,
 // before the agent's configuration is loaded. Thread-safe.
 #pragma once
 

@@ -31,6 +31,16 @@ TEST(SensorRegistryTest, SimulatedIsPreRegistered) {
   EXPECT_EQ((*driver)->kind(), "simulated");
 }
 
+TEST(SensorRegistryTest, BuiltInKindsArePreRegistered) {
+  for (const char* kind : {"simulated", "csv", "iio"}) {
+    EXPECT_TRUE(IsSensorKindRegistered(kind)) << kind;
+    EXPECT_THAT(RegisteredSensorKinds(), Contains(kind));
+  }
+  auto iio = CreateSensor({"iio", "env", {}, {}}, 1);
+  ASSERT_FALSE(iio.ok());
+  EXPECT_THAT(iio.status().message(), HasSubstr("kind \"iio\" needs at least one signal"));
+}
+
 TEST(SensorRegistryTest, UnknownKindIsNotFoundAndListsKnownKinds) {
   auto driver = CreateSensor({"lidar", "m", {}, {}}, 1);
   ASSERT_FALSE(driver.ok());

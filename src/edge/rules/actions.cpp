@@ -48,25 +48,21 @@ std::vector<RuleEvent> FakeActionSink::events() const {
 
 Result<ActionRouter> ActionRouter::Create(
     const std::vector<RuleConfig>& rules, ActionSink* publish,
-    std::map<std::string, ActionSink*, std::less<>> commands) {
+    std::map<std::string, ActionSink*, std::less<>> named_sinks) {
   ActionRouter router;
   for (const RuleConfig& rule : rules) {
     std::vector<ActionSink*>& sinks = router.by_rule_[rule.name];
     for (const RuleAction& action : rule.actions) {
+      const std::string reference = action.Reference();
       ActionSink* sink = nullptr;
       if (action.kind == RuleAction::Kind::kPublish) {
         sink = publish;
-        if (sink == nullptr) {
-          return Status::InvalidArgument(
-              fmt::format("rule \"{}\": action \"publish\" has no publisher", rule.name));
-        }
-      } else {
-        auto it = commands.find(action.command);
-        if (it == commands.end() || it->second == nullptr) {
-          return Status::InvalidArgument(fmt::format(
-              "rule \"{}\": action \"command:{}\": no such command", rule.name, action.command));
-        }
+      } else if (auto it = named_sinks.find(reference); it != named_sinks.end()) {
         sink = it->second;
+      }
+      if (sink == nullptr) {
+        return Status::InvalidArgument(fmt::format(
+            "rule \"{}\": action \"{}\": no sink is registered for it", rule.name, reference));
       }
       if (std::find(sinks.begin(), sinks.end(), sink) == sinks.end()) sinks.push_back(sink);
     }

@@ -3,16 +3,15 @@
 // sink returns at once (bounded queues, no I/O on the caller's thread).
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "common/status.h"
+#include "edge/rules/action_worker.h"
 #include "edge/rules/command_runner.h"
 #include "edge/rules/rule.h"
 
@@ -50,10 +49,7 @@ struct CommandSpec {
   int64_t timeout_ms = 5000;      // then the command's process group is killed
 };
 
-struct CommandActionOptions {
-  size_t queue_capacity = 8;  // events waiting for the worker; more are dropped
-  size_t max_results = 32;    // finished runs kept for TakeResults (oldest go first)
-};
+using CommandActionOptions = ActionQueueOptions;
 
 struct CommandResult {
   RuleEvent event;
@@ -92,18 +88,10 @@ class CommandAction : public ActionSink {
   const CommandSpec& spec() const { return spec_; }
 
  private:
-  void Run();
+  CommandResult Run(const RuleEvent& event) const;
 
   const CommandSpec spec_;
-  const CommandActionOptions options_;
-  mutable std::mutex mu_;
-  std::condition_variable changed_;
-  std::deque<RuleEvent> queue_;
-  std::deque<CommandResult> results_;
-  CommandStats stats_;
-  bool running_ = false;
-  bool stopping_ = false;
-  std::thread worker_;
+  ActionWorker<CommandResult, CommandStats> worker_;  // last: stopped before spec_ goes
 };
 
 // Records every event; for tests.
@@ -121,10 +109,12 @@ class FakeActionSink : public ActionSink {
 // sinks; they must outlive the router. Thread-safety is the sinks'.
 class ActionRouter {
  public:
-  // InvalidArgument when a rule names "publish" and `publish` is null, or a
-  // command that is not in `commands`.
+  // `named_sinks` maps action references ("command:stop", "modbus:valve",
+  // "gpio:lamp"; see RuleAction::Reference) to their sinks. InvalidArgument
+  // naming the rule and the reference when a rule names "publish" and
+  // `publish` is null, or a reference that is not in `named_sinks` (or null).
   static Result<ActionRouter> Create(const std::vector<RuleConfig>& rules, ActionSink* publish,
-                                     std::map<std::string, ActionSink*, std::less<>> commands);
+                                     std::map<std::string, ActionSink*, std::less<>> named_sinks);
   // Events of rules the router was not created with are ignored.
   void Dispatch(const std::vector<RuleEvent>& events) const;
 

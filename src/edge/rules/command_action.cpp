@@ -1,7 +1,5 @@
 #include <fmt/format.h>
 
-#include <chrono>
-
 #include "edge/rules/actions.h"
 
 namespace keel::edge::rules {
@@ -21,83 +19,38 @@ std::vector<std::string> EventEnvironment(const RuleEvent& event) {
 }  // namespace
 
 CommandAction::CommandAction(CommandSpec spec, CommandActionOptions options)
-    : spec_(std::move(spec)), options_(options) {
-  worker_ = std::thread([this] { Run(); });
-}
+    : spec_(std::move(spec)),
+      worker_(
+          options, [this](const RuleEvent& event) { return Run(event); },
+          [](const CommandResult& result, CommandStats* stats) {
+            if (!result.error.ok()) {
+              ++stats->errors;
+            } else if (result.outcome.kind == CommandOutcome::Kind::kTimedOut) {
+              ++stats->timed_out;
+            } else {
+              ++(result.outcome.succeeded() ? stats->succeeded : stats->failed);
+            }
+          }) {}
 
-CommandAction::~CommandAction() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-    stats_.dropped += queue_.size();
-    queue_.clear();
+CommandAction::~CommandAction() = default;
+
+void CommandAction::Submit(const RuleEvent& event) { worker_.Submit(event); }
+
+bool CommandAction::WaitIdle(int64_t timeout_ms) { return worker_.WaitIdle(timeout_ms); }
+
+std::vector<CommandResult> CommandAction::TakeResults() { return worker_.TakeResults(); }
+
+CommandStats CommandAction::stats() const { return worker_.stats(); }
+
+CommandResult CommandAction::Run(const RuleEvent& event) const {
+  CommandResult result{event, Status::Ok(), {}};
+  auto outcome = RunCommand(spec_.argv, EventEnvironment(event), spec_.timeout_ms);
+  if (!outcome.ok()) {
+    result.error = outcome.status().WithContext(fmt::format("action \"{}\"", spec_.name));
+  } else {
+    result.outcome = *outcome;
   }
-  changed_.notify_all();
-  worker_.join();
-}
-
-void CommandAction::Submit(const RuleEvent& event) {
-  {
-    std::lock_guard lock(mu_);
-    ++stats_.submitted;
-    if (stopping_ || queue_.size() >= options_.queue_capacity) {
-      ++stats_.dropped;
-      return;
-    }
-    queue_.push_back(event);
-  }
-  changed_.notify_all();
-}
-
-bool CommandAction::WaitIdle(int64_t timeout_ms) {
-  std::unique_lock lock(mu_);
-  return changed_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
-                           [this] { return queue_.empty() && !running_; });
-}
-
-std::vector<CommandResult> CommandAction::TakeResults() {
-  std::lock_guard lock(mu_);
-  std::vector<CommandResult> out(std::make_move_iterator(results_.begin()),
-                                 std::make_move_iterator(results_.end()));
-  results_.clear();
-  return out;
-}
-
-CommandStats CommandAction::stats() const {
-  std::lock_guard lock(mu_);
-  return stats_;
-}
-
-void CommandAction::Run() {
-  std::unique_lock lock(mu_);
-  while (true) {
-    changed_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    if (stopping_) return;
-    RuleEvent event = std::move(queue_.front());
-    queue_.pop_front();
-    running_ = true;
-    lock.unlock();
-    auto outcome = RunCommand(spec_.argv, EventEnvironment(event), spec_.timeout_ms);
-    lock.lock();
-    CommandResult result{std::move(event), Status::Ok(), {}};
-    if (!outcome.ok()) {
-      ++stats_.errors;
-      result.error = outcome.status().WithContext(fmt::format("action \"{}\"", spec_.name));
-    } else {
-      result.outcome = *outcome;
-      if (outcome->kind == CommandOutcome::Kind::kTimedOut) {
-        ++stats_.timed_out;
-      } else if (outcome->succeeded()) {
-        ++stats_.succeeded;
-      } else {
-        ++stats_.failed;
-      }
-    }
-    results_.push_back(std::move(result));
-    while (results_.size() > options_.max_results) results_.pop_front();
-    running_ = false;
-    changed_.notify_all();
-  }
+  return result;
 }
 
 }  // namespace keel::edge::rules

@@ -53,11 +53,25 @@ Status ValidateRule(const RuleConfig& rule) {
       break;
   }
   for (const RuleAction& action : rule.actions) {
-    if (action.kind == RuleAction::Kind::kCommand && action.command.empty()) {
-      return Invalid(rule, "a command action needs a command name");
+    if (action.kind != RuleAction::Kind::kPublish && action.name.empty()) {
+      return Invalid(rule, fmt::format("action \"{}\" needs a name", action.Reference()));
     }
   }
   return Status::Ok();
+}
+
+std::string RuleAction::Reference() const {
+  switch (kind) {
+    case Kind::kPublish:
+      return "publish";
+    case Kind::kCommand:
+      return "command:" + name;
+    case Kind::kModbus:
+      return "modbus:" + name;
+    case Kind::kGpio:
+      return "gpio:" + name;
+  }
+  return "publish";
 }
 
 std::string_view RuleKindName(RuleKind kind) {

@@ -30,9 +30,13 @@ enum class Direction { kAbove, kBelow };
 enum class Severity { kInfo, kWarning, kCritical };
 
 struct RuleAction {
-  enum class Kind { kPublish, kCommand };
+  enum class Kind { kPublish, kCommand, kModbus, kGpio };
   Kind kind = Kind::kPublish;
-  std::string command;  // kCommand: the configured command's name
+  std::string name;  // all but kPublish: the configured command/modbus_write/gpio name
+
+  // How rules files and ActionRouter name it: "publish", "command:<name>",
+  // "modbus:<name>" or "gpio:<name>".
+  std::string Reference() const;
 };
 
 struct RuleConfig {

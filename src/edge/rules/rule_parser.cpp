@@ -8,19 +8,11 @@
 #include <set>
 #include <string>
 
+#include "edge/rules/action_parser.h"
 #include "edge/toml/toml_reader.h"
 
 namespace keel::edge::rules {
 namespace {
-
-// [A-Za-z0-9._-]{1,64}: names of rules and commands.
-bool ValidRuleName(std::string_view name) {
-  if (name.empty() || name.size() > 64) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '-';
-  });
-}
 
 constexpr std::string_view kModes[] = {"off", "idle", "ramping", "running"};
 constexpr int64_t kMaxDurationMs = int64_t{7} * 24 * 3600 * 1000;
@@ -123,15 +115,27 @@ Status ParseCommon(TomlReader& r, RuleConfig* rule) {
   KEEL_ASSIGN_OR_RETURN(std::vector<std::string> actions, r.Strings("actions"));
   if (!has_actions) actions = {"publish"};
   for (const std::string& action : actions) {
-    constexpr std::string_view kCommand = "command:";
     if (action == "publish") {
       rule->actions.push_back({RuleAction::Kind::kPublish, ""});
-    } else if (action.starts_with(kCommand) && ValidRuleName(action.substr(kCommand.size()))) {
-      rule->actions.push_back({RuleAction::Kind::kCommand, action.substr(kCommand.size())});
-    } else {
+      continue;
+    }
+    constexpr std::pair<std::string_view, RuleAction::Kind> kPrefixes[] = {
+        {"command:", RuleAction::Kind::kCommand},
+        {"modbus:", RuleAction::Kind::kModbus},
+        {"gpio:", RuleAction::Kind::kGpio},
+    };
+    bool known = false;
+    for (const auto& [prefix, kind] : kPrefixes) {
+      if (action.starts_with(prefix) && ValidActionName(action.substr(prefix.size()))) {
+        rule->actions.push_back({kind, action.substr(prefix.size())});
+        known = true;
+      }
+    }
+    if (!known) {
       return r.Error("actions", r.Peek("actions"),
-                     fmt::format("unknown action \"{}\" (expected \"publish\" or "
-                                 "\"command:<name>\" with name [A-Za-z0-9._-]{{1,64}})",
+                     fmt::format("unknown action \"{}\" (expected \"publish\", "
+                                 "\"command:<name>\", \"modbus:<name>\" or \"gpio:<name>\" "
+                                 "with name [A-Za-z0-9._-]{{1,64}})",
                                  action));
     }
   }
@@ -142,7 +146,7 @@ Result<RuleConfig> ParseRule(const toml::table& table, std::string_view source, 
   TomlReader r(&table, std::string(source), fmt::format("[rule {}]", index));
   RuleConfig rule;
   KEEL_RETURN_IF_ERROR(r.String("name", &rule.name, true));
-  if (!ValidRuleName(rule.name)) {
+  if (!ValidActionName(rule.name)) {
     return r.Error("name", r.Peek("name"),
                    fmt::format("must match [A-Za-z0-9._-]{{1,64}}, got \"{}\"", rule.name));
   }
@@ -170,25 +174,6 @@ Result<RuleConfig> ParseRule(const toml::table& table, std::string_view source, 
         fmt::format("{} [rule {}]: {}", TomlLocation(source, &table), index, valid.message()));
   }
   return rule;
-}
-
-Result<CommandSpec> ParseCommand(const toml::table& table, std::string_view source, size_t index) {
-  TomlReader r(&table, std::string(source), fmt::format("[command {}]", index));
-  CommandSpec command;
-  KEEL_RETURN_IF_ERROR(r.String("name", &command.name, true));
-  if (!ValidRuleName(command.name)) {
-    return r.Error("name", r.Peek("name"),
-                   fmt::format("must match [A-Za-z0-9._-]{{1,64}}, got \"{}\"", command.name));
-  }
-  if (r.Peek("argv") == nullptr) return r.Error("argv", nullptr, "is required");
-  KEEL_ASSIGN_OR_RETURN(command.argv, r.Strings("argv"));
-  if (command.argv.empty() || !command.argv[0].starts_with('/')) {
-    return r.Error("argv", r.Peek("argv"),
-                   "must start with the program's absolute path (no shell, no PATH lookup)");
-  }
-  KEEL_RETURN_IF_ERROR(r.Int("timeout_ms", 1, 600'000, &command.timeout_ms, false));
-  KEEL_RETURN_IF_ERROR(r.CheckNoUnknownKeys());
-  return command;
 }
 
 // Calls parse(table, source, index) for each table of the array at `key`.
@@ -222,33 +207,80 @@ Result<std::vector<T>> ParseTables(const toml::table& root, std::string_view key
   return out;
 }
 
+constexpr std::string_view kTables[] = {"rule", "command", "modbus_write", "gpio"};
+
+// The [[gpio]] tables must not share a chip line (the second request fails).
+Status CheckGpioLinesUnique(const toml::table& root, std::string_view source,
+                            const std::vector<GpioSpec>& gpios) {
+  for (size_t i = 0; i < gpios.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (gpios[i].chip == gpios[j].chip && gpios[i].line == gpios[j].line) {
+        return Status::InvalidArgument(
+            fmt::format("{} [gpio {}] line: {} line {} is used by [gpio {}] \"{}\"",
+                        TomlLocation(source, root["gpio"][i]["line"].node()), i + 1, gpios[i].chip,
+                        gpios[i].line, j + 1, gpios[j].name));
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+// Every named action of every rule must be defined in `set`.
+Status ResolveActions(const toml::table& root, std::string_view source, const RuleSet& set) {
+  auto defined = [](const auto& specs, const std::string& name) {
+    return std::any_of(specs.begin(), specs.end(),
+                       [&](const auto& spec) { return spec.name == name; });
+  };
+  for (size_t i = 0; i < set.rules.size(); ++i) {
+    for (const RuleAction& action : set.rules[i].actions) {
+      std::string_view table;
+      bool found = true;
+      switch (action.kind) {
+        case RuleAction::Kind::kPublish:
+          break;
+        case RuleAction::Kind::kCommand:
+          table = "command";
+          found = defined(set.commands, action.name);
+          break;
+        case RuleAction::Kind::kModbus:
+          table = "modbus_write";
+          found = defined(set.modbus_writes, action.name);
+          break;
+        case RuleAction::Kind::kGpio:
+          table = "gpio";
+          found = defined(set.gpios, action.name);
+          break;
+      }
+      if (!found) {
+        return Status::InvalidArgument(
+            fmt::format("{} [rule {}] actions: \"{}\" names no [[{}]]",
+                        TomlLocation(source, root["rule"][i]["actions"].node()), i + 1,
+                        action.Reference(), table));
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 Result<RuleSet> ParseRoot(const toml::table& root, std::string_view source, bool resolve) {
   for (const auto& [key, node] : root) {
-    if (key.str() != "rule" && key.str() != "command") {
-      return Status::InvalidArgument(
-          fmt::format("{} {}: unknown key (expected [[rule]] and [[command]] tables)",
-                      TomlLocation(source, &node), key.str()));
+    if (std::find(std::begin(kTables), std::end(kTables), key.str()) == std::end(kTables)) {
+      return Status::InvalidArgument(fmt::format(
+          "{} {}: unknown key (expected [[rule]], [[command]], [[modbus_write]] and [[gpio]] "
+          "tables)",
+          TomlLocation(source, &node), key.str()));
     }
   }
   RuleSet set;
   KEEL_ASSIGN_OR_RETURN(set.rules, ParseTables<RuleConfig>(root, "rule", source, ParseRule));
   KEEL_ASSIGN_OR_RETURN(set.commands,
-                        ParseTables<CommandSpec>(root, "command", source, ParseCommand));
-  if (!resolve) return set;
-  for (size_t i = 0; i < set.rules.size(); ++i) {
-    for (const RuleAction& action : set.rules[i].actions) {
-      if (action.kind != RuleAction::Kind::kCommand) continue;
-      const bool defined =
-          std::any_of(set.commands.begin(), set.commands.end(),
-                      [&](const CommandSpec& c) { return c.name == action.command; });
-      if (!defined) {
-        const toml::node* actions = root["rule"][i]["actions"].node();
-        return Status::InvalidArgument(
-            fmt::format("{} [rule {}] actions: \"command:{}\" names no [[command]]",
-                        TomlLocation(source, actions), i + 1, action.command));
-      }
-    }
-  }
+                        ParseTables<CommandSpec>(root, "command", source, ParseCommandTable));
+  KEEL_ASSIGN_OR_RETURN(
+      set.modbus_writes,
+      ParseTables<ModbusWriteSpec>(root, "modbus_write", source, ParseModbusWriteTable));
+  KEEL_ASSIGN_OR_RETURN(set.gpios, ParseTables<GpioSpec>(root, "gpio", source, ParseGpioTable));
+  KEEL_RETURN_IF_ERROR(CheckGpioLinesUnique(root, source, set.gpios));
+  if (resolve) KEEL_RETURN_IF_ERROR(ResolveActions(root, source, set));
   return set;
 }
 

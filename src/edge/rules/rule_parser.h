@@ -23,10 +23,33 @@
 //   argv = ["/usr/bin/keel-stop", "--motor=1"]  # required; argv[0] an absolute path
 //   timeout_ms = 5000                           # 1..600000, default 5000
 //
+// and so can the Modbus writes ("modbus:<name>") and GPIO lines ("gpio:<name>"):
+//
+//   [[modbus_write]]
+//   name = "valve"           # required, unique
+//   host = "192.168.1.20"    # required, an IPv4 address (no name lookup)
+//   port = 502               # 1..65535, default 502
+//   unit_id = 1              # 0..247 or 255, default 1
+//   kind = "holding"         # required: coil | holding (register)
+//   address = 40             # required, 0-based protocol address, 0..65535
+//   on_raise = 1             # required: coil 0..1, holding 0..65535
+//   on_clear = 0             # optional (same range); absent: clears do nothing
+//   timeout_ms = 1000        # per attempt (connect, reply), 1..60000, default 1000
+//   retries = 1              # 0..10, default 1
+//
+//   [[gpio]]
+//   name = "lamp"            # required, unique
+//   chip = "gpiochip0"       # required: name, path, label or number
+//   line = 17                # required, line offset 0..65535; a chip line once per file
+//   active_low = false       # default false
+//   on_raise = 1             # 0 | 1, default 1
+//   on_clear = 0             # 0 | 1, default 0 (also the value at start)
+//
 // Validation is strict: unknown keys (also at top level), keys that do not
 // apply to the rule's kind, wrong types, out-of-range values and duplicate
 // names are errors.
-// Errors are InvalidArgument "<source>:<line>:<column>: [rule N] <key>: <problem>".
+// Errors are InvalidArgument "<source>:<line>:<column>: [<table> N] <key>: <problem>"
+// (table: rule, command, modbus_write, gpio).
 // Never throws.
 #pragma once
 
@@ -35,21 +58,26 @@
 
 #include "common/status.h"
 #include "edge/rules/actions.h"
+#include "edge/rules/gpio_action.h"
+#include "edge/rules/modbus_action.h"
 #include "edge/rules/rule.h"
 
 namespace keel::edge::rules {
 
-// The [[rule]] tables ([[command]] tables are checked but not returned, and
-// "command:<name>" need not name one of them: commands may come from elsewhere).
+// The [[rule]] tables (action tables are checked but not returned, and a
+// named action need not be defined in the file: it may come from elsewhere).
 Result<std::vector<RuleConfig>> ParseRules(std::string_view toml_text,
                                            std::string_view source_name);
 
 struct RuleSet {
   std::vector<RuleConfig> rules;
   std::vector<CommandSpec> commands;
+  std::vector<ModbusWriteSpec> modbus_writes;
+  std::vector<GpioSpec> gpios;
 };
 
-// Rules and commands; every "command:<name>" must name a [[command]].
+// Rules and their actions; every "command:<name>", "modbus:<name>" and
+// "gpio:<name>" must name a [[command]], [[modbus_write]] or [[gpio]].
 Result<RuleSet> ParseRuleSet(std::string_view toml_text, std::string_view source_name);
 
 }  // namespace keel::edge::rules

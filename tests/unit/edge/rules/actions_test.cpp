@@ -142,21 +142,31 @@ TEST(PublishActionTest, BoundedQueueDropsOldestAndCounts) {
 TEST(ActionRouterTest, RoutesEventsToTheirRulesActions) {
   RuleConfig a;
   a.name = "a";
-  a.actions = {{RuleAction::Kind::kPublish, ""}, {RuleAction::Kind::kCommand, "stop"}};
+  a.actions = {{RuleAction::Kind::kPublish, ""},
+               {RuleAction::Kind::kCommand, "stop"},
+               {RuleAction::Kind::kGpio, "lamp"}};
   RuleConfig b;
   b.name = "b";
-  b.actions = {{RuleAction::Kind::kCommand, "stop"}};
+  b.actions = {{RuleAction::Kind::kCommand, "stop"}, {RuleAction::Kind::kModbus, "valve"}};
   RuleConfig c;
   c.name = "c";
   FakeActionSink publish;
   FakeActionSink stop;
-  auto router = ActionRouter::Create({a, b, c}, &publish, {{"stop", &stop}});
+  FakeActionSink valve;
+  FakeActionSink lamp;
+  auto router = ActionRouter::Create(
+      {a, b, c}, &publish,
+      {{"command:stop", &stop}, {"modbus:valve", &valve}, {"gpio:lamp", &lamp}});
   ASSERT_TRUE(router.ok()) << router.status().ToString();
   router->Dispatch({Event("a"), Event("b"), Event("c"), Event("unknown")});
   ASSERT_EQ(publish.events().size(), 1u);
   EXPECT_EQ(publish.events()[0].rule, "a");
   ASSERT_EQ(stop.events().size(), 2u);
   EXPECT_EQ(stop.events()[1].rule, "b");
+  ASSERT_EQ(valve.events().size(), 1u);
+  EXPECT_EQ(valve.events()[0].rule, "b");
+  ASSERT_EQ(lamp.events().size(), 1u);
+  EXPECT_EQ(lamp.events()[0].rule, "a");
 }
 
 TEST(ActionRouterTest, RejectsMissingSinks) {
@@ -164,14 +174,29 @@ TEST(ActionRouterTest, RejectsMissingSinks) {
   a.name = "a";
   a.actions = {{RuleAction::Kind::kCommand, "stop"}};
   FakeActionSink publish;
+  FakeActionSink sink;
   auto no_command = ActionRouter::Create({a}, &publish, {});
   ASSERT_FALSE(no_command.ok());
+  EXPECT_EQ(no_command.status().code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(no_command.status().message(),
-              HasSubstr("rule \"a\": action \"command:stop\": no such command"));
+              HasSubstr("rule \"a\": action \"command:stop\": no sink is registered"));
+  // The kind is part of the reference: a gpio sink named "stop" is not the command.
+  EXPECT_FALSE(ActionRouter::Create({a}, &publish, {{"gpio:stop", &sink}}).ok());
+  a.actions = {{RuleAction::Kind::kModbus, "valve"}};
+  auto null_sink = ActionRouter::Create({a}, &publish, {{"modbus:valve", nullptr}});
+  ASSERT_FALSE(null_sink.ok());
+  EXPECT_THAT(null_sink.status().message(), HasSubstr("action \"modbus:valve\""));
   a.actions = {{RuleAction::Kind::kPublish, ""}};
   auto no_publish = ActionRouter::Create({a}, nullptr, {});
   ASSERT_FALSE(no_publish.ok());
-  EXPECT_THAT(no_publish.status().message(), HasSubstr("has no publisher"));
+  EXPECT_THAT(no_publish.status().message(), HasSubstr("action \"publish\": no sink"));
+}
+
+TEST(RuleActionTest, ReferenceNamesKindAndName) {
+  EXPECT_EQ((RuleAction{RuleAction::Kind::kPublish, ""}).Reference(), "publish");
+  EXPECT_EQ((RuleAction{RuleAction::Kind::kCommand, "x"}).Reference(), "command:x");
+  EXPECT_EQ((RuleAction{RuleAction::Kind::kModbus, "x"}).Reference(), "modbus:x");
+  EXPECT_EQ((RuleAction{RuleAction::Kind::kGpio, "x"}).Reference(), "gpio:x");
 }
 
 }  // namespace

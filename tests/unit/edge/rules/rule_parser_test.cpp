@@ -65,7 +65,7 @@ windows = 4
   ASSERT_EQ(t.actions.size(), 2u);
   EXPECT_EQ(t.actions[0].kind, RuleAction::Kind::kPublish);
   EXPECT_EQ(t.actions[1].kind, RuleAction::Kind::kCommand);
-  EXPECT_EQ(t.actions[1].command, "stop-motor");
+  EXPECT_EQ(t.actions[1].name, "stop-motor");
 
   const RuleConfig& d = rules[1];
   EXPECT_EQ(d.kind, RuleKind::kForDuration);

@@ -113,6 +113,70 @@ Result<std::vector<std::string>> TomlReader::Strings(std::string_view key) {
   return out;
 }
 
+Result<std::vector<double>> TomlReader::Doubles(std::string_view key) {
+  std::vector<double> out;
+  const toml::node* node = Take(key);
+  if (node == nullptr) return out;
+  const toml::array* array = node->as_array();
+  if (array == nullptr) {
+    return Error(key, node,
+                 fmt::format("must be an array of numbers, got {}", TomlTypeName(*node)));
+  }
+  for (const toml::node& item : *array) {
+    double v = 0;
+    if (const auto* i = item.as_integer()) {
+      v = static_cast<double>(i->get());
+    } else if (const auto* f = item.as_floating_point()) {
+      v = f->get();
+    } else {
+      return Error(key, &item, fmt::format("must hold numbers, got {}", TomlTypeName(item)));
+    }
+    if (!std::isfinite(v)) return Error(key, &item, "must hold finite numbers");
+    out.push_back(v);
+  }
+  return out;
+}
+
+Result<bool> TomlReader::Bool(std::string_view key, bool* out) {
+  const toml::node* node = Take(key);
+  if (node == nullptr) return false;
+  const auto* value = node->as_boolean();
+  if (value == nullptr) {
+    return Error(key, node, fmt::format("must be true or false, got {}", TomlTypeName(*node)));
+  }
+  *out = value->get();
+  return true;
+}
+
+Result<const toml::table*> TomlReader::Table(std::string_view key) {
+  const toml::node* node = Take(key);
+  if (node == nullptr) return static_cast<const toml::table*>(nullptr);
+  if (!node->is_table()) {
+    return Error(key, node, fmt::format("must be a table, got {}", TomlTypeName(*node)));
+  }
+  return node->as_table();
+}
+
+Result<std::vector<const toml::table*>> TomlReader::Tables(std::string_view key) {
+  std::vector<const toml::table*> out;
+  const toml::node* node = Take(key);
+  if (node == nullptr) return out;
+  const toml::array* array = node->as_array();
+  if (array == nullptr) {
+    return Error(key, node, fmt::format("must be an array of tables ([[...{}]])", key));
+  }
+  for (size_t i = 0; i < array->size(); ++i) {
+    const toml::node& item = (*array)[i];
+    if (!item.is_table()) {
+      return Status::InvalidArgument(fmt::format("{} [{} {}]: must be a table, got {}",
+                                                 TomlLocation(source_, &item), key, i + 1,
+                                                 TomlTypeName(item)));
+    }
+    out.push_back(item.as_table());
+  }
+  return out;
+}
+
 Status TomlReader::NotFor(std::string_view key, std::string_view kind) {
   const toml::node* node = Take(key);
   if (node == nullptr) return Status::Ok();

@@ -42,6 +42,15 @@ class TomlReader {
   Result<bool> Double(std::string_view key, double* out);
   // An array of strings; empty when absent.
   Result<std::vector<std::string>> Strings(std::string_view key);
+  // An array of finite numbers (integers or floats); empty when absent.
+  Result<std::vector<double>> Doubles(std::string_view key);
+  // A boolean; returns whether the key was present.
+  Result<bool> Bool(std::string_view key, bool* out);
+  // A sub-table; null when absent, an error when `key` is not a table.
+  Result<const toml::table*> Table(std::string_view key);
+  // An array of tables ([[section.key]]); empty when absent. Errors name
+  // "[<key> N]" (1-based) for an element that is not a table.
+  Result<std::vector<const toml::table*>> Tables(std::string_view key);
   // Fails when `key` is present: it does not apply to `kind`.
   Status NotFor(std::string_view key, std::string_view kind);
   // Fails on the first key that no read consumed.

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "wire/limited_parse.h"
+#include "wire/telemetry_rules.h"
 
 namespace keel::wire {
 namespace {
@@ -148,17 +149,10 @@ Result<Event> DecodeEventImpl(std::string_view payload) {
   StrictObject o("event", root);
   KEEL_RETURN_IF_ERROR(o.CheckKeys({"type", "t", "data"}));
   Event event;
-  KEEL_ASSIGN_OR_RETURN(event.type, o.String("type"));
-  if (!IsValidEventType(event.type)) {
-    return o.Error("type", "\"" + event.type.substr(0, 64) +
-                               "\" is not a dotted lower-case name like \"outbox.dropped\"");
+  if (auto r = internal::ReadEventFields(root.at("type"), root.at("t"), root.at("data"),
+                                         "event: ", &event)) {
+    return Status::InvalidArgument(r->message);
   }
-  KEEL_ASSIGN_OR_RETURN(event.t_ms, o.Signed("t"));
-  const Json& data = root.at("data");
-  if (!data.is_object()) {
-    return o.Error("data", std::string("expected an object, got ") + data.type_name());
-  }
-  event.data = nlohmann::json(data);
   return event;
 }
 

@@ -40,6 +40,10 @@ std::string_view RejectReasonName(RejectReason reason) {
       return "empty";
     case RejectReason::kTooManySeries:
       return "too_many_series";
+    case RejectReason::kTooManyEvents:
+      return "too_many_events";
+    case RejectReason::kBadEventType:
+      return "bad_event_type";
   }
   return "unknown";
 }

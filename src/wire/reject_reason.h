@@ -15,7 +15,8 @@ enum class RejectReason {
   kUnknownDevice,           // device id is not enrolled
   kRevokedDevice,           // device is revoked
   kUnsupportedContentType,  // MQTT content-type is neither JSON nor CBOR
-  kTooLarge,                // payload exceeds max_payload_bytes (checked before parsing)
+  kTooLarge,                // payload exceeds max_payload_bytes (checked before parsing), or
+                            // an event's data exceeds max_event_data_bytes
   kMalformed,               // not valid JSON/CBOR, truncated, or wrong shape / unknown key
   kWrongType,               // a field has the wrong JSON/CBOR type
   kBadSeq,                  // seq missing, not an integer, or < 1
@@ -24,11 +25,13 @@ enum class RejectReason {
   kBadTimestamp,            // timestamp not an integer, too old, too far in the future, or
                             // (CBOR) out of order
   kTooManyPoints,           // more than max_points samples in one message
-  kTooDeep,                 // nesting deeper than max_depth
+  kTooDeep,                 // nesting deeper than max_depth (or max_event_data_depth)
   kDuplicate,               // a batch whose seq was already stored (used by ingest)
   kDuplicateKey,            // the same key or series name twice in one object
-  kEmpty,                   // no series, or a series without points
+  kEmpty,                   // neither series nor events, or a series without points
   kTooManySeries,           // more than max_series series in one message
+  kTooManyEvents,           // more than max_events events in one telemetry batch
+  kBadEventType,            // event type not a dotted lower-case name (IsValidEventType)
 };
 
 inline constexpr std::array kAllRejectReasons = {
@@ -50,6 +53,8 @@ inline constexpr std::array kAllRejectReasons = {
     RejectReason::kDuplicateKey,
     RejectReason::kEmpty,
     RejectReason::kTooManySeries,
+    RejectReason::kTooManyEvents,
+    RejectReason::kBadEventType,
 };
 
 // "bad_topic", "identity_mismatch", ..., "non_finite", ... (snake_case of the

@@ -108,9 +108,9 @@ std::optional<Rejection> DecodeTelemetryCbor(std::string_view payload, int64_t n
                      "payload must be a map, got " + std::string(JsonTypeName(root))};
   }
   for (const auto& [key, value] : root.items()) {
-    if (key != "s" && key != "d") {
+    if (key != "s" && key != "d" && key != "e") {
       return Rejection{RejectReason::kMalformed,
-                       "unknown top-level key \"" + key + "\" (allowed: s, d)"};
+                       "unknown top-level key \"" + key + "\" (allowed: s, d, e)"};
     }
   }
   auto seq = root.find("s");
@@ -124,7 +124,11 @@ std::optional<Rejection> DecodeTelemetryCbor(std::string_view payload, int64_t n
     return Rejection{RejectReason::kWrongType,
                      "\"d\" must be a map, got " + std::string(JsonTypeName(*data))};
   }
-  if (data->empty()) return Rejection{RejectReason::kEmpty, "\"d\" (series) is empty"};
+  auto events = root.find("e");
+  const bool has_events = events != root.end() && !(events->is_array() && events->empty());
+  if (data->empty() && !has_events) {
+    return Rejection{RejectReason::kEmpty, "\"d\" (series) is empty and there are no events"};
+  }
   if (data->size() > limits.max_series) {
     return Rejection{
         RejectReason::kTooManySeries,
@@ -147,6 +151,9 @@ std::optional<Rejection> DecodeTelemetryCbor(std::string_view payload, int64_t n
     Series decoded;
     if (auto r = DecodeSeries(name, s, now_ms, limits, &decoded)) return r;
     out->series.push_back(std::move(decoded));
+  }
+  if (events != root.end()) {
+    return DecodeEvents(*events, "e", EventShape::kTriple, now_ms, limits, &out->events);
   }
   return std::nullopt;
 }
@@ -172,6 +179,12 @@ std::string EncodeTelemetryCbor(const TelemetryBatch& batch) {
   Json root = Json::object();
   root["s"] = batch.seq;
   root["d"] = std::move(data);
+  if (!batch.events.empty()) {
+    Json events = Json::array();
+    for (const Event& e : batch.events)
+      events.push_back(Json::array({e.type, e.t_ms, Json(e.data)}));
+    root["e"] = std::move(events);
+  }
   std::vector<uint8_t> bytes = Json::to_cbor(root);
   return std::string(bytes.begin(), bytes.end());
 }

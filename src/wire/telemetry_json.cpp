@@ -48,9 +48,9 @@ std::optional<Rejection> DecodeTelemetryJson(std::string_view payload, int64_t n
                      "payload must be an object, got " + std::string(JsonTypeName(root))};
   }
   for (const auto& [key, value] : root.items()) {
-    if (key != "seq" && key != "series") {
+    if (key != "seq" && key != "series" && key != "events") {
       return Rejection{RejectReason::kMalformed,
-                       "unknown top-level key \"" + key + "\" (allowed: seq, series)"};
+                       "unknown top-level key \"" + key + "\" (allowed: seq, series, events)"};
     }
   }
   auto seq = root.find("seq");
@@ -64,7 +64,11 @@ std::optional<Rejection> DecodeTelemetryJson(std::string_view payload, int64_t n
     return Rejection{RejectReason::kWrongType,
                      "\"series\" must be an object, got " + std::string(JsonTypeName(*series))};
   }
-  if (series->empty()) return Rejection{RejectReason::kEmpty, "\"series\" is empty"};
+  auto events = root.find("events");
+  const bool has_events = events != root.end() && !(events->is_array() && events->empty());
+  if (series->empty() && !has_events) {
+    return Rejection{RejectReason::kEmpty, "\"series\" is empty and there are no events"};
+  }
   if (series->size() > limits.max_series) {
     return Rejection{
         RejectReason::kTooManySeries,
@@ -90,6 +94,9 @@ std::optional<Rejection> DecodeTelemetryJson(std::string_view payload, int64_t n
     if (auto r = DecodeSeries(name, points, now_ms, limits, &decoded)) return r;
     out->series.push_back(std::move(decoded));
   }
+  if (events != root.end()) {
+    return DecodeEvents(*events, "events", EventShape::kObject, now_ms, limits, &out->events);
+  }
   return std::nullopt;
 }
 
@@ -103,7 +110,14 @@ std::string EncodeTelemetryJson(const TelemetryBatch& batch) {
   Json root = Json::object();
   root["seq"] = batch.seq;
   root["series"] = std::move(series);
-  return root.dump();
+  if (!batch.events.empty()) {
+    Json events = Json::array();
+    for (const Event& e : batch.events) {
+      events.push_back(Json{{"type", e.type}, {"t", e.t_ms}, {"data", Json(e.data)}});
+    }
+    root["events"] = std::move(events);
+  }
+  return root.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 }  // namespace keel::wire::internal

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <utility>
 
 namespace keel::wire::internal {
 namespace {
@@ -30,6 +31,87 @@ std::string Printable(std::string_view s) {
   }
   if (s.size() > kMaxShown) out.append("...");
   return out;
+}
+
+// The event data object sits below the top-level map, the events array and
+// the event, so its own level 1 is document level 4.
+constexpr size_t kEventDataLevel = 3;
+
+std::string FieldWhere(const std::string& where, std::string_view field) {
+  return where + "\"" + std::string(field) + "\": ";
+}
+
+std::optional<Rejection> CheckEventShape(const Json& e, EventShape shape,
+                                         const std::string& where) {
+  if (shape == EventShape::kTriple) {
+    if (!e.is_array()) {
+      return Rejection{RejectReason::kWrongType,
+                       where + "expected [type, t, data], got " + std::string(JsonTypeName(e))};
+    }
+    if (e.size() != 3) {
+      return Rejection{
+          RejectReason::kMalformed,
+          where + "expected 3 elements [type, t, data], got " + std::to_string(e.size())};
+    }
+    return std::nullopt;
+  }
+  if (!e.is_object()) {
+    return Rejection{RejectReason::kWrongType,
+                     where + "expected an event object, got " + std::string(JsonTypeName(e))};
+  }
+  for (const auto& [name, value] : e.items()) {
+    if (name != "type" && name != "t" && name != "data") {
+      return Rejection{RejectReason::kMalformed,
+                       FieldWhere(where, Printable(name)) + "unknown key (allowed: type, t, data)"};
+    }
+  }
+  for (std::string_view name : {"type", "t", "data"}) {
+    if (!e.contains(name)) {
+      return Rejection{RejectReason::kMalformed, FieldWhere(where, name) + "missing"};
+    }
+  }
+  return std::nullopt;
+}
+
+// Data must stay plain JSON: no CBOR byte strings, no NaN/Infinity, at most
+// max_event_data_depth levels (`level` is the level of `v`).
+std::optional<Rejection> CheckDataValue(const Json& v, size_t level, const std::string& where,
+                                        const DecodeLimits& limits) {
+  if (v.is_object() || v.is_array()) {
+    if (level > limits.max_event_data_depth) {
+      return Rejection{
+          RejectReason::kTooDeep,
+          where + "nesting deeper than " + std::to_string(limits.max_event_data_depth) + " levels"};
+    }
+    for (const Json& child : v) {
+      if (auto r = CheckDataValue(child, level + 1, where, limits)) return r;
+    }
+    return std::nullopt;
+  }
+  if (v.is_binary()) {
+    return Rejection{RejectReason::kWrongType, where + "byte strings are not allowed (JSON only)"};
+  }
+  if (v.is_number_float() && !std::isfinite(v.get<double>())) {
+    return Rejection{RejectReason::kNonFinite, where + "a value is NaN or Infinity"};
+  }
+  return std::nullopt;
+}
+
+std::optional<Rejection> CheckEventData(const Json& data, const std::string& where,
+                                        const DecodeLimits& limits) {
+  if (auto r = CheckDataValue(data, 1, where, limits)) return r;
+  size_t bytes = 0;
+  try {
+    bytes = data.dump().size();
+  } catch (const nlohmann::json::exception&) {
+    return Rejection{RejectReason::kMalformed, where + "a string is not valid UTF-8"};
+  }
+  if (bytes > limits.max_event_data_bytes) {
+    return Rejection{RejectReason::kTooLarge, where + std::to_string(bytes) +
+                                                  " bytes as JSON, more than " +
+                                                  std::to_string(limits.max_event_data_bytes)};
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -163,12 +245,79 @@ std::optional<Rejection> ReadValue(const Json& v, const std::string& where, doub
                    where + "value must be a number, got " + std::string(JsonTypeName(v))};
 }
 
+std::optional<Rejection> ReadEventFields(const Json& type, const Json& t, const Json& data,
+                                         const std::string& where, Event* out) {
+  if (!type.is_string()) {
+    return Rejection{
+        RejectReason::kWrongType,
+        FieldWhere(where, "type") + "expected a string, got " + std::string(JsonTypeName(type))};
+  }
+  const auto& name = type.get_ref<const std::string&>();
+  if (!IsValidEventType(name)) {
+    return Rejection{RejectReason::kBadEventType,
+                     FieldWhere(where, "type") + "\"" + Printable(name) +
+                         "\" is not a dotted lower-case name like \"outbox.dropped\""};
+  }
+  if (t.is_number_unsigned() &&
+      t.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    return Rejection{RejectReason::kBadTimestamp, FieldWhere(where, "t") + "integer out of range"};
+  }
+  if (!t.is_number_integer()) {
+    return Rejection{
+        RejectReason::kWrongType,
+        FieldWhere(where, "t") + "expected an integer, got " + std::string(JsonTypeName(t))};
+  }
+  if (!data.is_object()) {
+    return Rejection{
+        RejectReason::kWrongType,
+        FieldWhere(where, "data") + "expected an object, got " + std::string(JsonTypeName(data))};
+  }
+  out->type = name;
+  out->t_ms = t.get<int64_t>();
+  out->data = nlohmann::json(data);
+  return std::nullopt;
+}
+
+std::optional<Rejection> DecodeEvents(const Json& events, std::string_view key, EventShape shape,
+                                      int64_t now_ms, const DecodeLimits& limits,
+                                      std::vector<Event>* out) {
+  const std::string quoted = "\"" + std::string(key) + "\"";
+  if (!events.is_array()) {
+    return Rejection{RejectReason::kWrongType,
+                     quoted + " must be an array, got " + std::string(JsonTypeName(events))};
+  }
+  if (events.size() > limits.max_events) {
+    return Rejection{
+        RejectReason::kTooManyEvents,
+        std::to_string(events.size()) + " events, more than " + std::to_string(limits.max_events)};
+  }
+  out->reserve(out->size() + events.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    const Json& e = events[i];
+    const std::string where = std::string(key) + "[" + std::to_string(i) + "]: ";
+    if (auto r = CheckEventShape(e, shape, where)) return r;
+    const bool object = shape == EventShape::kObject;
+    const Json& data = object ? e.at("data") : e[2];
+    Event event;
+    if (auto r = ReadEventFields(object ? e.at("type") : e[0], object ? e.at("t") : e[1], data,
+                                 where, &event)) {
+      return r;
+    }
+    if (auto r = CheckTimestampRange(event.t_ms, FieldWhere(where, "t"), now_ms, limits)) return r;
+    if (auto r = CheckEventData(data, FieldWhere(where, "data"), limits)) return r;
+    out->push_back(std::move(event));
+  }
+  return std::nullopt;
+}
+
 ParseBounds TelemetryParseBounds(const DecodeLimits& limits, size_t values_per_point) {
   ParseBounds bounds;
-  bounds.max_depth = limits.max_depth;
-  bounds.max_object_keys = std::max<size_t>(limits.max_series, 2);  // top level: 2 keys
+  bounds.max_depth = std::max(limits.max_depth, kEventDataLevel + limits.max_event_data_depth);
+  bounds.max_object_keys = std::max<size_t>(limits.max_series, 3);  // top level: 3 keys
   bounds.too_many_keys = RejectReason::kTooManySeries;
-  bounds.max_values = values_per_point * limits.max_points + 4 * limits.max_series + 16;
+  bounds.max_values =
+      values_per_point * limits.max_points + 4 * limits.max_series + 16 + 4 * limits.max_events +
+      std::min(limits.max_payload_bytes, limits.max_events * limits.max_event_data_bytes) / 2;
   bounds.too_many_values = RejectReason::kTooManyPoints;
   return bounds;
 }

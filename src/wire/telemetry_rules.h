@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "wire/limited_parse.h"
 #include "wire/reject_reason.h"
@@ -36,6 +37,30 @@ std::optional<Rejection> CheckTimestampRange(int64_t t_ms, const std::string& wh
 
 // `v` must be a finite number (integer or float).
 std::optional<Rejection> ReadValue(const Json& v, const std::string& where, double* value);
+
+// The field rules of an event (wire::Event, messages.h), shared by the
+// standalone event message and the events of a telemetry batch: `type` a
+// string that IsValidEventType (kBadEventType), `t` an integer within int64
+// (kWrongType; kBadTimestamp when out of range), `data` an object
+// (kWrongType). Messages start with `where` and name the field as in JSON,
+// e.g. `events[2]: "t": expected an integer, got string`. On success fills
+// *out (data converted to nlohmann::json).
+std::optional<Rejection> ReadEventFields(const Json& type, const Json& t, const Json& data,
+                                         const std::string& where, Event* out);
+
+enum class EventShape {
+  kObject,  // JSON: {"type": ..., "t": ..., "data": {...}}, exactly these keys
+  kTriple,  // CBOR: [type, t, data]
+};
+
+// Decodes the events array of a batch, found under top-level `key` ("events"
+// or "e"): at most limits.max_events elements of `shape`, each passing
+// ReadEventFields, the time rules of points, and the data bounds
+// (max_event_data_depth, max_event_data_bytes of compact JSON, no binary or
+// non-finite values, valid UTF-8). Appends to *out in order.
+std::optional<Rejection> DecodeEvents(const Json& events, std::string_view key, EventShape shape,
+                                      int64_t now_ms, const DecodeLimits& limits,
+                                      std::vector<Event>* out);
 
 // Bounds for ParseBounded derived from the telemetry limits; `values_per_point`
 // is how many DOM values one point costs in the encoding.

@@ -14,6 +14,8 @@ TEST(RejectReasonTest, NamesAreStableSnakeCaseAndUnique) {
   EXPECT_EQ(RejectReasonName(RejectReason::kUnsupportedContentType), "unsupported_content_type");
   EXPECT_EQ(RejectReasonName(RejectReason::kTooManyPoints), "too_many_points");
   EXPECT_EQ(RejectReasonName(RejectReason::kDuplicateKey), "duplicate_key");
+  EXPECT_EQ(RejectReasonName(RejectReason::kTooManyEvents), "too_many_events");
+  EXPECT_EQ(RejectReasonName(RejectReason::kBadEventType), "bad_event_type");
   std::set<std::string> seen;
   for (RejectReason r : kAllRejectReasons) {
     std::string name(RejectReasonName(r));
@@ -21,7 +23,7 @@ TEST(RejectReasonTest, NamesAreStableSnakeCaseAndUnique) {
     EXPECT_TRUE(seen.insert(name).second) << name;
     for (char c : name) EXPECT_TRUE((c >= 'a' && c <= 'z') || c == '_') << name;
   }
-  EXPECT_EQ(seen.size(), static_cast<size_t>(RejectReason::kTooManySeries) + 1);
+  EXPECT_EQ(seen.size(), static_cast<size_t>(RejectReason::kBadEventType) + 1);
 }
 
 }  // namespace

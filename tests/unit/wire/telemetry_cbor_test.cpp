@@ -189,6 +189,7 @@ TEST(TelemetryCborTest, RejectsTooManySeriesAndPoints) {
   DecodeLimits limits;
   limits.max_series = 1;
   limits.max_points = 2;
+  limits.max_events = 0;  // no allowance for event data in the parse-time value bound
   const ordered_json one = {kNow, ordered_json::array(), {1}};
   ExpectRejected(kCbor, Cbor({{"s", 1}, {"d", {{"a", one}, {"b", one}}}}),
                  RejectReason::kTooManySeries, "", limits);

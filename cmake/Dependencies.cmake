@@ -30,6 +30,7 @@ target_link_libraries(opencv_dnn_lib INTERFACE ${OPENCV_DNN_LIBRARY} ${OPENCV_CO
 
 # ONNX protobuf classes (Debian's are built with ONNX-ML): only tests and
 # tools that write ONNX models use them; the agent reads models through OpenCV.
+find_package(Protobuf REQUIRED)
 find_package(ONNX REQUIRED)
 
 # Debian builds cpp-httplib as a shared library with OpenSSL support compiled

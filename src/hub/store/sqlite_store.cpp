@@ -23,15 +23,17 @@ Result<std::optional<DeviceKey>> FindDevice(Connection& conn, std::string_view i
 }
 
 Result<StoreStats> LoadStats(Connection& conn) {
-  KEEL_ASSIGN_OR_RETURN(
-      auto stmt, conn.Prepare("SELECT (SELECT count(*) FROM devices),"
-                              " (SELECT count(*) FROM batches),"
-                              " (SELECT coalesce(sum(samples_stored), 0) FROM devices),"
-                              " (SELECT value FROM meta WHERE key = 'duplicates_total'),"
-                              " (SELECT coalesce(sum(to_seq - from_seq + 1), 0) FROM gaps)"));
+  KEEL_ASSIGN_OR_RETURN(auto stmt,
+                        conn.Prepare("SELECT (SELECT count(*) FROM devices),"
+                                     " (SELECT count(*) FROM batches),"
+                                     " (SELECT coalesce(sum(samples_stored), 0) FROM devices),"
+                                     " (SELECT value FROM meta WHERE key = 'duplicates_total'),"
+                                     " (SELECT coalesce(sum(to_seq - from_seq + 1), 0) FROM gaps),"
+                                     " (SELECT count(*) FROM events)"));
   KEEL_ASSIGN_OR_RETURN(const bool row, stmt.Step());
   if (!row) return Status::Internal("hub store: stats query returned no row");
-  return StoreStats{stmt.UInt(0), stmt.UInt(1), stmt.UInt(2), stmt.UInt(3), stmt.UInt(4)};
+  return StoreStats{stmt.UInt(0), stmt.UInt(1), stmt.UInt(2),
+                    stmt.UInt(3), stmt.UInt(4), stmt.UInt(5)};
 }
 
 }  // namespace sqlite

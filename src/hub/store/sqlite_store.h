@@ -51,6 +51,7 @@ class SqliteStore final : public DeviceStore, public TelemetryStore {
                                               int64_t from_ms, int64_t to_ms,
                                               size_t limit) override;
   Result<std::vector<std::string>> ListSeries(std::string_view device_id) override;
+  Result<std::vector<StoredEvent>> ReadEvents(const EventQuery& q) override;
   Result<StoreStats> Stats() override;
 
   DeviceStore& devices() { return *this; }

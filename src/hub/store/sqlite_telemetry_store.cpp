@@ -6,6 +6,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "hub/store/sqlite/events.h"
 #include "hub/store/sqlite/store_state.h"
 #include "hub/store/sqlite/watermark.h"
 #include "hub/store/sqlite_store.h"
@@ -25,6 +26,9 @@ bool IsValid(const wire::TelemetryBatch& batch) {
     for (const auto& p : series.points) {
       if (!std::isfinite(p.value)) return false;
     }
+  }
+  for (const auto& e : batch.events) {
+    if (!e.data.is_object()) return false;
   }
   return true;
 }
@@ -156,6 +160,8 @@ Result<WriteResult> SqliteStore::WriteBatches(std::span<IngestBatch> batches) {
         continue;
       }
       KEEL_RETURN_IF_ERROR(StoreSamples(conn, ids, dev.key.dkey, in.batch));
+      KEEL_RETURN_IF_ERROR(sqlite::StoreEvents(conn, dev.key.dkey, in.batch));
+      result.events_stored += in.batch.events.size();
       result.outcomes.push_back(BatchOutcome::kStored);
       dev.samples += samples;
       result.samples_stored += samples;
@@ -178,6 +184,7 @@ Result<WriteResult> SqliteStore::WriteBatches(std::span<IngestBatch> batches) {
   std::lock_guard lock(state_->stats_mu);
   state_->stats.batches += stored;
   state_->stats.samples += result.samples_stored;
+  state_->stats.events += result.events_stored;
   state_->stats.duplicates_total += duplicates;
   return result;
 }

@@ -1,6 +1,10 @@
 // TelemetryStore: durable, deduplicated telemetry and each device's
 // acknowledgement watermark.
 //
+// A batch's events (wire::TelemetryBatch::events) are stored with it, in the
+// same transaction, and are identified by (device, seq, index in the batch):
+// a duplicate batch adds no events.
+//
 // Delivery contract: a device sends batches with strictly increasing `seq`
 // (starting at 1) and may redeliver any of them. The store keeps each
 // (device, seq) once, and `acked_seq` is the highest seq such that every seq
@@ -17,6 +21,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -35,10 +42,11 @@ struct IngestBatch {
 };
 
 enum class BatchOutcome {
-  kStored,         // new (device, seq): its samples are stored
+  kStored,         // new (device, seq): its samples and events are stored
   kDuplicate,      // (device, seq) was stored before (or earlier in the same call)
   kUnknownDevice,  // device id not in the registry: nothing stored
-  kInvalid,        // seq is 0 or above INT64_MAX, or a value is not finite: nothing stored
+  kInvalid,        // seq is 0 or above INT64_MAX, a value is not finite or an event's
+                   // data is not an object: nothing stored
 };
 
 struct WriteResult {
@@ -47,6 +55,7 @@ struct WriteResult {
   // acked_seq after the write, in order of first appearance.
   std::vector<std::pair<std::string, uint64_t>> watermarks;
   uint64_t samples_stored = 0;  // samples in batches with outcome kStored
+  uint64_t events_stored = 0;   // events in batches with outcome kStored
 };
 
 struct StoreStats {
@@ -55,7 +64,30 @@ struct StoreStats {
   uint64_t samples = 0;           // samples accepted from stored batches
   uint64_t duplicates_total = 0;  // batches answered kDuplicate, ever
   uint64_t gaps_total = 0;        // seqs reported dropped, summed over RecordGap calls
+  uint64_t events = 0;            // events stored (from stored batches)
   bool operator==(const StoreStats&) const = default;
+};
+
+// Which stored events ReadEvents returns.
+struct EventQuery {
+  std::optional<std::string> device_id;  // nullopt: every device
+  std::string type_prefix;               // plain string prefix of the type; "" matches all
+  int64_t from_ms = std::numeric_limits<int64_t>::min();  // inclusive, event time t_ms
+  int64_t to_ms = std::numeric_limits<int64_t>::max();    // exclusive
+  size_t limit = 100;                                     // at most this many (0: none)
+  // true: newest first (t_ms descending); false: oldest first. Ties are
+  // broken by device, seq and index in the same direction.
+  bool newest_first = true;
+};
+
+struct StoredEvent {
+  std::string device_id;
+  uint64_t seq = 0;    // the batch that carried it
+  uint32_t index = 0;  // its position in that batch
+  std::string type;
+  int64_t t_ms = 0;  // the event's own time (device clock), ms since the Unix epoch
+  nlohmann::json data = nlohmann::json::object();  // always an object
+  bool operator==(const StoredEvent&) const = default;
 };
 
 class TelemetryStore {
@@ -95,6 +127,11 @@ class TelemetryStore {
 
   // Names of the device's series, ordered. NotFound for an unknown device.
   virtual Result<std::vector<std::string>> ListSeries(std::string_view device_id) = 0;
+
+  // Stored events matching `q`, ordered by time as q.newest_first says, at
+  // most q.limit of them. NotFound if q.device_id names an unknown device;
+  // an empty range (from_ms >= to_ms) yields none.
+  virtual Result<std::vector<StoredEvent>> ReadEvents(const EventQuery& q) = 0;
 
   // Totals; correct across restarts.
   virtual Result<StoreStats> Stats() = 0;

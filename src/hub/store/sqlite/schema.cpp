@@ -7,7 +7,7 @@ namespace {
 
 constexpr const char* kCreateSchema = R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-INSERT INTO meta VALUES('schema_version', 1), ('duplicates_total', 0);
+INSERT INTO meta VALUES('schema_version', 2), ('duplicates_total', 0);
 CREATE TABLE devices(
   dkey INTEGER PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
@@ -63,6 +63,32 @@ CREATE TABLE samples(
   PRIMARY KEY(sid, t)) WITHOUT ROWID;
 )sql";
 
+// Version 2 added device events; also the migration from version 1.
+constexpr const char* kCreateEvents = R"sql(
+CREATE TABLE events(
+  dkey INTEGER NOT NULL REFERENCES devices(dkey),
+  seq INTEGER NOT NULL,
+  idx INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  t INTEGER NOT NULL,
+  data TEXT NOT NULL,
+  PRIMARY KEY(dkey, seq, idx));
+CREATE INDEX events_by_time ON events(t);
+CREATE INDEX events_by_device_time ON events(dkey, t);
+)sql";
+
+Status MigrateFrom1(Connection& conn) {
+  KEEL_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(conn));
+  KEEL_RETURN_IF_ERROR(conn.Exec(kCreateEvents));
+  KEEL_RETURN_IF_ERROR(
+      conn.Exec("UPDATE meta SET value = 2 WHERE key = 'schema_version' AND value = 1"));
+  if (conn.Changes() != 1) {
+    return Status::FailedPrecondition(
+        fmt::format("hub store {}: schema_version changed during migration", conn.path()));
+  }
+  return tx.Commit();
+}
+
 Result<std::string> PragmaText(Connection& conn, std::string_view pragma) {
   KEEL_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(pragma));
   KEEL_ASSIGN_OR_RETURN(const bool row, stmt.Step());
@@ -89,6 +115,10 @@ Status CheckVersion(Connection& conn) {
         fmt::format("hub store {}: meta table has no schema_version", conn.path()));
   }
   const int64_t version = stmt.Int(0);
+  if (version == 1) {
+    stmt.Reset();
+    return MigrateFrom1(conn);
+  }
   if (version != kSchemaVersion) {
     return Status::FailedPrecondition(
         fmt::format("hub store {}: unknown schema_version {} (this build reads version {})",
@@ -115,6 +145,7 @@ Status PrepareWriter(Connection& conn) {
   if (!empty) return CheckVersion(conn);
   KEEL_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(conn));
   KEEL_RETURN_IF_ERROR(conn.Exec(kCreateSchema));
+  KEEL_RETURN_IF_ERROR(conn.Exec(kCreateEvents));
   return tx.Commit();
 }
 

@@ -2,7 +2,7 @@
 // connection settings it relies on.
 //
 // File: one SQLite 3 database in WAL mode (<path>, <path>-wal, <path>-shm).
-// Schema version 1 (meta.schema_version):
+// Schema version 2 (meta.schema_version):
 //   meta(key TEXT PK, value INTEGER)   schema_version, duplicates_total
 //   devices(dkey INTEGER PK, id TEXT UNIQUE, state 0=registered 1=active
 //           2=revoked, created_ms, enrolled_ms, last_seen_ms, cert_serial,
@@ -16,8 +16,16 @@
 //           indexed by (dkey, to_seq)
 //   series(sid INTEGER PK, dkey, name) UNIQUE(dkey, name)
 //   samples(sid, t, v REAL) PK(sid, t) WITHOUT ROWID: last write wins
+//   events(dkey, seq, idx, type TEXT, t, data TEXT) PK(dkey, seq, idx):
+//           the events of stored batches, idx = position in the batch, data
+//           the event's JSON object as compact text; indexed by (t) and
+//           (dkey, t). Written in the batch's transaction, so a duplicate
+//           batch adds none.
 // Sequence numbers are stored as signed 64-bit integers (<= INT64_MAX).
-// A database with any other schema_version is refused, never migrated down.
+// Migrations: version 1 (no events table) is upgraded in place to 2 when the
+// writer opens it (one transaction: create events and its indexes, set
+// schema_version 2). A database with any other schema_version is refused,
+// never migrated down.
 #pragma once
 
 #include <cstdint>
@@ -27,10 +35,11 @@
 
 namespace keel::hub::sqlite {
 
-inline constexpr int64_t kSchemaVersion = 1;
+inline constexpr int64_t kSchemaVersion = 2;
 
 // On the single writer connection: WAL, synchronous=FULL, foreign keys; then
-// creates the schema in a new file or checks the version of an existing one.
+// creates the schema in a new file, or checks the version of an existing one
+// and migrates it from version 1.
 Status PrepareWriter(Connection& conn);
 
 // On a read-only connection opened after PrepareWriter succeeded.

@@ -27,7 +27,7 @@ TEST_F(SqliteStoreTest, SurvivesCloseAndReopen) {
   Write({Batch("d1", 1, 3), Batch("d1", 2, 2, 5000), Batch("d1", 2, 2, 5000), Batch("d1", 6)});
   ASSERT_TRUE(store_->RecordGap("d1", 3, 4, 9).ok());
   const StoreStats before = *store_->Stats();
-  EXPECT_EQ(before, (StoreStats{1, 3, 7, 1, 2}));
+  EXPECT_EQ(before, (StoreStats{1, 3, 7, 1, 2, 0}));
 
   Reopen();
   EXPECT_EQ(*store_->Stats(), before);
@@ -45,7 +45,7 @@ TEST_F(SqliteStoreTest, SurvivesCloseAndReopen) {
             (std::vector<BatchOutcome>{BatchOutcome::kDuplicate, BatchOutcome::kStored}));
   EXPECT_EQ(r.watermarks, (std::vector<std::pair<std::string, uint64_t>>{{"d1", 6}}));
   EXPECT_EQ(*store_->ListSeries("d1"), std::vector<std::string>{"temp"});
-  EXPECT_EQ(*store_->Stats(), (StoreStats{1, 4, 8, 2, 2}));
+  EXPECT_EQ(*store_->Stats(), (StoreStats{1, 4, 8, 2, 2, 0}));
 }
 
 TEST_F(SqliteStoreTest, CorruptFileIsAnErrorNamingThePath) {
@@ -68,6 +68,36 @@ TEST_F(SqliteStoreTest, UnknownSchemaVersionIsRefused) {
   EXPECT_NE(r.status().message().find("unknown schema_version 99"), std::string::npos)
       << r.status().message();
   EXPECT_NE(r.status().message().find(path().string()), std::string::npos);
+}
+
+TEST_F(SqliteStoreTest, Version1DatabaseIsMigratedToVersion2) {
+  ASSERT_TRUE(store_->CreateDevice("d1", 7).ok());
+  Write({Batch("d1", 1, 3), Batch("d1", 2)});
+  store_.reset();
+  // A version 1 store is a version 2 store without the events table.
+  RunSql(path(), "DROP TABLE events; UPDATE meta SET value = 1 WHERE key = 'schema_version'");
+
+  Reopen();
+  EXPECT_EQ(*store_->Stats(), (StoreStats{1, 2, 5, 0, 0, 0}));
+  EXPECT_EQ(Acked("d1"), 2u);
+  IngestBatch b = Batch("d1", 3);
+  b.batch.events.push_back(wire::Event{"a.b", 1'732'470'000'000, {{"k", 1}}});
+  EXPECT_EQ(Write({b}).events_stored, 1u);
+  EXPECT_EQ(store_->ReadEvents({})->size(), 1u);
+
+  store_.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path().c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &stmt,
+                               nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int64(stmt, 0), 2);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  Reopen();  // opening a version 2 store again migrates nothing
+  EXPECT_EQ(store_->Stats()->events, 1u);
 }
 
 TEST_F(SqliteStoreTest, ForeignSqliteDatabaseIsRefused) {

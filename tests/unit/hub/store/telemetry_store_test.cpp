@@ -27,7 +27,7 @@ TEST_F(TelemetryStoreTest, StoresAndReportsWatermark) {
   EXPECT_EQ(r.samples_stored, 5u);
   EXPECT_EQ(Acked("d1"), 2u);
   EXPECT_EQ(store_->GetDevice("d1")->samples_stored, 5u);
-  EXPECT_EQ(*store_->Stats(), (StoreStats{2, 2, 5, 0, 0}));
+  EXPECT_EQ(*store_->Stats(), (StoreStats{2, 2, 5, 0, 0, 0}));
 }
 
 TEST_F(TelemetryStoreTest, SameBatchTwiceInOneCallIsStoredOnce) {
@@ -50,7 +50,7 @@ TEST_F(TelemetryStoreTest, RedeliveryAcrossCallsIsDuplicate) {
   ASSERT_TRUE(points.ok());
   ASSERT_EQ(points->size(), 3u);
   EXPECT_EQ((*points)[0].value, 1.0);
-  EXPECT_EQ(*store_->Stats(), (StoreStats{2, 1, 3, 1, 0}));
+  EXPECT_EQ(*store_->Stats(), (StoreStats{2, 1, 3, 1, 0, 0}));
 }
 
 TEST_F(TelemetryStoreTest, WatermarkIsContiguousWithOutOfOrderSeqs) {

@@ -31,6 +31,8 @@ IngestService::IngestService(DeviceStore& devices, TelemetryStore& telemetry, co
       messages_(metrics.GetCounter("keel_ingest_messages_total",
                                    "Telemetry messages stored (not counting duplicates)")),
       samples_(metrics.GetCounter("keel_ingest_samples_total", "Samples stored")),
+      events_(metrics.GetCounter("keel_ingest_events_total",
+                                 "Device events stored (carried in telemetry batches)")),
       duplicates_(metrics.GetCounter("keel_ingest_duplicates_total",
                                      "Telemetry messages dropped as already stored (redelivery)")),
       shed_(metrics.GetCounter("keel_ingest_shed_total",
@@ -327,6 +329,7 @@ void IngestService::Commit(std::vector<Work>& work) {
       }
     }
     samples_.Increment(result->samples_stored);
+    events_.Increment(result->events_stored);
     for (auto& watermark : result->watermarks) acks.push_back(std::move(watermark));
   }
   for (const auto& [device, seq] : acks) {

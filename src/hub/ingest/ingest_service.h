@@ -11,6 +11,9 @@
 // so a hub crash at any point loses nothing: an unacked batch stays in the
 // device's outbox and is sent again; the store drops the duplicate.
 // Every rejected message is counted by reason in keel_ingest_rejected_total.
+// Device events carried in a telemetry batch take the same path and are
+// stored in the batch's transaction (keel_ingest_events_total); a batch of
+// events only is acked like any other.
 //
 // Thread-safe: OnMessage may be called from any thread.
 #pragma once
@@ -106,6 +109,7 @@ class IngestService {
 
   Counter& messages_;
   Counter& samples_;
+  Counter& events_;
   Counter& duplicates_;
   Counter& shed_;
   Counter& commits_;

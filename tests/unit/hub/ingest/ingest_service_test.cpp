@@ -88,6 +88,44 @@ TEST_F(IngestServiceTest, StoresThenAcksHighestContiguousSeq) {
   EXPECT_EQ(metrics_.GetCounter("keel_ingest_samples_total", "").value(), 2u);
 }
 
+TEST_F(IngestServiceTest, EventsInBatchesAreStoredCountedAndAcked) {
+  for (const auto encoding : {wire::Encoding::kJson, wire::Encoding::kCbor}) {
+    const uint64_t seq = encoding == wire::Encoding::kJson ? 1 : 2;
+    wire::TelemetryBatch batch;  // events only, no series
+    batch.seq = seq;
+    batch.events.push_back({"anomaly.detected", kT0 + 5, {{"score", 4.5}}});
+    batch.events.push_back({"sensor.fault", kT0 + 6, {{"sensor", "vib"}}});
+    mqtt::Message m;
+    m.topic = wire::TelemetryTopic("dev1");
+    m.payload = wire::EncodeTelemetry(batch, encoding);
+    m.content_type = std::string(wire::ContentTypeFor(encoding));
+    m.user_properties.emplace_back("keel-identity", "dev1");
+    Send(m);
+    EXPECT_EQ(LastAck("dev1"), seq);
+    Send(m);  // a redelivery adds no events and is acked again
+    EXPECT_EQ(LastAck("dev1"), seq);
+  }
+  EXPECT_EQ(metrics_.GetCounter("keel_ingest_events_total", "").value(), 4u);
+  EXPECT_EQ(metrics_.GetCounter("keel_ingest_messages_total", "").value(), 2u);
+  auto events = store_->ReadEvents({});
+  ASSERT_TRUE(events.ok()) << events.status().ToString();
+  ASSERT_EQ(events->size(), 4u);
+  EXPECT_EQ((*events)[0].type, "sensor.fault");
+  EXPECT_EQ((*events)[0].data["sensor"], "vib");
+}
+
+TEST_F(IngestServiceTest, InvalidEventsRejectTheWholeBatch) {
+  mqtt::Message m;
+  m.topic = wire::TelemetryTopic("dev1");
+  m.payload = R"({"seq": 1, "series": {"temp": [[1732470000000, 1]]},)"
+              R"( "events": [{"type": "Bad", "t": 1732470000000, "data": {}}]})";
+  m.user_properties.emplace_back("keel-identity", "dev1");
+  Send(m);
+  EXPECT_EQ(Rejected("bad_event_type"), 1);
+  EXPECT_EQ(LastAck("dev1"), 0u);
+  EXPECT_TRUE(store_->ListSeries("dev1")->empty());
+}
+
 TEST_F(IngestServiceTest, RedeliveryIsNotStoredTwiceButIsAckedAgain) {
   Send(Telemetry("dev1", 1, 1.0, "dev1"));
   {

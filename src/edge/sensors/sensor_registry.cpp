@@ -9,6 +9,7 @@
 
 #include "edge/sensors/csv_replay_sensor.h"
 #include "edge/sensors/iio_sensor.h"
+#include "edge/sensors/modbus_sensor.h"
 #include "edge/sensors/simulated_sensor.h"
 
 namespace keel::edge {
@@ -25,6 +26,7 @@ Registry& GetRegistry() {
     r->factories.emplace(std::string(kSimulatedKind), CreateSimulatedSensor);
     r->factories.emplace(std::string(kCsvKind), CreateCsvReplaySensor);
     r->factories.emplace(std::string(kIioKind), CreateIioSensor);
+    r->factories.emplace(std::string(kModbusKind), CreateModbusSensor);
     return r;
   }();
   return *registry;

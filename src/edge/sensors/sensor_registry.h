@@ -1,5 +1,5 @@
-// Name-keyed registry of sensor driver kinds. "simulated", "csv" (replay)
-// and "iio" (Linux IIO sysfs) are always registered;
+// Name-keyed registry of sensor driver kinds. "simulated", "csv" (replay),
+// "iio" (Linux IIO sysfs) and "modbus" (Modbus TCP) are always registered;
 // other kinds (e.g. the plant simulator's "motor") register at startup,
 // before the agent's configuration is loaded. Thread-safe.
 #pragma once

@@ -32,13 +32,16 @@ TEST(SensorRegistryTest, SimulatedIsPreRegistered) {
 }
 
 TEST(SensorRegistryTest, BuiltInKindsArePreRegistered) {
-  for (const char* kind : {"simulated", "csv", "iio"}) {
+  for (const char* kind : {"simulated", "csv", "iio", "modbus"}) {
     EXPECT_TRUE(IsSensorKindRegistered(kind)) << kind;
     EXPECT_THAT(RegisteredSensorKinds(), Contains(kind));
   }
   auto iio = CreateSensor({"iio", "env", {}, {}}, 1);
   ASSERT_FALSE(iio.ok());
   EXPECT_THAT(iio.status().message(), HasSubstr("kind \"iio\" needs at least one signal"));
+  auto modbus = CreateSensor({"modbus", "plc", {}, {}}, 1);
+  ASSERT_FALSE(modbus.ok());
+  EXPECT_THAT(modbus.status().message(), HasSubstr("kind \"modbus\" needs at least one signal"));
 }
 
 TEST(SensorRegistryTest, UnknownKindIsNotFoundAndListsKnownKinds) {

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "common/files.h"
+
 namespace keel::edge::model {
 namespace {
 
@@ -227,6 +229,30 @@ TEST(ManifestTest, BundleRelativePaths) {
   for (const char* bad : {"", "/model.onnx", "..", "../model.onnx", "a/../../model.onnx",
                           "a//model.onnx", "models/", "a/.."}) {
     EXPECT_FALSE(CheckBundleRelativePath(bad).ok()) << bad;
+  }
+}
+
+// The fuzz corpus doubles as golden files: valid seeds stay valid, invalid
+// ones keep failing for their reason.
+TEST(ManifestTest, FuzzCorpusSeeds) {
+  const std::string dir = std::string(KEEL_SOURCE_DIR) + "/fuzz/corpus/edge_model_manifest_fuzz/";
+  for (const char* valid : {"onnx_reconstruction.json", "onnx_score_fixed.json", "builtin.json"}) {
+    auto text = ReadFile(dir + valid);
+    ASSERT_TRUE(text.ok()) << text.status().ToString();
+    auto parsed = ParseManifest(*text, valid);
+    EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
+  }
+  const std::vector<std::pair<std::string, std::string>> invalid = {
+      {"path_escape.json", "onnx.file"},
+      {"duplicate_key.json", "duplicate key \"name\""},
+      {"truncated_overflow.json", "not valid JSON"},
+  };
+  for (const auto& [file, reason] : invalid) {
+    auto text = ReadFile(dir + file);
+    ASSERT_TRUE(text.ok()) << text.status().ToString();
+    auto parsed = ParseManifest(*text, file);
+    ASSERT_FALSE(parsed.ok()) << file;
+    EXPECT_THAT(parsed.status().message(), HasSubstr(reason)) << file;
   }
 }
 

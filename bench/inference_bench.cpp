@@ -1,7 +1,9 @@
 // Detector scoring latency: one Score() call per iteration on an 8- and a
 // 32-dimensional vector, after Fit() on 1000 correlated rows. The reported
 // time per iteration is ns per Score(): the cost the edge agent pays for each
-// feature vector.
+// feature vector. Built-in detectors and the ONNX backend (edge/model: a
+// d-(d/2)-d tanh autoencoder run by OpenCV dnn, reconstruction-error score)
+// are measured on the same vectors, so the report compares backends.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -12,6 +14,8 @@
 
 #include "common/random.h"
 #include "edge/inference/detector.h"
+#include "edge/model/onnx_detector.h"
+#include "unit/edge/model/onnx_model_builder.h"
 
 namespace keel::edge::inference {
 namespace {
@@ -52,6 +56,33 @@ void BM_Score(benchmark::State& state, const std::string& kind) {
   }
 }
 
+void BM_OnnxScore(benchmark::State& state) {
+  const auto dims = static_cast<size_t>(state.range(0));
+  const int width = static_cast<int>(dims);
+  model::OnnxDetector::Options options;
+  options.dims = dims;
+  options.output = model::OnnxOutput::kReconstruction;
+  options.threshold.quantile = 0.99;
+  auto created = model::OnnxDetector::Create(
+      model::testing::BuildMlpOnnx(model::testing::Autoencoder(width, width / 2)), "bench.onnx",
+      options);
+  if (!created.ok()) {
+    state.SkipWithError(created.status().ToString().c_str());
+    return;
+  }
+  auto detector = std::move(created).value();
+  if (Status status = detector->Fit(Rows(1000, dims, 1)); !status.ok()) {
+    state.SkipWithError(status.ToString().c_str());
+    return;
+  }
+  const auto stream = Rows(1024, dims, 2);
+  size_t i = 0;
+  for (auto _ : state) {
+    auto score = detector->Score(stream[i++ & 1023]);
+    benchmark::DoNotOptimize(score);
+  }
+}
+
 BENCHMARK_CAPTURE(BM_Score, zscore, std::string("zscore"))
     ->Arg(8)
     ->Arg(32)
@@ -65,6 +96,7 @@ BENCHMARK_CAPTURE(BM_Score, mahalanobis, std::string("mahalanobis"))
     ->Arg(8)
     ->Arg(32)
     ->Unit(benchmark::kNanosecond);
+BENCHMARK(BM_OnnxScore)->Arg(8)->Arg(32)->Unit(benchmark::kNanosecond);
 
 }  // namespace
 }  // namespace keel::edge::inference

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "crypto/tokens.h"
+#include "hub/api/event_routes.h"
 #include "hub/api/http_json.h"
 
 namespace keel::hub {
@@ -276,6 +277,17 @@ void ApiServerImpl::Routes() {
           auto names = deps_.telemetry.ListSeries(req.matches[1].str());
           if (!names.ok()) return ReplyError(res, names.status());
           ReplyJson(res, {{"series", *names}});
+        });
+
+  s.Get("/api/v1/events", [this](const httplib::Request& req, httplib::Response& res) {
+    if (!Authorized(req, res)) return;
+    ServeEvents(req, res, deps_.telemetry, std::nullopt);
+  });
+
+  s.Get(R"(/api/v1/devices/([^/]+)/events)",
+        [this](const httplib::Request& req, httplib::Response& res) {
+          if (!Authorized(req, res)) return;
+          ServeEvents(req, res, deps_.telemetry, req.matches[1].str());
         });
 
   s.Get(R"(/api/v1/devices/([^/]+)/series/(.+))",

@@ -11,6 +11,8 @@
 //   POST /api/v1/devices/{id}/revoke      GET  /api/v1/devices/{id}/series
 //   GET  /api/v1/devices/{id}/series/{name}?from=<ms>&to=<ms>&limit=<n>
 //        ({name} may contain '/', sent as is or percent-encoded)
+//   GET  /api/v1/events?device=&type=&from=&to=&limit=   (event_routes.h)
+//   GET  /api/v1/devices/{id}/events?type=&from=&to=&limit=
 //   GET  /api/v1/info                     {"mqtt_url": ..., "version": ...}
 //   GET  /metrics (Prometheus text)
 // Unauthenticated: GET /healthz.

@@ -1,0 +1,188 @@
+// GET /api/v1/events and /api/v1/devices/{id}/events over real HTTPS.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <memory>
+
+#include "crypto/certificate_authority.h"
+#include "crypto/tokens.h"
+#include "hub/api/api_server.h"
+#include "hub/api/event_routes.h"
+#include "hub/registry/enrollment_service.h"
+#include "hub/store/sqlite_store.h"
+#include "test_util/temp_dir.h"
+#include "test_util/test_pki.h"
+
+namespace keel::hub {
+namespace {
+
+constexpr int64_t kT = 1'732'470'000'000;
+constexpr const char* kToken = "operator-token";
+
+class EventsApiTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    pki_dir_ = new TempDir();
+    pki_ = new TestPki(pki_dir_->path() / "tls");
+    pki_->Issue("server", "localhost", /*server=*/true);
+  }
+  static void TearDownTestSuite() {
+    delete pki_;
+    delete pki_dir_;
+  }
+
+  void SetUp() override {
+    auto store = OpenSqliteStore(dir_.path() / "hub.db");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    auto ca = crypto::CertificateAuthority::LoadOrCreate(dir_.path() / "pki", "test CA", clock_);
+    ASSERT_TRUE(ca.ok()) << ca.status().ToString();
+    ca_ = std::make_unique<crypto::CertificateAuthority>(std::move(ca).value());
+    enrollment_ = std::make_unique<EnrollmentService>(*store_, *ca_, clock_, EnrollmentOptions{});
+
+    ASSERT_TRUE(store_->CreateDevice("d1", 0).ok());
+    ASSERT_TRUE(store_->CreateDevice("d2", 0).ok());
+    std::vector<IngestBatch> batches(2);
+    batches[0].device_id = "d1";
+    batches[0].batch.seq = 1;
+    batches[0].batch.events = {{"anomaly.detected", kT + 10, {{"score", 7.5}}},
+                               {"sensor.fault", kT + 5, {{"sensor", "vib"}}}};
+    batches[1].device_id = "d2";
+    batches[1].batch.seq = 4;
+    batches[1].batch.events = {{"anomaly.cleared", kT + 20, nlohmann::json::object()}};
+    ASSERT_TRUE(store_->WriteBatches(batches).ok());
+
+    ApiOptions options;
+    options.port = 0;
+    options.cert_file = pki_->cert("server");
+    options.key_file = pki_->key("server");
+    options.client_ca_file = pki_->ca_cert();
+    options.admin_token_sha256 = crypto::Sha256Hex(kToken);
+    options.threads = 2;
+    server_ = NewApiServer(
+        options, ApiDependencies{*store_, *store_, *enrollment_, metrics_, clock_, nullptr});
+    Status started = server_->Start();
+    ASSERT_TRUE(started.ok()) << started.ToString();
+  }
+
+  void TearDown() override {
+    if (server_) server_->Stop();
+  }
+
+  struct Reply {
+    int status = 0;
+    nlohmann::json body;
+  };
+
+  Reply Get(const std::string& path, bool authorized = true) {
+    httplib::SSLClient client("127.0.0.1", server_->port());
+    client.set_ca_cert_path(pki_->ca_cert().c_str());
+    client.enable_server_certificate_verification(true);
+    httplib::Headers headers;
+    if (authorized) headers.emplace("Authorization", std::string("Bearer ") + kToken);
+    auto res = client.Get(path, headers);
+    if (!res) {
+      ADD_FAILURE() << "GET " << path << ": " << httplib::to_string(res.error());
+      return {};
+    }
+    return {res->status, nlohmann::json::parse(res->body, nullptr, false)};
+  }
+
+  static std::vector<std::string> Types(const nlohmann::json& body) {
+    std::vector<std::string> out;
+    for (const auto& e : body.at("events")) out.push_back(e.at("type").get<std::string>());
+    return out;
+  }
+
+  static std::string ErrorMessage(const Reply& r) {
+    return r.body.value("/error/message"_json_pointer, std::string());
+  }
+
+  static inline TempDir* pki_dir_ = nullptr;
+  static inline TestPki* pki_ = nullptr;
+  TempDir dir_;
+  FakeClock clock_;
+  MetricsRegistry metrics_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<crypto::CertificateAuthority> ca_;
+  std::unique_ptr<EnrollmentService> enrollment_;
+  std::unique_ptr<ApiServer> server_;
+};
+
+TEST_F(EventsApiTest, FleetEventsNewestFirstWithTheDocumentedShape) {
+  const Reply r = Get("/api/v1/events");
+  ASSERT_EQ(r.status, 200) << r.body.dump();
+  EXPECT_EQ(Types(r.body),
+            (std::vector<std::string>{"anomaly.cleared", "anomaly.detected", "sensor.fault"}));
+  EXPECT_EQ(r.body["events"][1], (nlohmann::json{{"device", "d1"},
+                                                 {"seq", 1},
+                                                 {"type", "anomaly.detected"},
+                                                 {"t", kT + 10},
+                                                 {"data", {{"score", 7.5}}}}));
+}
+
+TEST_F(EventsApiTest, FiltersByDeviceTypeTimeAndLimit) {
+  EXPECT_EQ(Types(Get("/api/v1/events?device=d2").body),
+            std::vector<std::string>{"anomaly.cleared"});
+  EXPECT_EQ(Types(Get("/api/v1/events?type=anomaly.").body),
+            (std::vector<std::string>{"anomaly.cleared", "anomaly.detected"}));
+  EXPECT_EQ(
+      Types(Get("/api/v1/events?from=" + std::to_string(kT + 5) + "&to=" + std::to_string(kT + 20))
+                .body),
+      (std::vector<std::string>{"anomaly.detected", "sensor.fault"}));
+  EXPECT_EQ(Types(Get("/api/v1/events?limit=1").body), std::vector<std::string>{"anomaly.cleared"});
+}
+
+TEST_F(EventsApiTest, DeviceEventsAndUnknownDevice) {
+  const Reply r = Get("/api/v1/devices/d1/events?type=sensor");
+  ASSERT_EQ(r.status, 200) << r.body.dump();
+  EXPECT_EQ(Types(r.body), std::vector<std::string>{"sensor.fault"});
+  const Reply missing = Get("/api/v1/devices/ghost/events");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.body["error"]["code"], "NotFound");
+  EXPECT_EQ(Get("/api/v1/events?device=ghost").status, 404);
+}
+
+TEST_F(EventsApiTest, BadParametersAre400NamingTheParameter) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"/api/v1/events?limit=0", "query parameter limit=\"0\": must be 1..10000"},
+      {"/api/v1/events?limit=10001", "limit=\"10001\""},
+      {"/api/v1/events?limit=ten", "query parameter limit=\"ten\" is not an integer"},
+      {"/api/v1/events?from=yesterday", "query parameter from="},
+      {"/api/v1/events?from=10&to=5", "query parameter to=\"5\": is before from"},
+      {"/api/v1/events?type=Anomaly", "query parameter type=\"Anomaly\""},
+      {"/api/v1/events?device=Bad%20Id", "query parameter device=\"Bad Id\": not a device id"},
+      {"/api/v1/devices/d1/events?device=d2", "query parameter device=\"d2\": not allowed here"},
+  };
+  for (const auto& [path, message] : cases) {
+    const Reply r = Get(path);
+    EXPECT_EQ(r.status, 400) << path;
+    EXPECT_EQ(r.body["error"]["code"], "InvalidArgument") << path;
+    EXPECT_NE(ErrorMessage(r).find(message), std::string::npos) << path << ": " << ErrorMessage(r);
+  }
+}
+
+TEST_F(EventsApiTest, RequiresTheOperatorToken) {
+  EXPECT_EQ(Get("/api/v1/events", /*authorized=*/false).status, 401);
+  EXPECT_EQ(Get("/api/v1/devices/d1/events", /*authorized=*/false).status, 401);
+}
+
+TEST(ParseEventQueryTest, DefaultsAndPathDevice) {
+  httplib::Request req;
+  auto q = ParseEventQuery(req, std::string("d1"));
+  ASSERT_TRUE(q.ok()) << q.status().ToString();
+  EXPECT_EQ(q->device_id, "d1");
+  EXPECT_EQ(q->limit, kDefaultEventsPerRead);
+  EXPECT_TRUE(q->newest_first);
+  EXPECT_EQ(q->type_prefix, "");
+  req.params.emplace("limit", "10000");
+  req.params.emplace("from", "-5");
+  q = ParseEventQuery(req, std::nullopt);
+  ASSERT_TRUE(q.ok()) << q.status().ToString();
+  EXPECT_EQ(q->device_id, std::nullopt);
+  EXPECT_EQ(q->limit, 10000u);
+  EXPECT_EQ(q->from_ms, -5);
+}
+
+}  // namespace
+}  // namespace keel::hub

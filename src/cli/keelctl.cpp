@@ -6,6 +6,8 @@
 #include <cstdlib>
 
 #include "cli/api_client.h"
+#include "cli/event_table.h"
+#include "common/clock.h"
 
 namespace keel::cli {
 namespace {
@@ -146,6 +148,25 @@ int RunKeelctl(int argc, const char* const* argv, std::ostream& out, std::ostrea
       } else {
         for (const auto& p : reply["points"])
           out << p[0].get<int64_t>() << " " << p[1].dump() << "\n";
+      }
+      return Status::Ok();
+    };
+  });
+
+  EventsRequest events_request;
+  auto* events = app.add_subcommand("events", "Show device events, newest first");
+  events->add_option("--device", events_request.device, "Only this device");
+  events->add_option("--type", events_request.type_prefix, "Type prefix, e.g. anomaly.");
+  events->add_option("--since", events_request.since, "Only the last 10m, 2h, 7d, ...");
+  events->add_option("--limit", events_request.limit, "Maximum events (hub default 100)");
+  events->callback([&] {
+    action = [&](const ApiClient& api) -> Status {
+      KEEL_ASSIGN_OR_RETURN(std::string path, EventsPath(events_request, SystemClock().NowMs()));
+      KEEL_ASSIGN_OR_RETURN(json reply, api.Get(path));
+      if (as_json) {
+        out << reply.dump() << "\n";
+      } else {
+        PrintEventTable(reply["events"], out);
       }
       return Status::Ok();
     };

@@ -6,6 +6,8 @@
 //     device list | show <id> | revoke <id>
 //     series list <device>
 //     series get <device> <name> [--from MS] [--to MS] [--limit N]
+//     events [--device D] [--type PREFIX] [--since 10m|2h|...] [--limit N]
+//                            table (time UTC, device, type, data summary)
 //     metrics | health
 // Global flags fall back to KEEL_HUB, KEEL_TOKEN_FILE and KEEL_CACERT.
 #pragma once

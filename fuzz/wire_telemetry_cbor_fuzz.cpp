@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const keel::wire::DecodeLimits limits;
   keel::wire::TelemetryBatch batch;
   if (keel::wire::DecodeTelemetry(Encoding::kCbor, input, kNowMs, limits, &batch)) return 0;
-  Check(batch.seq >= 1 && !batch.series.empty());
+  Check(batch.seq >= 1 && (!batch.series.empty() || !batch.events.empty()));
   for (const auto& series : batch.series) {
     Check(!series.points.empty());
     for (size_t i = 1; i < series.points.size(); ++i) {

@@ -25,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const keel::wire::DecodeLimits limits;
   keel::wire::TelemetryBatch batch;
   if (keel::wire::DecodeTelemetry(Encoding::kJson, input, kNowMs, limits, &batch)) return 0;
-  Check(batch.seq >= 1 && !batch.series.empty());
+  Check(batch.seq >= 1 && (!batch.series.empty() || !batch.events.empty()));
 
   keel::wire::TelemetryBatch again;
   Check(!keel::wire::DecodeTelemetry(Encoding::kJson, EncodeTelemetry(batch, Encoding::kJson),

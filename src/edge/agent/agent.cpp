@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "crypto/certificate.h"
+#include "edge/agent/analytics_setup.h"
 #include "edge/agent/identity.h"
 #include "edge/sensors/sensor_registry.h"
 #include "wire/messages.h"
@@ -70,6 +71,13 @@ Status Agent::Start() {
   for (const auto& sensor : config_.sensors) {
     KEEL_ASSIGN_OR_RETURN(auto driver, CreateSensor(sensor, seed++));
     sensors_.push_back(std::move(driver));
+  }
+  if (config_.analytics) {
+    std::vector<ChannelSpec> channels;
+    for (const auto& sensor : sensors_) {
+      channels.insert(channels.end(), sensor->channels().begin(), sensor->channels().end());
+    }
+    KEEL_ASSIGN_OR_RETURN(analytics_, BuildAnalytics(*config_.analytics, channels));
   }
   KEEL_ASSIGN_OR_RETURN(renew_due_ms_, RenewalDueMs(config_.device.dir));
   KEEL_RETURN_IF_ERROR(StartMqtt());
@@ -147,23 +155,29 @@ AgentStats Agent::stats() const {
     out.connected = mqtt_ && mqtt_->connected();
   }
   if (outbox_) out.outbox = outbox_->Stats();
+  if (analytics_) out.analytics = analytics_->stats();
   return out;
 }
 
 void Agent::SamplerLoop() {
-  int64_t next = clock_.NowMs() + config_.batch.interval_ms;
+  const int64_t interval = config_.batch.interval_ms;
+  const int64_t tick = analytics_ ? std::min(config_.analytics->tick_ms, interval) : interval;
+  int64_t next_tick = clock_.NowMs() + tick;
+  int64_t batch_due = clock_.NowMs() + interval;
+  analytics::AnalyticsOutput pending;
+  size_t pending_samples = 0;
   for (;;) {
     {
       std::unique_lock lock(mu_);
-      if (stopping_ || sampling_stopped_) return;
+      if (stopping_ || sampling_stopped_) break;
     }
     const int64_t now = clock_.NowMs();
-    if (now < next) {
-      clock_.SleepMs(std::min<int64_t>(next - now, 100));
+    if (now < next_tick) {
+      clock_.SleepMs(std::min<int64_t>(next_tick - now, 100));
       continue;
     }
-    next += config_.batch.interval_ms;
-    if (next < now) next = now + config_.batch.interval_ms;  // fell behind: skip, don't burst
+    next_tick += tick;
+    if (next_tick < now) next_tick = now + tick;  // fell behind: skip, don't burst
 
     std::vector<wire::Series> series;
     for (auto& sensor : sensors_) {
@@ -172,27 +186,59 @@ void Agent::SamplerLoop() {
     }
     size_t samples = 0;
     for (const auto& s : series) samples += s.points.size();
-    for (auto& batch :
-         SplitIntoBatches(std::move(series), static_cast<size_t>(config_.batch.max_samples))) {
-      auto appended = outbox_->Append(
-          [&](uint64_t seq) {
-            batch.seq = seq;
-            return wire::EncodeTelemetry(batch, encoding_);
-          },
-          wire::ContentTypeFor(encoding_));
-      if (!appended.ok()) {
-        spdlog::warn("{}: outbox: {}", device_id(), appended.status().ToString());
-        continue;
-      }
-      std::lock_guard lock(mu_);
-      ++stats_.batches_appended;
-    }
     {
       std::lock_guard lock(mu_);
       stats_.samples_read += samples;
     }
-    wake_.notify_all();
+    if (analytics_) {
+      Status s = analytics_->Process(std::move(series), now, &pending);
+      if (!s.ok()) spdlog::warn("{}: analytics: {}", device_id(), s.ToString());
+    } else {
+      for (auto& s : series) pending.series.push_back(std::move(s));
+    }
+    pending_samples = 0;
+    for (const auto& s : pending.series) pending_samples += s.points.size();
+    // Events leave at once (their local actions already ran); samples wait
+    // for the batch interval or the batch size.
+    if (now >= batch_due || !pending.events.empty() ||
+        pending_samples >= static_cast<size_t>(config_.batch.max_samples)) {
+      AppendBatches(std::move(pending));
+      pending = {};
+      if (now >= batch_due) batch_due = now + interval;
+    }
   }
+  if (analytics_) analytics_->Flush(&pending);
+  AppendBatches(std::move(pending));
+}
+
+void Agent::AppendBatches(analytics::AnalyticsOutput output) {
+  auto batches =
+      SplitIntoBatches(std::move(output.series), static_cast<size_t>(config_.batch.max_samples));
+  if (!output.events.empty()) {
+    if (batches.empty()) batches.emplace_back();
+    batches.front().events = std::move(output.events);
+  }
+  if (batches.empty()) return;
+  for (auto& batch : batches) {
+    size_t bytes = 0;
+    auto appended = outbox_->Append(
+        [&](uint64_t seq) {
+          batch.seq = seq;
+          std::string payload = wire::EncodeTelemetry(batch, encoding_);
+          bytes = payload.size();
+          return payload;
+        },
+        wire::ContentTypeFor(encoding_));
+    if (!appended.ok()) {
+      spdlog::warn("{}: outbox: {}", device_id(), appended.status().ToString());
+      continue;
+    }
+    std::lock_guard lock(mu_);
+    ++stats_.batches_appended;
+    stats_.events_appended += batch.events.size();
+    stats_.bytes_appended += bytes;
+  }
+  wake_.notify_all();
 }
 
 void Agent::OnConnect(mqtt::Client& client) {

@@ -2,7 +2,10 @@
 //
 //   sampler thread:   every batch interval, read the sensors -> one
 //                     TelemetryBatch -> Outbox::Append (durable) -> wake the
-//                     publisher
+//                     publisher. With [analytics], the sensors are read every
+//                     tick_ms and go through EdgeAnalytics (windows, model,
+//                     rules, local actions, data reduction); its events are
+//                     appended at once, the reduced series every interval.
 //   publisher thread: publish unacknowledged batches in seq order, at most
 //                     max_inflight beyond the last ack; resend from the last
 //                     ack after a reconnect or when no ack came for
@@ -19,6 +22,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,6 +30,7 @@
 #include "common/clock.h"
 #include "common/random.h"
 #include "common/status.h"
+#include "edge/analytics/edge_analytics.h"
 #include "edge/config/agent_config.h"
 #include "edge/outbox/outbox.h"
 #include "edge/sensors/sensor_driver.h"
@@ -41,8 +46,13 @@ struct AgentStats {
   uint64_t resends = 0;
   uint64_t acked_seq = 0;
   uint64_t renewals = 0;
+  uint64_t events_appended = 0;  // device events written to the outbox
+  uint64_t bytes_appended = 0;   // encoded payload bytes written to the outbox
   bool connected = false;
   OutboxStats outbox;
+  // With [analytics]: windows, events, decision latency, and raw_bytes,
+  // whose ratio to bytes_appended is the data reduction achieved.
+  std::optional<analytics::AnalyticsStats> analytics;
 };
 
 // The first seq of a new outbox: the wall clock in microseconds, which no
@@ -75,6 +85,9 @@ class Agent {
  private:
   Status StartMqtt();
   void SamplerLoop();
+  // Encodes `output` into batches (events in the first) and appends them to
+  // the outbox; wakes the publisher.
+  void AppendBatches(analytics::AnalyticsOutput output);
   void PublisherLoop();
   void PublishPending();
   void PublishState(bool online);
@@ -90,6 +103,7 @@ class Agent {
 
   std::unique_ptr<Outbox> outbox_;
   std::vector<std::unique_ptr<SensorDriver>> sensors_;
+  std::unique_ptr<analytics::EdgeAnalytics> analytics_;  // with [analytics] only
 
   mutable std::mutex mqtt_mu_;  // guards mqtt_ replacement during renewal
   std::unique_ptr<mqtt::Client> mqtt_;

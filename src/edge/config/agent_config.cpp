@@ -43,8 +43,8 @@ class AgentConfigParser {
 
   Result<AgentConfig> Parse() {
     for (const auto& [key, node] : root_) {
-      static constexpr std::string_view kKnown[] = {"device", "hub",  "outbox",
-                                                    "batch",  "mqtt", "sensor"};
+      static constexpr std::string_view kKnown[] = {"device", "hub",    "outbox",   "batch",
+                                                    "mqtt",   "sensor", "analytics"};
       if (std::find(std::begin(kKnown), std::end(kKnown), key.str()) == std::end(kKnown)) {
         return Status::InvalidArgument(
             fmt::format("{} [{}]: unknown section", TomlLocation(source_, &node), key.str()));
@@ -57,6 +57,9 @@ class AgentConfigParser {
     KEEL_RETURN_IF_ERROR(ParseBatch(&config.batch));
     KEEL_RETURN_IF_ERROR(ParseMqtt(&config.mqtt));
     KEEL_ASSIGN_OR_RETURN(config.sensors, ParseSensorSection(root_.get("sensor"), source_));
+    if (const toml::node* node = root_.get("analytics")) {
+      KEEL_ASSIGN_OR_RETURN(config.analytics, analytics::ParseAnalyticsSection(*node, source_));
+    }
     return config;
   }
 
@@ -179,6 +182,11 @@ Result<AgentConfig> LoadAgentConfig(const std::filesystem::path& path) {
   const std::filesystem::path base = path.parent_path();
   if (config.device.dir.is_relative()) config.device.dir = base / config.device.dir;
   if (config.outbox.path.is_relative()) config.outbox.path = base / config.outbox.path;
+  if (config.analytics) {
+    for (auto* p : {&config.analytics->rules_file, &config.analytics->model_dir}) {
+      if (!p->empty() && p->is_relative()) *p = base / *p;
+    }
+  }
   return config;
 }
 

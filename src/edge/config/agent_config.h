@@ -10,12 +10,14 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/endpoint.h"
 #include "common/status.h"
+#include "edge/analytics/analytics_config.h"
 #include "edge/outbox/outbox.h"
 #include "edge/sensors/sensor_config.h"
 
@@ -65,6 +67,9 @@ struct AgentConfig {
   // Each validated with ValidateSensorConfig, with a kind registered in the
   // sensor registry at parse time; names are unique.
   std::vector<SensorConfig> sensors;
+  // [analytics]: local decisions and data reduction; absent = every raw
+  // sample is sent and nothing is decided on the device.
+  std::optional<analytics::AnalyticsConfig> analytics;
 };
 
 // Parses TOML text; `source_name` (e.g. the file name) prefixes every error.
@@ -73,7 +78,8 @@ struct AgentConfig {
 Result<AgentConfig> ParseAgentConfig(std::string_view toml_text, std::string_view source_name);
 
 // Reads and parses a file (NotFound / IoError if unreadable). Relative
-// device.dir and outbox.path are resolved against the file's directory.
+// device.dir, outbox.path, analytics.rules and analytics.model are resolved
+// against the file's directory.
 Result<AgentConfig> LoadAgentConfig(const std::filesystem::path& path);
 
 }  // namespace keel::edge

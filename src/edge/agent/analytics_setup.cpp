@@ -1,0 +1,76 @@
+#include "edge/agent/analytics_setup.h"
+
+#include <fmt/format.h>
+
+#include "common/files.h"
+#include "edge/model/model_bundle.h"
+#include "edge/rules/gpio_action.h"
+#include "edge/rules/modbus_action.h"
+#include "edge/rules/rule_parser.h"
+
+namespace keel::edge {
+namespace {
+
+Result<analytics::ActionSinks> MakeActionSinks(const rules::RuleSet& set,
+                                               rules::GpioLineFactory* gpio) {
+  analytics::ActionSinks sinks;
+  auto add = [&](std::string reference, std::unique_ptr<rules::ActionSink> sink) {
+    sinks.by_reference.emplace(std::move(reference), sink.get());
+    sinks.owned.push_back(std::move(sink));
+  };
+  for (const auto& command : set.commands) {
+    add("command:" + command.name, std::make_unique<rules::CommandAction>(command));
+  }
+  for (const auto& write : set.modbus_writes) {
+    add("modbus:" + write.name, std::make_unique<rules::ModbusWriteAction>(write));
+  }
+  std::unique_ptr<rules::GpioLineFactory> libgpiod;
+  if (!set.gpios.empty() && gpio == nullptr) {
+    libgpiod = rules::NewLibgpiodLineFactory();
+    gpio = libgpiod.get();
+  }
+  for (const auto& spec : set.gpios) {
+    KEEL_ASSIGN_OR_RETURN(auto action, rules::GpioAction::Create(spec, *gpio));
+    add("gpio:" + spec.name, std::move(action));
+  }
+  return sinks;
+}
+
+std::string JoinNames(const std::vector<std::string>& names) {
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<analytics::EdgeAnalytics>> BuildAnalytics(
+    const analytics::AnalyticsConfig& config, const std::vector<ChannelSpec>& channels,
+    rules::GpioLineFactory* gpio) {
+  analytics::AnalyticsConfig resolved = config;
+  rules::RuleSet rule_set;
+  if (!config.rules_file.empty()) {
+    KEEL_ASSIGN_OR_RETURN(std::string text, ReadFile(config.rules_file));
+    KEEL_ASSIGN_OR_RETURN(rule_set, rules::ParseRuleSet(text, config.rules_file.string()));
+  }
+  std::string model_name = "builtin:" + config.pipeline.detector.kind;
+  if (!config.model_dir.empty()) {
+    KEEL_ASSIGN_OR_RETURN(model::LoadedModel probe, model::LoadModelBundle(config.model_dir));
+    KEEL_ASSIGN_OR_RETURN(std::vector<std::string> features,
+                          fusion::FeatureNames(config.pipeline.features));
+    if (probe.manifest.inputs != features) {
+      return Status::InvalidArgument(fmt::format(
+          "model {}: its inputs [{}] are not the configured features [{}]",
+          config.model_dir.string(), JoinNames(probe.manifest.inputs), JoinNames(features)));
+    }
+    model_name = probe.manifest.name + "@" + probe.manifest.version;
+    resolved.pipeline.detector_factory =
+        [dir = config.model_dir]() -> Result<std::unique_ptr<inference::Detector>> {
+      KEEL_ASSIGN_OR_RETURN(model::LoadedModel loaded, model::LoadModelBundle(dir));
+      return std::move(loaded.detector);
+    };
+  }
+  KEEL_ASSIGN_OR_RETURN(analytics::ActionSinks sinks, MakeActionSinks(rule_set, gpio));
+  return analytics::EdgeAnalytics::Create(std::move(resolved), channels, std::move(rule_set),
+                                          std::move(sinks), std::move(model_name));
+}
+
+}  // namespace keel::edge

@@ -1,0 +1,25 @@
+// Builds the agent's EdgeAnalytics from its [analytics] configuration: reads
+// and checks the rules file, creates the action sinks its rules name
+// (commands, Modbus writes, GPIO lines through libgpiod), and loads the
+// model bundle when one is configured.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "common/status.h"
+#include "edge/analytics/edge_analytics.h"
+#include "edge/rules/gpio_line.h"
+#include "edge/sensors/sensor_driver.h"
+
+namespace keel::edge {
+
+// `channels`: every channel of the configured sensors. `gpio` requests GPIO
+// lines (null: libgpiod). Errors name the rules file, the model bundle or
+// the action at fault; a GPIO chip that cannot be opened fails the start
+// (an actuator the rules rely on is missing).
+Result<std::unique_ptr<analytics::EdgeAnalytics>> BuildAnalytics(
+    const analytics::AnalyticsConfig& config, const std::vector<ChannelSpec>& channels,
+    rules::GpioLineFactory* gpio = nullptr);
+
+}  // namespace keel::edge

@@ -116,3 +116,36 @@ TEST(ModeConditionedDetectorTest, OnlineKindsKeepPerModeState) {
 
 }  // namespace
 }  // namespace keel::edge::inference
+
+namespace keel::edge::inference {
+namespace {
+
+// A factory (e.g. a model bundle) builds each mode's detector; each keeps the
+// threshold it was built with, and the mode's own threshold judges its scores.
+TEST(ModeConditionedDetectorTest, FactoryDetectorsKeepTheirOwnThresholds) {
+  double next_threshold = 1.0;
+  auto created = ModeConditionedDetector::CreateWith(
+      [&]() -> Result<std::unique_ptr<Detector>> {
+        DetectorConfig config{"mahalanobis", {{"threshold", next_threshold}}};
+        next_threshold *= 10;
+        return CreateDetector(config);
+      },
+      UnknownModePolicy::kScoreZero);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  auto& detector = **created;                                 // global: threshold 1
+  ASSERT_TRUE(detector.FitForMode(0, ModeRows(0, 1)).ok());   // 10
+  ASSERT_TRUE(detector.FitForMode(1, ModeRows(50, 2)).ok());  // 100
+  EXPECT_EQ(detector.ThresholdInMode(0), 10.0);
+  EXPECT_EQ(detector.ThresholdInMode(1), 100.0);
+  EXPECT_EQ(detector.ThresholdInMode(7), 1.0);  // no model of its own: the global one's
+  EXPECT_TRUE(detector.IsAnomalyInMode(0, 50.0));
+  EXPECT_FALSE(detector.IsAnomalyInMode(1, 50.0));
+
+  auto failing = ModeConditionedDetector::CreateWith(
+      []() -> Result<std::unique_ptr<Detector>> { return Status::NotFound("no bundle"); },
+      UnknownModePolicy::kScoreZero);
+  EXPECT_EQ(failing.status().code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace keel::edge::inference

@@ -92,7 +92,7 @@ class PipelineTest : public ::testing::Test {
         }
         ASSERT_TRUE(pipeline_->Add(temp).ok());
       }
-      auto events = pipeline_->Poll(t + 1000);
+      auto events = pipeline_->Poll(t + 1000, &reports_);
       ASSERT_TRUE(events.ok()) << events.status().ToString();
       for (auto& e : *events) events_.push_back(std::move(e));
     }
@@ -110,6 +110,7 @@ class PipelineTest : public ::testing::Test {
   double stuck_value_ = 0;
   std::unique_ptr<AnalyticsPipeline> pipeline_;
   std::vector<PipelineEvent> events_;
+  std::vector<WindowReport> reports_;
 };
 
 TEST_F(PipelineTest, LearnsTheRunningModeAndStaysQuietOnNormalData) {
@@ -119,6 +120,19 @@ TEST_F(PipelineTest, LearnsTheRunningModeAndStaysQuietOnNormalData) {
   EXPECT_TRUE(Of(Kind::kAnomalyRaised).empty());
   EXPECT_TRUE(Of(Kind::kSensorFaultRaised).empty());
   EXPECT_GT(pipeline_->stats().scored_windows, 100u);
+  // One report per window, scored once the running mode is learned.
+  ASSERT_EQ(reports_.size(), pipeline_->stats().windows);
+  const WindowReport& last = reports_.back();
+  EXPECT_EQ(last.end_ms - last.start_ms, 1000);
+  EXPECT_EQ(last.mode, OperatingMode::kRunning);
+  EXPECT_TRUE(last.complete);
+  EXPECT_TRUE(last.scored);
+  EXPECT_DOUBLE_EQ(last.threshold, 3.0);
+  EXPECT_EQ(last.features.size(), 9u);
+  EXPECT_EQ(last.features.front().first, "m.vib.rms");
+  EXPECT_FALSE(last.anomaly_active);
+  EXPECT_TRUE(last.faulty_signals.empty());
+  EXPECT_FALSE(reports_.front().scored);
 }
 
 TEST_F(PipelineTest, DevelopingVibrationFaultRaisesAnAnomalyDrivenByVibration) {
@@ -145,6 +159,8 @@ TEST_F(PipelineTest, StuckTemperatureSensorIsASensorFaultNotAMachineAlarm) {
   EXPECT_NE(faults[0].detail.find("stuck"), std::string::npos) << faults[0].detail;
   EXPECT_TRUE(Of(Kind::kAnomalyRaised).empty());
   EXPECT_GT(pipeline_->stats().suppressed_as_sensor_fault, 0u);
+  EXPECT_EQ(reports_.back().faulty_signals, std::vector<std::string>{"m.temp_a"});
+  EXPECT_FALSE(reports_.back().anomaly_active);
 }
 
 TEST_F(PipelineTest, MachineStoppingDoesNotAlarm) {

@@ -153,6 +153,34 @@ api = "https://h:2"
   EXPECT_EQ(c->outbox.path, dir.path() / "identity" / "outbox.db");
 }
 
+TEST(AgentConfigTest, AnalyticsSectionIsOptionalAndItsPathsResolveAgainstTheFile) {
+  EXPECT_FALSE(ParseOk(kMinimal).analytics.has_value());
+  TempDir dir;
+  const std::string text = std::string(kMinimal) + R"(
+[analytics]
+rules = "rules.toml"
+model = "/opt/models/pump"
+[analytics.mode]
+signal = "press.current.mean"
+off_below = 1
+running_above = 5
+[[analytics.channel]]
+name = "press.current"
+features = ["mean"]
+)";
+  ASSERT_TRUE(WriteFileAtomic(dir.path() / "edge.toml", text).ok());
+  auto c = LoadAgentConfig(dir.path() / "edge.toml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_TRUE(c->analytics.has_value());
+  EXPECT_EQ(c->analytics->rules_file, dir.path() / "rules.toml");
+  EXPECT_EQ(c->analytics->model_dir, "/opt/models/pump");
+  EXPECT_EQ(c->analytics->pipeline.mode.load_signal, "press.current.mean");
+  EXPECT_THAT(ParseError("analytics = 3\n" + std::string(kMinimal)),
+              HasSubstr("[analytics]: must be a table"));
+  EXPECT_THAT(ParseError(std::string(kMinimal) + "[analytics]\nwindow_ms = 5\n"),
+              HasSubstr("[analytics] window_ms: must be between 10"));
+}
+
 TEST(AgentConfigTest, MissingFileIsNotFound) {
   TempDir dir;
   auto c = LoadAgentConfig(dir.path() / "nope.toml");
@@ -243,8 +271,10 @@ TEST(AgentConfigTest, UnknownKeysAndSectionsAreErrors) {
 TEST(AgentConfigTest, SensorErrors) {
   const std::string base =
       std::string(kMinimal) + "[[sensor]]\nkind = \"simulated\"\nname = \"m\"\n";
-  EXPECT_THAT(ParseError(std::string(kMinimal) + "[[sensor]]\nkind = \"lidar\"\nname = \"m\"\n"),
-              HasSubstr("[sensor 1] kind: unknown sensor kind \"lidar\" (known: csv, simulated)"));
+  EXPECT_THAT(
+      ParseError(std::string(kMinimal) + "[[sensor]]\nkind = \"lidar\"\nname = \"m\"\n"),
+      HasSubstr(
+          "[sensor 1] kind: unknown sensor kind \"lidar\" (known: csv, iio, modbus, simulated)"));
   EXPECT_THAT(ParseError(std::string(kMinimal) + "[[sensor]]\nname = \"m\"\n"),
               HasSubstr("[sensor 1] kind: is required"));
   EXPECT_THAT(ParseError(base + "[[sensor.signal]]\nname = \"x\"\noffset = inf\n"),

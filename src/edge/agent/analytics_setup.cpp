@@ -46,6 +46,7 @@ Result<std::unique_ptr<analytics::EdgeAnalytics>> BuildAnalytics(
     const analytics::AnalyticsConfig& config, const std::vector<ChannelSpec>& channels,
     rules::GpioLineFactory* gpio) {
   analytics::AnalyticsConfig resolved = config;
+  KEEL_RETURN_IF_ERROR(analytics::ResolveChannelRates(channels, &resolved));
   rules::RuleSet rule_set;
   if (!config.rules_file.empty()) {
     KEEL_ASSIGN_OR_RETURN(std::string text, ReadFile(config.rules_file));
@@ -55,13 +56,31 @@ Result<std::unique_ptr<analytics::EdgeAnalytics>> BuildAnalytics(
   if (!config.model_dir.empty()) {
     KEEL_ASSIGN_OR_RETURN(model::LoadedModel probe, model::LoadModelBundle(config.model_dir));
     KEEL_ASSIGN_OR_RETURN(std::vector<std::string> features,
-                          fusion::FeatureNames(config.pipeline.features));
+                          fusion::FeatureNames(resolved.pipeline.features));
     if (probe.manifest.inputs != features) {
       return Status::InvalidArgument(fmt::format(
           "model {}: its inputs [{}] are not the configured features [{}]",
           config.model_dir.string(), JoinNames(probe.manifest.inputs), JoinNames(features)));
     }
     model_name = probe.manifest.name + "@" + probe.manifest.version;
+    if (!probe.manifest.modes.empty()) {
+      resolved.pipeline.learn_modes.clear();
+      for (const auto& name : probe.manifest.modes) {
+        bool known = false;
+        for (auto mode : {context::OperatingMode::kOff, context::OperatingMode::kIdle,
+                          context::OperatingMode::kRamping, context::OperatingMode::kRunning}) {
+          if (context::OperatingModeName(mode) == name) {
+            resolved.pipeline.learn_modes.push_back(mode);
+            known = true;
+          }
+        }
+        if (!known) {
+          return Status::InvalidArgument(fmt::format(
+              "model {}: unknown operating mode \"{}\" (known: off, idle, ramping, running)",
+              config.model_dir.string(), name));
+        }
+      }
+    }
     resolved.pipeline.detector_factory =
         [dir = config.model_dir]() -> Result<std::unique_ptr<inference::Detector>> {
       KEEL_ASSIGN_OR_RETURN(model::LoadedModel loaded, model::LoadModelBundle(dir));

@@ -1,7 +1,9 @@
 // Builds the agent's EdgeAnalytics from its [analytics] configuration: reads
 // and checks the rules file, creates the action sinks its rules name
 // (commands, Modbus writes, GPIO lines through libgpiod), and loads the
-// model bundle when one is configured.
+// model bundle when one is configured: its inputs must be the configured
+// features in order, its `modes` (when given) replace learn_modes, and each
+// operating mode gets its own instance, fitted on that mode's normal windows.
 #pragma once
 
 #include <memory>

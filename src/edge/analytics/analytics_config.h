@@ -25,6 +25,7 @@
 
 #include "common/status.h"
 #include "edge/pipeline/analytics_pipeline.h"
+#include "edge/sensors/sensor_driver.h"
 
 namespace keel::edge::analytics {
 
@@ -63,6 +64,12 @@ struct AnalyticsConfig {
   std::filesystem::path model_dir;   // empty: the built-in `pipeline.detector`
   ReductionConfig reduction;
 };
+
+// Gives aligner channels and feature specs configured without a rate the rate
+// of the sensor channel of the same name. InvalidArgument naming a channel
+// that no sensor produces. Idempotent.
+Status ResolveChannelRates(const std::vector<ChannelSpec>& sensor_channels,
+                           AnalyticsConfig* config);
 
 // `node` is the value of the top-level "analytics" key (must be a table).
 Result<AnalyticsConfig> ParseAnalyticsSection(const toml::node& node, std::string_view source);

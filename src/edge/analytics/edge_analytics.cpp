@@ -52,6 +52,27 @@ Result<Compressor> MakeCompressor(const CompressSpec& spec) {
 
 }  // namespace
 
+Status ResolveChannelRates(const std::vector<ChannelSpec>& sensor_channels,
+                           AnalyticsConfig* config) {
+  pipeline::PipelineConfig& p = config->pipeline;
+  for (auto& channel : p.aligner.channels) {
+    auto it = std::find_if(sensor_channels.begin(), sensor_channels.end(),
+                           [&](const ChannelSpec& c) { return c.name == channel.name; });
+    if (it == sensor_channels.end()) {
+      return Status::InvalidArgument(fmt::format(
+          "analytics: channel \"{}\" is not produced by any configured sensor", channel.name));
+    }
+    if (channel.rate_hz <= 0) channel.rate_hz = it->rate_hz;
+  }
+  for (auto& spec : p.features.channels) {
+    if (spec.sample_rate_hz > 0) continue;
+    for (const auto& c : p.aligner.channels) {
+      if (c.name == spec.channel) spec.sample_rate_hz = c.rate_hz;
+    }
+  }
+  return Status::Ok();
+}
+
 class EdgeAnalytics::Impl {
  public:
   Impl(AnalyticsConfig config, std::string model_name, ActionSinks sinks)
@@ -97,24 +118,9 @@ class EdgeAnalytics::Impl {
 
 Status EdgeAnalytics::Impl::Init(const std::vector<ChannelSpec>& sensor_channels,
                                  rules::RuleSet rule_set) {
+  KEEL_RETURN_IF_ERROR(ResolveChannelRates(sensor_channels, &config_));
   pipeline::PipelineConfig& p = config_.pipeline;
-  for (auto& channel : p.aligner.channels) {
-    auto it = std::find_if(sensor_channels.begin(), sensor_channels.end(),
-                           [&](const ChannelSpec& c) { return c.name == channel.name; });
-    if (it == sensor_channels.end()) {
-      return Status::InvalidArgument(fmt::format(
-          "analytics: channel \"{}\" is not produced by any configured sensor", channel.name));
-    }
-    if (channel.rate_hz <= 0) channel.rate_hz = it->rate_hz;
-    analysed_.insert(channel.name);
-  }
-  for (auto& spec : p.features.channels) {
-    if (spec.sample_rate_hz <= 0) {
-      for (const auto& c : p.aligner.channels) {
-        if (c.name == spec.channel) spec.sample_rate_hz = c.rate_hz;
-      }
-    }
-  }
+  for (const auto& channel : p.aligner.channels) analysed_.insert(channel.name);
   KEEL_ASSIGN_OR_RETURN(pipeline_, pipeline::AnalyticsPipeline::Create(p));
   for (const auto& spec : config_.reduction.compress) {
     auto known = std::find_if(sensor_channels.begin(), sensor_channels.end(),

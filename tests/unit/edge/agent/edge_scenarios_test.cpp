@@ -21,6 +21,7 @@
 
 #include "common/files.h"
 #include "edge/agent/analytics_setup.h"
+#include "edge/fusion/window_features.h"
 #include "edge/plant/motor_sensor.h"
 #include "edge/rules/fake_gpio.h"
 #include "test_util/temp_dir.h"
@@ -53,7 +54,7 @@ class EdgeScenarioTest : public ::testing::Test {
  protected:
   // Runs `seconds` of a pump with the given schedule and faults.
   ScenarioRun Simulate(const std::string& schedule, const std::string& faults, int seconds,
-                       const std::string& rules = "") {
+                       const std::string& rules = "", const std::string& model_dir = "") {
     SensorConfig sensor;
     sensor.kind = "motor";
     sensor.name = "pump";
@@ -69,6 +70,7 @@ class EdgeScenarioTest : public ::testing::Test {
       EXPECT_TRUE(WriteFileAtomic(dir_.path() / "rules.toml", rules).ok());
       config->rules_file = dir_.path() / "rules.toml";
     }
+    if (!model_dir.empty()) config->model_dir = model_dir;
     auto built = BuildAnalytics(*config, (*driver)->channels(), &gpio_);
     EXPECT_TRUE(built.ok()) << built.status().ToString();
     if (!built.ok()) return {};
@@ -192,6 +194,44 @@ line = 3
   }
   EXPECT_EQ(gpio_.line("gpiochip0", 3).values, (std::vector<int>{0, 1}));
   EXPECT_GT(run.stats.decision_latency.count, 0u);
+}
+
+// A model bundle replaces the configured built-in detector; its input schema
+// must be the configured features, in order.
+TEST_F(EdgeScenarioTest, ModelBundleIsUsedAndItsInputsMustMatchTheFeatures) {
+  toml::table root = toml::parse(std::string_view(kPumpAnalytics), std::string_view("pump"));
+  auto config = analytics::ParseAnalyticsSection(*root.get("analytics"), "pump");
+  ASSERT_TRUE(config.ok());
+  SensorConfig sensor{"motor", "pump", {}, {}};
+  auto driver = plant::CreateMotorSensor(sensor, 7);
+  ASSERT_TRUE(driver.ok());
+  ASSERT_TRUE(analytics::ResolveChannelRates((*driver)->channels(), &*config).ok());
+  auto names = fusion::FeatureNames(config->pipeline.features);
+  ASSERT_TRUE(names.ok()) << names.status().ToString();
+  auto write_bundle = [&](const std::string& dir, const std::vector<std::string>& inputs) {
+    nlohmann::json manifest = {
+        {"name", "pump-maha"},
+        {"version", "1.4.0"},
+        {"backend", "builtin"},
+        {"inputs", inputs},
+        {"builtin", {{"kind", "mahalanobis"}, {"params", {{"threshold", 12.0}}}}},
+        {"health", {{"golden", nlohmann::json::array()}, {"latency_budget_us", 1000}}}};
+    ASSERT_TRUE(EnsureDirectory(dir_.path() / dir).ok());
+    ASSERT_TRUE(WriteFileAtomic(dir_.path() / dir / "manifest.json", manifest.dump()).ok());
+  };
+  write_bundle("good", *names);
+  const ScenarioRun run =
+      Simulate("on@0s", "bearing_wear@200s:growth=0.01", 300, "", (dir_.path() / "good").string());
+  ASSERT_FALSE(run.Of("anomaly.raised").empty());
+  EXPECT_EQ(run.Of("anomaly.raised")[0].data["model"], "pump-maha@1.4.0");
+
+  std::vector<std::string> swapped = *names;
+  std::swap(swapped[0], swapped[1]);
+  write_bundle("swapped", swapped);
+  config->model_dir = dir_.path() / "swapped";
+  auto built = BuildAnalytics(*config, (*driver)->channels(), &gpio_);
+  ASSERT_FALSE(built.ok());
+  EXPECT_THAT(built.status().message(), ::testing::HasSubstr("are not the configured features"));
 }
 
 }  // namespace

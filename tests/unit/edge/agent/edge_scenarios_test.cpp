@@ -21,9 +21,11 @@
 
 #include "common/files.h"
 #include "edge/agent/analytics_setup.h"
+#include "edge/config/agent_config.h"
 #include "edge/fusion/window_features.h"
 #include "edge/plant/motor_sensor.h"
 #include "edge/rules/fake_gpio.h"
+#include "edge/sensors/sensor_registry.h"
 #include "test_util/temp_dir.h"
 #include "unit/edge/analytics/pump_config.h"
 
@@ -232,6 +234,19 @@ TEST_F(EdgeScenarioTest, ModelBundleIsUsedAndItsInputsMustMatchTheFeatures) {
   auto built = BuildAnalytics(*config, (*driver)->channels(), &gpio_);
   ASSERT_FALSE(built.ok());
   EXPECT_THAT(built.status().message(), ::testing::HasSubstr("are not the configured features"));
+}
+
+// The documented example is a working configuration.
+TEST(EdgePumpExampleTest, LoadsAndBuildsWithItsRules) {
+  ASSERT_TRUE(plant::RegisterPlantSensors().ok());
+  auto config =
+      LoadAgentConfig(std::filesystem::path(KEEL_SOURCE_DIR) / "examples" / "edge-pump.toml");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  ASSERT_TRUE(config->analytics.has_value());
+  auto driver = CreateSensor(config->sensors.at(0), 1);
+  ASSERT_TRUE(driver.ok()) << driver.status().ToString();
+  auto built = BuildAnalytics(*config->analytics, (*driver)->channels());
+  ASSERT_TRUE(built.ok()) << built.status().ToString();
 }
 
 }  // namespace

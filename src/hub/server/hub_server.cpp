@@ -172,6 +172,10 @@ Status HubServerImpl::Start() {
         auto stats = store_->Stats();
         return stats.ok() ? static_cast<double>(stats->duplicates_total) : -1.0;
       });
+  metrics_.AddCallbackGauge("keel_store_events", "Device events in the store", [this] {
+    auto stats = store_->Stats();
+    return stats.ok() ? static_cast<double>(stats->events) : -1.0;
+  });
   metrics_.AddCallbackGauge("keel_store_gap_batches",
                             "Batches devices reported dropped from full outboxes, all time",
                             [this] {

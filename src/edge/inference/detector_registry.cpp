@@ -4,8 +4,10 @@
 #include <exception>
 #include <functional>
 
+#include "edge/inference/contextual_detector.h"
 #include "edge/inference/detector.h"
 #include "edge/inference/ewma_detector.h"
+#include "edge/inference/likelihood_detector.h"
 #include "edge/inference/mahalanobis_detector.h"
 #include "edge/inference/pca_detector.h"
 #include "edge/inference/relative_entropy_detector.h"
@@ -23,6 +25,11 @@ Result<std::unique_ptr<Detector>> CreateSmoothed(const std::map<std::string, dou
   return SmoothedDetector::CreateOver(kInner, params);
 }
 
+template <const std::string_view& kInner>
+Result<std::unique_ptr<Detector>> CreateLikelihood(const std::map<std::string, double>& params) {
+  return LikelihoodDetector::CreateOver(kInner, params);
+}
+
 const std::map<std::string, Factory, std::less<>>& Factories() {
   static const auto* factories = new std::map<std::string, Factory, std::less<>>{
       {std::string(kEwmaKind), &EwmaDetector::Create},
@@ -31,6 +38,12 @@ const std::map<std::string, Factory, std::less<>>& Factories() {
       {std::string(kZScoreKind), &ZScoreDetector::Create},
       {std::string(kWindowedGaussianKind), &WindowedGaussianDetector::Create},
       {std::string(kRelativeEntropyKind), &RelativeEntropyDetector::Create},
+      {std::string(kContextualKind), &ContextualDetector::Create},
+      {fmt::format("{}{}", kLikelihoodPrefix, kContextualKind), &CreateLikelihood<kContextualKind>},
+      {fmt::format("{}{}", kLikelihoodPrefix, kEwmaKind), &CreateLikelihood<kEwmaKind>},
+      {fmt::format("{}{}", kLikelihoodPrefix, kWindowedGaussianKind),
+       &CreateLikelihood<kWindowedGaussianKind>},
+      {fmt::format("{}{}", kLikelihoodPrefix, kZScoreKind), &CreateLikelihood<kZScoreKind>},
       {fmt::format("{}{}", kSmoothedPrefix, kEwmaKind), &CreateSmoothed<kEwmaKind>},
       {fmt::format("{}{}", kSmoothedPrefix, kMahalanobisKind), &CreateSmoothed<kMahalanobisKind>},
       {fmt::format("{}{}", kSmoothedPrefix, kRelativeEntropyKind),

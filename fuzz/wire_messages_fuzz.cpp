@@ -1,4 +1,4 @@
-// libFuzzer target: the strict JSON decoders for acks (hub -> device) and
+// libFuzzer target: the strict JSON decoders for acks and raw requests (hub -> device) and
 // device state and events (device -> hub). They must never crash, and what
 // they accept must round-trip through the encoders unchanged.
 #include <cstddef>
@@ -22,6 +22,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto ack = DecodeAck(input); ack.ok()) {
     auto again = DecodeAck(EncodeAck(*ack));
     Check(again.ok() && *again == *ack);
+  }
+  if (auto raw = DecodeRawRequest(input); raw.ok()) {
+    Check(raw->seconds >= 1 && raw->seconds <= kMaxRawRequestSeconds);
+    auto again = DecodeRawRequest(EncodeRawRequest(*raw));
+    Check(again.ok() && *again == *raw);
   }
   if (auto state = DecodeDeviceState(input); state.ok()) {
     auto again = DecodeDeviceState(EncodeDeviceState(*state));

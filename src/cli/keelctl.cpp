@@ -114,6 +114,21 @@ int RunKeelctl(int argc, const char* const* argv, std::ostream& out, std::ostrea
       return Status::Ok();
     };
   });
+  int64_t raw_seconds = 60;
+  auto* raw = device->add_subcommand(
+      "raw", "Ask a device for the raw samples of its analysed channels for a while");
+  raw->add_option("id", id, "Device id")->required();
+  raw->add_option("--seconds", raw_seconds, "How long, 1..3600 (default 60)");
+  raw->callback([&] {
+    action = [&](const ApiClient& api) -> Status {
+      KEEL_ASSIGN_OR_RETURN(json reply,
+                            api.Post("/api/v1/devices/" + id + "/raw", {{"seconds", raw_seconds}}));
+      out << (as_json ? reply.dump()
+                      : "asked " + id + " for " + std::to_string(raw_seconds) + " s of raw samples")
+          << "\n";
+      return Status::Ok();
+    };
+  });
 
   auto* series = app.add_subcommand("series", "Read stored time series");
   series->require_subcommand(1);

@@ -125,6 +125,18 @@ Result<Ack> DecodeAckImpl(std::string_view payload) {
   return ack;
 }
 
+Result<RawRequest> DecodeRawRequestImpl(std::string_view payload) {
+  KEEL_ASSIGN_OR_RETURN(Json root, StrictObject::Parse("raw request", payload));
+  StrictObject o("raw request", root);
+  KEEL_RETURN_IF_ERROR(o.CheckKeys({"seconds"}));
+  RawRequest request;
+  KEEL_ASSIGN_OR_RETURN(request.seconds, o.Signed("seconds"));
+  if (request.seconds < 1 || request.seconds > kMaxRawRequestSeconds) {
+    return o.Error("seconds", "must be between 1 and " + std::to_string(kMaxRawRequestSeconds));
+  }
+  return request;
+}
+
 Result<DeviceState> DecodeDeviceStateImpl(std::string_view payload) {
   KEEL_ASSIGN_OR_RETURN(Json root, StrictObject::Parse("state", payload));
   StrictObject o("state", root);
@@ -162,6 +174,16 @@ std::string EncodeAck(const Ack& ack) { return Json{{"ack", ack.seq}}.dump(); }
 
 Result<Ack> DecodeAck(std::string_view payload) {
   return Guarded<Ack>("ack", &DecodeAckImpl, payload);
+}
+
+std::string EncodeRawRequest(const RawRequest& request) {
+  Json j = Json::object();
+  j["seconds"] = request.seconds;
+  return j.dump();
+}
+
+Result<RawRequest> DecodeRawRequest(std::string_view payload) {
+  return Guarded<RawRequest>("raw request", &DecodeRawRequestImpl, payload);
 }
 
 std::string EncodeDeviceState(const DeviceState& state) {

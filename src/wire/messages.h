@@ -2,6 +2,9 @@
 //
 //   Ack          hub -> device, keel/v1/<id>/cmd/ack
 //                {"ack": 17}  (highest contiguous seq durably stored; 0 = none)
+//   RawRequest   hub -> device, keel/v1/<id>/cmd/raw
+//                {"seconds": 60}  (send the raw samples of the analysed
+//                channels for this long, 1..3600)
 //   DeviceState  device -> hub, keel/v1/<id>/state (retained)
 //                {"online": true, "t": ms, "outbox_depth": n, "outbox_bytes": n,
 //                 "dropped_total": n, "cert_not_after": ms, "agent": "0.1.0"}
@@ -33,6 +36,14 @@ struct Ack {
 };
 std::string EncodeAck(const Ack& ack);
 Result<Ack> DecodeAck(std::string_view payload);
+
+inline constexpr int64_t kMaxRawRequestSeconds = 3600;
+struct RawRequest {
+  int64_t seconds = 0;  // 1..kMaxRawRequestSeconds
+  bool operator==(const RawRequest&) const = default;
+};
+std::string EncodeRawRequest(const RawRequest& request);
+Result<RawRequest> DecodeRawRequest(std::string_view payload);
 
 struct DeviceState {
   // false only in the MQTT last will the broker publishes when the agent's

@@ -27,6 +27,7 @@ inline constexpr std::string_view kAllCommandsFilter = "keel/v1/+/cmd/#";
 
 // The command name the hub uses to acknowledge telemetry (see messages.h).
 inline constexpr std::string_view kAckCommand = "ack";
+inline constexpr std::string_view kRawCommand = "raw";
 
 // ^[a-z0-9][a-z0-9._-]{0,63}$
 bool IsValidDeviceId(std::string_view id);

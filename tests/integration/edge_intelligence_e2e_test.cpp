@@ -6,6 +6,7 @@
 //
 // [edge-intel-5] with the network down, local actions fire and events are
 // delivered after reconnection, exactly once.
+// [edge-intel-8] an operator gets raw samples on request (keelctl device raw).
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -183,6 +184,24 @@ TEST(EdgeIntelligenceE2eTest, LocalActionsFireOfflineAndEventsArriveAfterReconne
   EXPECT_NE(series.find("pump.vibration.rms"), std::string::npos) << series;
   EXPECT_NE(series.find("keel:score"), std::string::npos) << series;
   EXPECT_NE(series.find("pump.vibration\n"), std::string::npos) << series;
+
+  // Raw samples on request: the operator asks for 3 s of raw vibration.
+  auto vibration_points = [&] {
+    auto [get_rc, text] =
+        hub.Keelctl({"series", "get", id, "pump.vibration", "--limit", "1000000"});
+    return get_rc == 0 ? std::count(text.begin(), text.end(), '\n') : -1;
+  };
+  const auto before = vibration_points();
+  auto [raw_rc, raw_out] = hub.Keelctl({"device", "raw", id, "--seconds", "3"});
+  ASSERT_EQ(raw_rc, 0) << raw_out;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        return CountType(HubEvents(hub, id), "raw.sending") == 1 &&
+               vibration_points() >= before + 2500;
+      },
+      std::chrono::seconds(20)))
+      << "raw samples on request did not arrive: " << before << " -> " << vibration_points();
+
   const auto stats = agent.stats();
   ASSERT_TRUE(stats.analytics.has_value());
   // A short run with two snippets, 500 ms batches and five channels sent raw

@@ -5,6 +5,7 @@
 #include "crypto/certificate.h"
 #include "edge/agent/analytics_setup.h"
 #include "edge/agent/identity.h"
+#include "edge/analytics/series_accumulator.h"
 #include "edge/sensors/sensor_registry.h"
 #include "wire/messages.h"
 #include "wire/telemetry_codec.h"
@@ -162,8 +163,11 @@ AgentStats Agent::stats() const {
 void Agent::SamplerLoop() {
   const int64_t interval = config_.batch.interval_ms;
   const int64_t tick = analytics_ ? std::min(config_.analytics->tick_ms, interval) : interval;
-  int64_t next_tick = clock_.NowMs() + tick;
-  int64_t batch_due = clock_.NowMs() + interval;
+  // Both deadlines come from one reading and advance the same way, so
+  // without analytics (tick == interval) every tick closes a batch.
+  const int64_t start = clock_.NowMs();
+  int64_t next_tick = start + tick;
+  int64_t batch_due = start + interval;
   analytics::AnalyticsOutput pending;
   size_t pending_samples = 0;
   for (;;) {
@@ -194,7 +198,7 @@ void Agent::SamplerLoop() {
       Status s = analytics_->Process(std::move(series), now, &pending);
       if (!s.ok()) spdlog::warn("{}: analytics: {}", device_id(), s.ToString());
     } else {
-      for (auto& s : series) pending.series.push_back(std::move(s));
+      analytics::MergeSeries(std::move(series), &pending.series);
     }
     pending_samples = 0;
     for (const auto& s : pending.series) pending_samples += s.points.size();
@@ -204,7 +208,10 @@ void Agent::SamplerLoop() {
         pending_samples >= static_cast<size_t>(config_.batch.max_samples)) {
       AppendBatches(std::move(pending));
       pending = {};
-      if (now >= batch_due) batch_due = now + interval;
+      if (now >= batch_due) {
+        batch_due += interval;
+        if (batch_due <= now) batch_due = now + interval;
+      }
     }
   }
   if (analytics_) analytics_->Flush(&pending);
@@ -241,6 +248,21 @@ void Agent::AppendBatches(analytics::AnalyticsOutput output) {
   wake_.notify_all();
 }
 
+void Agent::OnRawRequest(const mqtt::Message& message) {
+  auto request = wire::DecodeRawRequest(message.payload);
+  if (!request.ok()) {
+    spdlog::warn("{}: bad raw request: {}", device_id(), request.status().ToString());
+    return;
+  }
+  if (!analytics_) {
+    spdlog::info("{}: raw request: every raw sample is sent already (no [analytics])",
+                 device_id());
+    return;
+  }
+  spdlog::info("{}: sending raw samples for {} s on request", device_id(), request->seconds);
+  analytics_->SendRawUntil(clock_.NowMs() + request->seconds * 1000);
+}
+
 void Agent::OnConnect(mqtt::Client& client) {
   Status s = client.Subscribe(wire::CommandFilter(config_.device.id), 1);
   if (!s.ok()) spdlog::warn("{}: subscribe: {}", device_id(), s.ToString());
@@ -253,7 +275,11 @@ void Agent::OnConnect(mqtt::Client& client) {
 }
 
 void Agent::OnMessage(const mqtt::Message& message) {
-  if (message.topic != wire::CommandTopic(config_.device.id, "ack")) return;
+  if (message.topic == wire::CommandTopic(config_.device.id, wire::kRawCommand)) {
+    OnRawRequest(message);
+    return;
+  }
+  if (message.topic != wire::CommandTopic(config_.device.id, wire::kAckCommand)) return;
   auto ack = wire::DecodeAck(message.payload);
   if (!ack.ok()) {
     spdlog::warn("{}: bad ack: {}", device_id(), ack.status().ToString());

@@ -11,7 +11,8 @@
 //                     ack after a reconnect or when no ack came for
 //                     ack_timeout_ms; report drop notices and state; renew
 //                     the certificate at 2/3 of its lifetime
-//   MQTT thread:      acks from keel/v1/<id>/cmd/ack -> Outbox::Ack
+//   MQTT thread:      acks from keel/v1/<id>/cmd/ack -> Outbox::Ack; raw
+//                     requests from keel/v1/<id>/cmd/raw -> EdgeAnalytics
 //
 // A batch leaves the outbox only when the hub says it is durably stored, so
 // a crash of the agent, the broker or the hub loses nothing; redelivered
@@ -94,6 +95,8 @@ class Agent {
   void PublishDropNotices();
   void MaybeRenew();
   void OnMessage(const mqtt::Message& message);
+  // keel/v1/<id>/cmd/raw: send raw samples for a while (wire::RawRequest).
+  void OnRawRequest(const mqtt::Message& message);
   void OnConnect(mqtt::Client& client);
 
   AgentConfig config_;

@@ -85,9 +85,13 @@ class EdgeAnalytics::Impl {
   Status Process(std::vector<wire::Series> raw, int64_t now_ms, AnalyticsOutput* out);
   void Flush(AnalyticsOutput* out);
   AnalyticsStats stats() const;
+  void SendRawUntil(int64_t until_ms) {
+    raw_until_ms_.store(until_ms);
+    raw_request_pending_.store(true);
+  }
 
  private:
-  void HandleRaw(wire::Series& series, SeriesAccumulator* acc);
+  void HandleRaw(wire::Series& series, bool send_raw, SeriesAccumulator* acc);
   void HandleWindow(const pipeline::WindowReport& report, SteadyClock::time_point handed_in,
                     SeriesAccumulator* acc);
   std::optional<SnippetRange> RequestSnippet(int64_t at_ms, std::vector<std::string> signals);
@@ -110,6 +114,8 @@ class EdgeAnalytics::Impl {
   std::map<std::string, int64_t, std::less<>> newest_ms_;  // per analysed channel
   int64_t newest_sample_ms_ = 0;
   std::vector<pipeline::WindowReport> reports_;  // of the current Process call
+  std::atomic<int64_t> raw_until_ms_{0};
+  std::atomic<bool> raw_request_pending_{false};
 
   mutable std::mutex stats_mu_;
   AnalyticsStats stats_;
@@ -152,7 +158,8 @@ Status EdgeAnalytics::Impl::Init(const std::vector<ChannelSpec>& sensor_channels
   return Status::Ok();
 }
 
-void EdgeAnalytics::Impl::HandleRaw(wire::Series& series, SeriesAccumulator* acc) {
+void EdgeAnalytics::Impl::HandleRaw(wire::Series& series, bool send_raw,
+                                    SeriesAccumulator* acc) {
   const bool analysed = analysed_.count(series.name) > 0;
   if (analysed) {
     Status added = pipeline_->Add(series);
@@ -176,7 +183,7 @@ void EdgeAnalytics::Impl::HandleRaw(wire::Series& series, SeriesAccumulator* acc
     acc->Add(series.name, kept);
     return;
   }
-  if (!analysed || config_.reduction.raw == RawPolicy::kAll) acc->Add(series.name, series.points);
+  if (!analysed || send_raw) acc->Add(series.name, series.points);
 }
 
 std::string EdgeAnalytics::Impl::ChannelOf(const std::string& input) const {
@@ -258,11 +265,22 @@ Status EdgeAnalytics::Impl::Process(std::vector<wire::Series> raw, int64_t now_m
                                     AnalyticsOutput* out) {
   const SteadyClock::time_point handed_in = SteadyClock::now();
   SeriesAccumulator acc;
+  std::vector<wire::Event> events;
+  const int64_t raw_until = raw_until_ms_.load();
+  if (raw_request_pending_.exchange(false)) {
+    wire::Event e;
+    e.type = "raw.sending";
+    e.t_ms = now_ms;
+    e.data = {{"until", raw_until},
+              {"channels", std::vector<std::string>(analysed_.begin(), analysed_.end())}};
+    events.push_back(std::move(e));
+  }
+  const bool send_raw = config_.reduction.raw == RawPolicy::kAll || now_ms <= raw_until;
   uint64_t raw_samples = 0;
   for (auto& series : raw) {
     raw_samples += series.points.size();
     for (const auto& p : series.points) newest_sample_ms_ = std::max(newest_sample_ms_, p.t_ms);
-    HandleRaw(series, &acc);
+    HandleRaw(series, send_raw, &acc);
   }
   // Snippets are cut once every analysed channel has data up to their end.
   int64_t complete_to_ms = newest_ms_.size() == analysed_.size() ? INT64_MAX : 0;
@@ -271,7 +289,6 @@ Status EdgeAnalytics::Impl::Process(std::vector<wire::Series> raw, int64_t now_m
   auto polled = pipeline_->Poll(now_ms, &reports_);
   for (const auto& report : reports_) HandleWindow(report, handed_in, &acc);
 
-  std::vector<wire::Event> events;
   if (polled.ok()) {
     for (const auto& e : *polled) {
       std::optional<SnippetRange> snippet;
@@ -348,6 +365,8 @@ Status EdgeAnalytics::Process(std::vector<wire::Series> raw, int64_t now_ms, Ana
 }
 
 void EdgeAnalytics::Flush(AnalyticsOutput* out) { impl_->Flush(out); }
+
+void EdgeAnalytics::SendRawUntil(int64_t until_ms) { impl_->SendRawUntil(until_ms); }
 
 AnalyticsStats EdgeAnalytics::stats() const { return impl_->stats(); }
 

@@ -95,6 +95,12 @@ class EdgeAnalytics {
   // raw data has been handled, so no sample is lost to it.
   Status Process(std::vector<wire::Series> raw, int64_t now_ms, AnalyticsOutput* out);
 
+  // Sends the raw samples of the analysed channels, whatever the raw policy,
+  // in every Process() call with now_ms <= until_ms (an operator asked for
+  // them, wire::RawRequest); the next Process() emits a "raw.sending" event
+  // {until, channels}. A later call replaces the deadline. Thread-safe.
+  void SendRawUntil(int64_t until_ms);
+
   // Emits what compressors hold back and every pending snippet (shutdown).
   void Flush(AnalyticsOutput* out);
 

@@ -19,6 +19,12 @@ void SortUniqueByTime(std::vector<wire::Point>* points) {
   *points = std::move(unique);
 }
 
+void MergeSeries(std::vector<wire::Series> from, std::vector<wire::Series>* into) {
+  SeriesAccumulator acc;
+  for (const auto& s : from) acc.Add(s.name, s.points);
+  acc.MoveInto(into);
+}
+
 void SeriesAccumulator::Add(const std::string& name, const std::vector<wire::Point>& points) {
   if (points.empty()) return;
   auto& into = points_[name];

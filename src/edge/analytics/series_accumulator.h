@@ -27,6 +27,9 @@ class SeriesAccumulator {
   std::map<std::string, std::vector<wire::Point>> points_;
 };
 
+// Moves `from` into `into`, merging series of the same name (see MoveInto).
+void MergeSeries(std::vector<wire::Series> from, std::vector<wire::Series>* into);
+
 // Sorts by time and keeps the last point of each timestamp (stable).
 void SortUniqueByTime(std::vector<wire::Point>* points);
 

@@ -11,6 +11,8 @@
 #include "crypto/tokens.h"
 #include "hub/api/event_routes.h"
 #include "hub/api/http_json.h"
+#include "wire/messages.h"
+#include "wire/topics.h"
 
 namespace keel::hub {
 namespace {
@@ -270,6 +272,28 @@ void ApiServerImpl::Routes() {
            spdlog::info("api: revoked device \"{}\"", id);
            ReplyJson(res, {{"id", id}, {"state", "revoked"}});
          });
+
+  s.Post(R"(/api/v1/devices/([^/]+)/raw)", [this](const httplib::Request& req,
+                                                  httplib::Response& res) {
+    if (!Authorized(req, res)) return;
+    const std::string id = req.matches[1].str();
+    auto request = wire::DecodeRawRequest(req.body);
+    if (!request.ok()) return ReplyError(res, request.status());
+    auto device = deps_.devices.GetDevice(id);
+    if (!device.ok()) return ReplyError(res, device.status());
+    if (device->state != DeviceState::kActive) {
+      return ReplyError(res,
+                        Status::FailedPrecondition("device \"" + id + "\" is " +
+                                                   std::string(DeviceStateName(device->state))));
+    }
+    if (!deps_.send_command) {
+      return ReplyError(res, Status::Unavailable("commands cannot be sent"));
+    }
+    Status sent = deps_.send_command(id, wire::kRawCommand, wire::EncodeRawRequest(*request));
+    if (!sent.ok()) return ReplyError(res, sent);
+    spdlog::info("api: asked \"{}\" for {} s of raw samples", id, request->seconds);
+    ReplyJson(res, {{"id", id}, {"command", "raw"}, {"seconds", request->seconds}}, 202);
+  });
 
   s.Get(R"(/api/v1/devices/([^/]+)/series)",
         [this](const httplib::Request& req, httplib::Response& res) {

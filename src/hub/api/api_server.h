@@ -52,6 +52,11 @@ struct ApiDependencies {
   const Clock& clock;
   // Extra health detail (e.g. broker up); empty string means healthy.
   std::function<std::string()> health_problem;
+  // Publishes keel/v1/<device>/cmd/<name> (QoS 1); null: commands are
+  // answered Unavailable.
+  std::function<Status(const std::string& device, std::string_view name,
+                       const std::string& payload)>
+      send_command;
 };
 
 class ApiServer {

@@ -194,11 +194,15 @@ Status HubServerImpl::Start() {
   api_options.client_ca_file = pki_->paths().ca_cert;
   api_options.admin_token_sha256 = admin_hash;
   api_options.mqtt_url = mqtt.ToString();
-  api_ = NewApiServer(
-      api_options, ApiDependencies{*store_, *store_, *enrollment_, metrics_, clock_, [this] {
-                                     return mqtt_->connected() ? std::string()
-                                                               : std::string("MQTT disconnected");
-                                   }});
+  auto health_problem = [this] {
+    return mqtt_->connected() ? std::string() : std::string("MQTT disconnected");
+  };
+  auto send_command = [this](const std::string& device, std::string_view name,
+                             const std::string& payload) -> Status {
+    return mqtt_->Publish(wire::CommandTopic(device, name), payload, 1).status();
+  };
+  api_ = NewApiServer(api_options, ApiDependencies{*store_, *store_, *enrollment_, metrics_, clock_,
+                                                   health_problem, send_command});
   KEEL_RETURN_IF_ERROR(api_->Start());
 
   endpoints_.api_url =

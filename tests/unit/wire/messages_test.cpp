@@ -36,6 +36,17 @@ TEST(AckTest, RejectsAnythingElse) {
   ExpectError(DecodeAck(std::string(1000, '[')).status(), "nesting deeper than 16");
 }
 
+TEST(RawRequestTest, RoundTripsAndRejectsOutOfRangeOrExtraKeys) {
+  EXPECT_EQ(EncodeRawRequest({60}), R"({"seconds":60})");
+  EXPECT_EQ(DecodeRawRequest(R"({"seconds": 3600})").value(), RawRequest{3600});
+  ExpectError(DecodeRawRequest(R"({"seconds": 0})").status(),
+              "raw request: \"seconds\": must be between 1 and 3600");
+  ExpectError(DecodeRawRequest(R"({"seconds": 3601})").status(), "must be between 1 and 3600");
+  ExpectError(DecodeRawRequest(R"({"seconds": 1.5})").status(), "got float");
+  ExpectError(DecodeRawRequest(R"({"seconds": 5, "x": 1})").status(), "\"x\": unknown key");
+  ExpectError(DecodeRawRequest("{}").status(), "\"seconds\": missing");
+}
+
 DeviceState SampleState() {
   return DeviceState{true, 1732470000000, 12, 3456, 7, 1764006000000, "0.1.0+g1234"};
 }

@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <memory>
+#include <mutex>
 
 #include "crypto/certificate_authority.h"
 #include "crypto/tokens.h"
@@ -59,8 +60,14 @@ class EventsApiTest : public ::testing::Test {
     options.client_ca_file = pki_->ca_cert();
     options.admin_token_sha256 = crypto::Sha256Hex(kToken);
     options.threads = 2;
-    server_ = NewApiServer(
-        options, ApiDependencies{*store_, *store_, *enrollment_, metrics_, clock_, nullptr});
+    auto record = [this](const std::string& device, std::string_view name,
+                         const std::string& payload) -> Status {
+      std::lock_guard lock(sent_mu_);
+      sent_.push_back(device + " " + std::string(name) + " " + payload);
+      return Status::Ok();
+    };
+    server_ = NewApiServer(options, ApiDependencies{*store_, *store_, *enrollment_, metrics_,
+                                                    clock_, nullptr, record});
     Status started = server_->Start();
     ASSERT_TRUE(started.ok()) << started.ToString();
   }
@@ -88,6 +95,24 @@ class EventsApiTest : public ::testing::Test {
     return {res->status, nlohmann::json::parse(res->body, nullptr, false)};
   }
 
+  Reply Post(const std::string& path, const std::string& body) {
+    httplib::SSLClient client("127.0.0.1", server_->port());
+    client.set_ca_cert_path(pki_->ca_cert().c_str());
+    client.enable_server_certificate_verification(true);
+    httplib::Headers headers = {{"Authorization", std::string("Bearer ") + kToken}};
+    auto res = client.Post(path, headers, body, "application/json");
+    if (!res) {
+      ADD_FAILURE() << "POST " << path << ": " << httplib::to_string(res.error());
+      return {};
+    }
+    return {res->status, nlohmann::json::parse(res->body, nullptr, false)};
+  }
+
+  std::vector<std::string> Sent() {
+    std::lock_guard lock(sent_mu_);
+    return sent_;
+  }
+
   static std::vector<std::string> Types(const nlohmann::json& body) {
     std::vector<std::string> out;
     for (const auto& e : body.at("events")) out.push_back(e.at("type").get<std::string>());
@@ -107,6 +132,8 @@ class EventsApiTest : public ::testing::Test {
   std::unique_ptr<crypto::CertificateAuthority> ca_;
   std::unique_ptr<EnrollmentService> enrollment_;
   std::unique_ptr<ApiServer> server_;
+  std::mutex sent_mu_;
+  std::vector<std::string> sent_;
 };
 
 TEST_F(EventsApiTest, FleetEventsNewestFirstWithTheDocumentedShape) {
@@ -182,6 +209,25 @@ TEST(ParseEventQueryTest, DefaultsAndPathDevice) {
   EXPECT_EQ(q->device_id, std::nullopt);
   EXPECT_EQ(q->limit, 10000u);
   EXPECT_EQ(q->from_ms, -5);
+}
+
+// POST /api/v1/devices/{id}/raw asks an active device for raw samples
+// (keel/v1/<id>/cmd/raw); bad bodies, unknown or inactive devices are refused.
+TEST_F(EventsApiTest, RawRequestIsSentToActiveDevicesOnly) {
+  ASSERT_TRUE(store_->RecordCertificate("d1", "0a", kT + 86'400'000, kT).ok());
+  Reply ok = Post("/api/v1/devices/d1/raw", R"({"seconds": 30})");
+  EXPECT_EQ(ok.status, 202);
+  EXPECT_EQ(ok.body["seconds"], 30);
+  EXPECT_EQ(Sent(), std::vector<std::string>{R"(d1 raw {"seconds":30})"});
+
+  Reply bad = Post("/api/v1/devices/d1/raw", R"({"seconds": 0})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(ErrorMessage(bad).find("\"seconds\": must be between 1 and 3600"), std::string::npos)
+      << ErrorMessage(bad);
+  EXPECT_EQ(Post("/api/v1/devices/d1/raw", "not json").status, 400);
+  EXPECT_EQ(Post("/api/v1/devices/d2/raw", R"({"seconds": 5})").status, 409);  // not enrolled
+  EXPECT_EQ(Post("/api/v1/devices/nope/raw", R"({"seconds": 5})").status, 404);
+  EXPECT_EQ(Sent().size(), 1u);
 }
 
 }  // namespace

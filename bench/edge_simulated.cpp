@@ -14,7 +14,9 @@
 
 #include "common/files.h"
 #include "edge/agent/analytics_setup.h"
+#include "edge/agent/batching.h"
 #include "edge/analytics/analytics_config.h"
+#include "edge/analytics/series_accumulator.h"
 #include "edge/plant/motor_sensor.h"
 #include "edge/rules/fake_gpio.h"
 #include "edge_load.h"
@@ -91,47 +93,15 @@ class TimedGpio : public edge::rules::GpioLineFactory {
   std::vector<SteadyClock::time_point> sets_;
 };
 
-// The agent's SplitIntoBatches + EncodeTelemetry (CBOR): events go into the
-// first batch; each batch takes the next *seq. Returns the encoded bytes.
+// The agent's batching (SplitIntoBatches) + EncodeTelemetry (CBOR); each
+// batch takes the next *seq. Returns the encoded bytes.
 size_t EncodeLikeTheAgent(edge::analytics::AnalyticsOutput output, uint64_t* seq) {
-  std::vector<wire::TelemetryBatch> batches(1);
-  size_t in_batch = 0;
-  for (auto& s : output.series) {
-    size_t offset = 0;
-    while (offset < s.points.size()) {
-      if (in_batch == kBatchMaxSamples) {
-        batches.emplace_back();
-        in_batch = 0;
-      }
-      const size_t take = std::min(kBatchMaxSamples - in_batch, s.points.size() - offset);
-      wire::Series part{s.name,
-                        {s.points.begin() + static_cast<std::ptrdiff_t>(offset),
-                         s.points.begin() + static_cast<std::ptrdiff_t>(offset + take)}};
-      batches.back().series.push_back(std::move(part));
-      offset += take;
-      in_batch += take;
-    }
-  }
-  if (batches.back().series.empty() && output.events.empty()) batches.pop_back();
-  if (!batches.empty()) batches.front().events = std::move(output.events);
   size_t bytes = 0;
-  for (auto& batch : batches) {
+  for (auto& batch : edge::SplitIntoBatches(std::move(output), kBatchMaxSamples)) {
     batch.seq = (*seq)++;
     bytes += wire::EncodeTelemetry(batch, wire::Encoding::kCbor).size();
   }
   return bytes;
-}
-
-void AppendRaw(const std::vector<wire::Series>& raw, std::vector<wire::Series>* into) {
-  for (const auto& s : raw) {
-    auto it = std::find_if(into->begin(), into->end(),
-                           [&](const wire::Series& x) { return x.name == s.name; });
-    if (it == into->end()) {
-      into->push_back(s);
-    } else {
-      it->points.insert(it->points.end(), s.points.begin(), s.points.end());
-    }
-  }
 }
 
 nlohmann::json Summary(const std::vector<double>& v) {
@@ -190,7 +160,7 @@ nlohmann::json MeasureSimulatedEdge(int sim_seconds) {
     if (Status s = (*driver)->Read(t, &raw); !s.ok()) throw std::runtime_error(s.ToString());
     const double c1 = ThreadCpuSeconds();
     sim_cpu += c1 - c0;
-    AppendRaw(raw, &raw_second);  // the agent without [analytics] would send these
+    edge::analytics::MergeSeries(raw, &raw_second);  // what the agent without [analytics] sends
 
     const size_t events_before = pending.events.size();
     const auto handed_in = SteadyClock::now();

@@ -4,6 +4,7 @@
 
 #include "crypto/certificate.h"
 #include "edge/agent/analytics_setup.h"
+#include "edge/agent/batching.h"
 #include "edge/agent/identity.h"
 #include "edge/analytics/series_accumulator.h"
 #include "edge/sensors/sensor_registry.h"
@@ -18,32 +19,6 @@ constexpr int64_t kStateIntervalMs = 10'000;
 constexpr int64_t kRenewRetryMs = 60'000;
 constexpr size_t kPeekChunk = 64;
 constexpr std::string_view kAgentVersion = "keel-edge/0.1.0";
-
-// Splits the samples read in one interval into batches of at most
-// `max_samples`, keeping each series' points in order.
-std::vector<wire::TelemetryBatch> SplitIntoBatches(std::vector<wire::Series> series,
-                                                   size_t max_samples) {
-  std::vector<wire::TelemetryBatch> batches(1);
-  size_t in_batch = 0;
-  for (auto& s : series) {
-    size_t offset = 0;
-    while (offset < s.points.size()) {
-      if (in_batch == max_samples) {
-        batches.emplace_back();
-        in_batch = 0;
-      }
-      const size_t take = std::min(max_samples - in_batch, s.points.size() - offset);
-      wire::Series part{s.name,
-                        {s.points.begin() + static_cast<std::ptrdiff_t>(offset),
-                         s.points.begin() + static_cast<std::ptrdiff_t>(offset + take)}};
-      batches.back().series.push_back(std::move(part));
-      offset += take;
-      in_batch += take;
-    }
-  }
-  if (batches.back().series.empty()) batches.pop_back();
-  return batches;
-}
 
 }  // namespace
 
@@ -220,11 +195,7 @@ void Agent::SamplerLoop() {
 
 void Agent::AppendBatches(analytics::AnalyticsOutput output) {
   auto batches =
-      SplitIntoBatches(std::move(output.series), static_cast<size_t>(config_.batch.max_samples));
-  if (!output.events.empty()) {
-    if (batches.empty()) batches.emplace_back();
-    batches.front().events = std::move(output.events);
-  }
+      SplitIntoBatches(std::move(output), static_cast<size_t>(config_.batch.max_samples));
   if (batches.empty()) return;
   for (auto& batch : batches) {
     size_t bytes = 0;
@@ -255,8 +226,7 @@ void Agent::OnRawRequest(const mqtt::Message& message) {
     return;
   }
   if (!analytics_) {
-    spdlog::info("{}: raw request: every raw sample is sent already (no [analytics])",
-                 device_id());
+    spdlog::info("{}: raw request: every raw sample is sent already (no [analytics])", device_id());
     return;
   }
   spdlog::info("{}: sending raw samples for {} s on request", device_id(), request->seconds);

@@ -158,8 +158,7 @@ Status EdgeAnalytics::Impl::Init(const std::vector<ChannelSpec>& sensor_channels
   return Status::Ok();
 }
 
-void EdgeAnalytics::Impl::HandleRaw(wire::Series& series, bool send_raw,
-                                    SeriesAccumulator* acc) {
+void EdgeAnalytics::Impl::HandleRaw(wire::Series& series, bool send_raw, SeriesAccumulator* acc) {
   const bool analysed = analysed_.count(series.name) > 0;
   if (analysed) {
     Status added = pipeline_->Add(series);

@@ -47,8 +47,7 @@ Result<std::unique_ptr<Detector>> ContextualDetector::Create(
 }
 
 void ContextualDetector::SetRange(Channel& c, double lo, double hi) const {
-  const double span =
-      std::max(hi - lo, internal::ScaleFloor(std::max(std::abs(lo), std::abs(hi))));
+  const double span = std::max(hi - lo, internal::ScaleFloor(std::max(std::abs(lo), std::abs(hi))));
   c.lo = lo - options_.margin * span;
   c.hi = hi + options_.margin * span;
   if (c.hi - c.lo < span) c.hi = c.lo + span;  // margin 0 with a zero span

@@ -82,8 +82,8 @@ class ContextualDetector final : public Detector {
   struct Channel {
     double lo = 0;
     double hi = 0;
-    std::deque<double> values;    // last `memory` values
-    std::deque<uint32_t> recent;  // last max_order symbols, oldest first
+    std::deque<double> values;                         // last `memory` values
+    std::deque<uint32_t> recent;                       // last max_order symbols, oldest first
     std::unordered_map<uint64_t, uint64_t> followers;  // context key -> symbol bitmask
   };
 

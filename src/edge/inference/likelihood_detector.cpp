@@ -55,15 +55,14 @@ Result<std::unique_ptr<Detector>> LikelihoodDetector::CreateOver(
   auto inner = CreateDetector({std::string(inner_kind), inner_params});
   if (!inner.ok()) return inner.status().WithContext(kind);
   return std::unique_ptr<Detector>(std::make_unique<LikelihoodDetector>(
-      std::move(*inner),
-      Options{.window = static_cast<int64_t>(values.at("window")),
-              .short_window = static_cast<int64_t>(values.at("short_window")),
-              .min_history = static_cast<int64_t>(values.at("min_history")),
-              .min_sd = values.at("min_sd"),
-              .inner_fit = values.at("inner_fit"),
-              .spatial_tolerance = values.at("spatial_tolerance"),
-              .suppress = static_cast<int64_t>(values.at("suppress")),
-              .threshold = values.at("threshold")}));
+      std::move(*inner), Options{.window = static_cast<int64_t>(values.at("window")),
+                                 .short_window = static_cast<int64_t>(values.at("short_window")),
+                                 .min_history = static_cast<int64_t>(values.at("min_history")),
+                                 .min_sd = values.at("min_sd"),
+                                 .inner_fit = values.at("inner_fit"),
+                                 .spatial_tolerance = values.at("spatial_tolerance"),
+                                 .suppress = static_cast<int64_t>(values.at("suppress")),
+                                 .threshold = values.at("threshold")}));
 }
 
 LikelihoodDetector::LikelihoodDetector(std::unique_ptr<Detector> inner, Options options)
@@ -76,8 +75,8 @@ Status LikelihoodDetector::Fit(const std::vector<std::vector<double>>& normal) {
   const auto fit_rows = std::clamp<size_t>(
       static_cast<size_t>(std::ceil(options_.inner_fit * static_cast<double>(normal.size()))), 1,
       normal.size());
-  const std::vector<std::vector<double>> head(normal.begin(),
-                                              normal.begin() + static_cast<std::ptrdiff_t>(fit_rows));
+  const std::vector<std::vector<double>> head(
+      normal.begin(), normal.begin() + static_cast<std::ptrdiff_t>(fit_rows));
   KEEL_RETURN_IF_ERROR(inner_->Fit(head).WithContext(kind_));
   dims_ = dims;
   recent_u_.clear();

@@ -98,7 +98,8 @@ TEST(ContextualDetectorTest, ScoresAreCausalDeterministicAndInUnitRange) {
   auto full = testing::MustCreate("contextual", params);
   auto again = testing::MustCreate("contextual", params);
   auto prefix = testing::MustCreate("contextual", params);
-  for (auto* d : {full.get(), again.get(), prefix.get()}) ASSERT_TRUE(d->Fit(Rows(values, 200)).ok());
+  for (auto* d : {full.get(), again.get(), prefix.get()})
+    ASSERT_TRUE(d->Fit(Rows(values, 200)).ok());
   const std::vector<double> scores = ScoreAll(*full, values, 200, values.size());
   EXPECT_EQ(ScoreAll(*again, values, 200, values.size()), scores);
   const std::vector<double> head = ScoreAll(*prefix, values, 200, 900);
@@ -132,9 +133,16 @@ TEST(ContextualDetectorTest, MultivariateTakesTheLargestChannelScore) {
 }
 
 TEST(ContextualDetectorTest, RejectsBadParamsAndInput) {
-  for (const auto& [name, value] : std::vector<std::pair<std::string, double>>{
-           {"bits", 0}, {"bits", 6}, {"bits", 2.5}, {"max_order", 9}, {"margin", -0.1},
-           {"memory", 0}, {"rest", -1}, {"rest_level", 0}, {"threshold", 1.5}}) {
+  for (const auto& [name, value] :
+       std::vector<std::pair<std::string, double>>{{"bits", 0},
+                                                   {"bits", 6},
+                                                   {"bits", 2.5},
+                                                   {"max_order", 9},
+                                                   {"margin", -0.1},
+                                                   {"memory", 0},
+                                                   {"rest", -1},
+                                                   {"rest_level", 0},
+                                                   {"threshold", 1.5}}) {
     auto detector = CreateDetector({"contextual", {{name, value}}});
     ASSERT_FALSE(detector.ok()) << name << "=" << value;
     EXPECT_THAT(detector.status().message(), HasSubstr("\"" + name + "\""));

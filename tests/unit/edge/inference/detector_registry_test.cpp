@@ -14,13 +14,12 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 TEST(DetectorRegistryTest, KindsAreSorted) {
-  EXPECT_THAT(
-      DetectorKinds(),
-      ElementsAre("contextual", "ewma", "likelihood_contextual", "likelihood_ewma",
-                  "likelihood_windowed_gaussian", "likelihood_zscore", "mahalanobis", "pca",
-                  "relative_entropy", "smoothed_ewma", "smoothed_mahalanobis", "smoothed_pca",
-                  "smoothed_relative_entropy", "smoothed_windowed_gaussian", "smoothed_zscore",
-                  "windowed_gaussian", "zscore"));
+  EXPECT_THAT(DetectorKinds(),
+              ElementsAre("contextual", "ewma", "likelihood_contextual", "likelihood_ewma",
+                          "likelihood_windowed_gaussian", "likelihood_zscore", "mahalanobis", "pca",
+                          "relative_entropy", "smoothed_ewma", "smoothed_mahalanobis",
+                          "smoothed_pca", "smoothed_relative_entropy", "smoothed_windowed_gaussian",
+                          "smoothed_zscore", "windowed_gaussian", "zscore"));
 }
 
 TEST(DetectorRegistryTest, CreatesEveryKindWithDefaults) {

@@ -84,12 +84,11 @@ TEST(LikelihoodDetectorTest, KindNamesTheInnerDetector) {
 TEST(LikelihoodDetectorTest, MatchesTheNaiveDefinition) {
   std::vector<double> values = NoisyLevel(700, 50.0, 4);
   for (size_t i = 500; i < 520; ++i) values[i] += 5.0;
-  auto detector = testing::MustCreate("likelihood_windowed_gaussian",
-                                      {{"window", 150},
-                                       {"short_window", 4},
-                                       {"min_history", 30},
-                                       {"min_sd", 0.02},
-                                       {"inner_fit", 0.25}});
+  auto detector = testing::MustCreate("likelihood_windowed_gaussian", {{"window", 150},
+                                                                       {"short_window", 4},
+                                                                       {"min_history", 30},
+                                                                       {"min_sd", 0.02},
+                                                                       {"inner_fit", 0.25}});
   ASSERT_TRUE(detector->Fit(Rows(values, 200)).ok());
   const std::vector<double> got = ScoreAll(*detector, values, 200, values.size());
   const std::vector<double> expected = NaiveLikelihood(values, 200, 50, 150, 4, 30, 0.02);
@@ -131,8 +130,8 @@ TEST(LikelihoodDetectorTest, CausalDeterministicSuppressedAndInUnitRange) {
   auto full = testing::MustCreate("likelihood_contextual", params);
   auto again = testing::MustCreate("likelihood_contextual", params);
   auto prefix = testing::MustCreate("likelihood_contextual", params);
-  auto plain = testing::MustCreate("likelihood_contextual",
-                                   {{"spatial_tolerance", 0.1}, {"inner.rest", 20}, {"inner.bits", 4}});
+  auto plain = testing::MustCreate(
+      "likelihood_contextual", {{"spatial_tolerance", 0.1}, {"inner.rest", 20}, {"inner.bits", 4}});
   for (auto* d : {full.get(), again.get(), prefix.get(), plain.get()}) {
     ASSERT_TRUE(d->Fit(Rows(values, 300)).ok());
   }
@@ -152,10 +151,16 @@ TEST(LikelihoodDetectorTest, CausalDeterministicSuppressedAndInUnitRange) {
 }
 
 TEST(LikelihoodDetectorTest, RejectsBadParamsAndInput) {
-  for (const auto& [name, value] : std::vector<std::pair<std::string, double>>{
-           {"window", 1}, {"short_window", 0}, {"min_history", 0}, {"min_sd", 0},
-           {"inner_fit", 0}, {"inner_fit", 1.5}, {"spatial_tolerance", -1}, {"suppress", 0.5},
-           {"threshold", 0}}) {
+  for (const auto& [name, value] :
+       std::vector<std::pair<std::string, double>>{{"window", 1},
+                                                   {"short_window", 0},
+                                                   {"min_history", 0},
+                                                   {"min_sd", 0},
+                                                   {"inner_fit", 0},
+                                                   {"inner_fit", 1.5},
+                                                   {"spatial_tolerance", -1},
+                                                   {"suppress", 0.5},
+                                                   {"threshold", 0}}) {
     auto detector = CreateDetector({"likelihood_contextual", {{name, value}}});
     ASSERT_FALSE(detector.ok()) << name << "=" << value;
     EXPECT_THAT(detector.status().message(), HasSubstr("\"" + name + "\""));

@@ -107,4 +107,17 @@ Eigen::MatrixXd RowsToMatrix(const std::vector<std::vector<double>>& rows) {
   return m;
 }
 
+SplitParams SplitInnerParams(const std::map<std::string, double>& params) {
+  constexpr std::string_view kInnerPrefix = "inner.";
+  SplitParams split;
+  for (const auto& [name, value] : params) {
+    if (name.starts_with(kInnerPrefix)) {
+      split.inner.emplace(name.substr(kInnerPrefix.size()), value);
+    } else {
+      split.own.emplace(name, value);
+    }
+  }
+  return split;
+}
+
 }  // namespace keel::edge::inference::internal

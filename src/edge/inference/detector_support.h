@@ -37,6 +37,13 @@ Result<std::map<std::string, double, std::less<>>> ResolveParams(
 
 // Checks a training set: at least `min_rows` rows, all of one non-zero length,
 // all values finite. Returns the dimension.
+// Splits the parameters of a wrapping detector: "inner.<name>" go to the
+// wrapped detector (prefix removed), the rest to the wrapper.
+struct SplitParams {
+  std::map<std::string, double> own, inner;
+};
+SplitParams SplitInnerParams(const std::map<std::string, double>& params);
+
 Result<size_t> CheckRows(std::string_view kind, const std::vector<std::vector<double>>& rows,
                          size_t min_rows);
 

@@ -12,7 +12,6 @@
 namespace keel::edge::inference {
 namespace {
 
-constexpr std::string_view kInnerPrefix = "inner.";
 constexpr double kTailFloor = 1e-10;
 
 double UnitScore(double s, double t) {
@@ -27,15 +26,7 @@ double UnitScore(double s, double t) {
 Result<std::unique_ptr<Detector>> LikelihoodDetector::CreateOver(
     std::string_view inner_kind, const std::map<std::string, double>& params) {
   const std::string kind = fmt::format("{}{}", kLikelihoodPrefix, inner_kind);
-  std::map<std::string, double> own;
-  std::map<std::string, double> inner_params;
-  for (const auto& [name, value] : params) {
-    if (name.starts_with(kInnerPrefix)) {
-      inner_params.emplace(name.substr(kInnerPrefix.size()), value);
-    } else {
-      own.emplace(name, value);
-    }
-  }
+  auto [own, inner_params] = internal::SplitInnerParams(params);
   constexpr double kMax = 1e6;
   static constexpr std::array<internal::ParamSpec, 8> kSpecs{{
       {.name = "inner_fit", .default_value = 0.5, .min = 0, .max = 1, .min_exclusive = true},

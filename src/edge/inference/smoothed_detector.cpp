@@ -10,7 +10,6 @@
 namespace keel::edge::inference {
 namespace {
 
-constexpr std::string_view kInnerPrefix = "inner.";
 constexpr double kMaxWindow = 100000;
 
 std::vector<double> MeanOf(const std::deque<std::vector<double>>& rows, std::span<const double> x) {
@@ -28,15 +27,7 @@ std::vector<double> MeanOf(const std::deque<std::vector<double>>& rows, std::spa
 Result<std::unique_ptr<Detector>> SmoothedDetector::CreateOver(
     std::string_view inner_kind, const std::map<std::string, double>& params) {
   const std::string kind = fmt::format("{}{}", kSmoothedPrefix, inner_kind);
-  std::map<std::string, double> own;
-  std::map<std::string, double> inner_params;
-  for (const auto& [name, value] : params) {
-    if (name.starts_with(kInnerPrefix)) {
-      inner_params.emplace(name.substr(kInnerPrefix.size()), value);
-    } else {
-      own.emplace(name, value);
-    }
-  }
+  auto [own, inner_params] = internal::SplitInnerParams(params);
   static constexpr std::array<internal::ParamSpec, 5> kSpecs{{
       {.name = "suppress", .default_value = 0, .min = 0, .max = kMaxWindow, .integer = true},
       {.name = "input_window", .default_value = 1, .min = 1, .max = kMaxWindow, .integer = true},

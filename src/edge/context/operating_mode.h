@@ -61,6 +61,10 @@ class ModeDetector {
   OperatingMode Update(int64_t window_end_ms, double load);
 
   OperatingMode mode() const { return mode_; }
+  // True while the last windows classify as another mode that the dwell has
+  // not confirmed yet: the machine may be leaving mode(), so its windows
+  // should not be judged (or learned) as that mode's.
+  bool in_transition() const { return candidate_count_ > 0; }
   // Time from the start of the current mode to the last accepted window, ms;
   // 0 before the first finite load.
   int64_t TimeInModeMs() const;

@@ -155,7 +155,10 @@ Status PipelineImpl::ProcessWindow(const fusion::Window& window, std::vector<Pip
 
   const bool learnable = std::find(config_.learn_modes.begin(), config_.learn_modes.end(), mode_) !=
                          config_.learn_modes.end();
-  if (!learnable || !features.complete) return Status::Ok();
+  if (!learnable || !features.complete || mode_detector_.in_transition()) {
+    anomalous_run_ = 0;  // "consecutive" means consecutive judged windows of one mode
+    return Status::Ok();
+  }
   ModeLearning& learning = learning_[mode_];
   if (!learning.learned) return Learn(mode_, learning, features, summary, events);
 

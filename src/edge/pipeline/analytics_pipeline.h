@@ -13,10 +13,14 @@
 // are not scored, and modes that are never learned (e.g. off, ramping) are
 // never scored: a machine that stops does not alarm.
 //
+// Windows are neither learned nor scored while the mode detector sees the
+// load classify as another mode that its dwell has not confirmed yet (a stop
+// or start in progress): such windows belong to no mode's normal behaviour.
+//
 // Alarms are debounced: an anomaly is raised after `raise_windows`
-// consecutive anomalous windows and cleared after `clear_windows` normal
-// ones. An anomaly whose driving signals all have active sensor faults is
-// reported as a sensor fault, not as a process anomaly.
+// consecutive anomalous windows (an unjudged window breaks the run) and
+// cleared after `clear_windows` normal ones. An anomaly whose driving signals all have active
+// sensor faults is reported as a sensor fault, not as a process anomaly.
 //
 // Not thread-safe: one pipeline per machine, driven by the agent's sampler.
 #pragma once

@@ -176,6 +176,26 @@ TEST_F(PipelineTest, MachineStoppingDoesNotAlarm) {
   EXPECT_FALSE(Of(Kind::kModeChanged).empty());
 }
 
+// A stop seen late by the mode detector: the vibration changes at once, the
+// load stays in the running band for two windows, then drops. The window
+// whose load already says "another mode" is still "running" by the
+// debounced mode (dwell 2); judging it would make the third anomalous window
+// in a row and raise an alarm for a stop.
+TEST_F(PipelineTest, WindowsOfAnUnconfirmedModeChangeAreNotJudged) {
+  Machine m;
+  m.load = [](double s) {
+    if (s < 100) return 12.0;
+    if (s < 102) return 10.0 - (s - 100);
+    return 0.0;
+  };
+  m.vibration_amplitude = [](double s) { return s < 100 ? 1.0 : 0.3; };
+  Run(0, 110, m);
+  EXPECT_TRUE(Of(Kind::kAnomalyRaised).empty());
+  EXPECT_EQ(pipeline_->mode(), OperatingMode::kOff);
+  // The two stop windows in the running band were judged (and anomalous).
+  EXPECT_EQ(pipeline_->stats().anomalous_windows, 2u);
+}
+
 TEST(PipelineConfigTest, LoadSignalMustBeAFeature) {
   PipelineConfig c = TestConfig();
   c.mode.load_signal = "m.current.rms";

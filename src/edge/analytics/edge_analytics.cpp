@@ -97,6 +97,12 @@ class EdgeAnalytics::Impl {
   std::optional<SnippetRange> RequestSnippet(int64_t at_ms, std::vector<std::string> signals);
   void EmitDueSnippets(int64_t data_time_ms, SeriesAccumulator* acc);
   std::string ChannelOf(const std::string& input) const;
+  // How long a snippet waits for a silent analysed channel before it is cut
+  // without that channel's latest data.
+  int64_t SilentAfterMs() const {
+    return config_.pipeline.aligner.window_ms + config_.pipeline.aligner.allowed_lateness_ms +
+           2 * config_.tick_ms;
+  }
   const pipeline::WindowReport* ReportAt(int64_t end_ms) const;
 
   AnalyticsConfig config_;
@@ -141,7 +147,7 @@ Status EdgeAnalytics::Impl::Init(const std::vector<ChannelSpec>& sensor_channels
   if (config_.reduction.raw == RawPolicy::kAroundEvents) {
     reduction::RawHistoryConfig h;
     h.keep_ms = config_.reduction.snippet_pre_ms + config_.reduction.snippet_post_ms +
-                p.aligner.window_ms + p.aligner.allowed_lateness_ms + config_.tick_ms;
+                SilentAfterMs() + config_.tick_ms;
     h.max_points_per_channel = 200'000;
     KEEL_ASSIGN_OR_RETURN(auto history, reduction::RawHistory::Create(h));
     history_.emplace(std::move(history));
@@ -281,9 +287,11 @@ Status EdgeAnalytics::Impl::Process(std::vector<wire::Series> raw, int64_t now_m
     for (const auto& p : series.points) newest_sample_ms_ = std::max(newest_sample_ms_, p.t_ms);
     HandleRaw(series, send_raw, &acc);
   }
-  // Snippets are cut once every analysed channel has data up to their end.
+  // Snippets are cut once every analysed channel has data up to their end,
+  // or once a silent channel (a dead sensor) cannot deliver it any more.
   int64_t complete_to_ms = newest_ms_.size() == analysed_.size() ? INT64_MAX : 0;
   for (const auto& [name, t] : newest_ms_) complete_to_ms = std::min(complete_to_ms, t);
+  complete_to_ms = std::max(complete_to_ms, now_ms - SilentAfterMs());
   reports_.clear();
   auto polled = pipeline_->Poll(now_ms, &reports_);
   for (const auto& report : reports_) HandleWindow(report, handed_in, &acc);

@@ -67,8 +67,9 @@ class EdgeAnalyticsTest : public ::testing::Test {
     return created.ok() ? std::move(created).value() : nullptr;
   }
 
-  // Feeds `seconds` of the machine in 100 ms ticks.
-  Collected Feed(EdgeAnalytics& edge, int seconds) {
+  // Feeds `seconds` of the machine in 100 ms ticks; the current sensor goes
+  // silent from `current_dies_s` on.
+  Collected Feed(EdgeAnalytics& edge, int seconds, int current_dies_s = 1 << 30) {
     Collected c;
     for (int64_t tick = 0; tick < seconds * 10; ++tick) {
       const int64_t t = kT0 + tick * 100;
@@ -79,7 +80,8 @@ class EdgeAnalyticsTest : public ::testing::Test {
         vib.points.push_back({t + k * 10, amplitude * std::sin(phase) + 0.05 * random_.Gaussian()});
       }
       c.raw_vib += vib.points.size();
-      std::vector<wire::Series> raw = {vib, current};
+      std::vector<wire::Series> raw = {vib};
+      if (t < kT0 + current_dies_s * 1000LL) raw.push_back(current);
       if (tick % 10 == 0) {
         raw.push_back({"m.temp", {{t, 40 + 0.001 * static_cast<double>(tick)}}});
         raw.push_back({"m.extra", {{t, 3.0}}});
@@ -212,6 +214,29 @@ TEST_F(EdgeAnalyticsTest, RuleEventsCarryContextAndOverlappingSnippetsShareRawPo
   for (size_t i = 1; i < vib.size(); ++i) EXPECT_GT(vib[i].t_ms, vib[i - 1].t_ms);
   EXPECT_EQ(edge->stats().snippets, 2u);
   EXPECT_EQ(edge->stats().rule_transitions, 1u);
+}
+
+// A dead sensor must not hold back the raw snippets of the others: the rule
+// on the vibration still fires (the model cannot score incomplete windows)
+// and its snippet is sent.
+TEST_F(EdgeAnalyticsTest, SnippetsAreSentWhenAnAnalysedChannelFallsSilent) {
+  rules::RuleConfig rule;
+  rule.name = "vib-peak";
+  rule.input = "m.vib.peak";
+  rule.kind = rules::RuleKind::kThreshold;
+  rule.level = 2.0;
+  rule.clear_at = 1.5;
+  rule.actions = {{rules::RuleAction::Kind::kPublish, ""}};
+  rules::RuleSet set;
+  set.rules = {rule};
+  auto edge = Make(TestConfig(RawPolicy::kAroundEvents), set);
+  ASSERT_NE(edge, nullptr);
+  const Collected c = Feed(*edge, 90, /*current_dies_s=*/40);
+  ASSERT_EQ(c.Of("rule.raised").size(), 1u);
+  EXPECT_TRUE(c.Of("anomaly.raised").empty());
+  EXPECT_EQ(edge->stats().snippets, 1u);
+  ASSERT_TRUE(c.series.count("m.vib"));
+  EXPECT_EQ(c.series.at("m.vib").size(), 401u);
 }
 
 TEST_F(EdgeAnalyticsTest, ConfigurationErrorsNameWhatIsWrong) {

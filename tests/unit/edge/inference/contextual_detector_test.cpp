@@ -24,29 +24,12 @@ std::vector<double> Pattern(size_t n, size_t period, uint64_t seed, double noise
   return values;
 }
 
-std::vector<std::vector<double>> Rows(const std::vector<double>& values, size_t n) {
-  std::vector<std::vector<double>> rows;
-  for (size_t i = 0; i < n; ++i) rows.push_back({values[i]});
-  return rows;
-}
-
-std::vector<double> ScoreAll(Detector& detector, const std::vector<double>& values, size_t from,
-                             size_t to) {
-  std::vector<double> scores;
-  for (size_t i = from; i < to; ++i) {
-    auto score = detector.Score(std::vector<double>{values[i]});
-    EXPECT_TRUE(score.ok()) << score.status().ToString();
-    scores.push_back(*score);
-  }
-  return scores;
-}
-
 TEST(ContextualDetectorTest, LearnedPatternScoresZeroAndABreakScoresHigh) {
   std::vector<double> values = Pattern(600, 8, 1);
   values[500] = values[499];  // a repeated step: every bin is known, the sequence is not
   auto detector = testing::MustCreate("contextual");
-  ASSERT_TRUE(detector->Fit(Rows(values, 200)).ok());
-  const std::vector<double> scores = ScoreAll(*detector, values, 200, values.size());
+  ASSERT_TRUE(detector->Fit(testing::FirstRows(values, 200)).ok());
+  const std::vector<double> scores = testing::ScoreAll(*detector, values, 200, values.size());
   for (size_t i = 0; i < 300; ++i) EXPECT_EQ(scores[i], 0.0) << i;
   EXPECT_GT(scores[300], 0.5);
   EXPECT_GT(scores[300], detector->threshold());
@@ -55,16 +38,16 @@ TEST(ContextualDetectorTest, LearnedPatternScoresZeroAndABreakScoresHigh) {
 TEST(ContextualDetectorTest, ConstantSeriesScoresZero) {
   const std::vector<double> values(500, 42.0);
   auto detector = testing::MustCreate("contextual");
-  ASSERT_TRUE(detector->Fit(Rows(values, 100)).ok());
-  for (double s : ScoreAll(*detector, values, 100, values.size())) EXPECT_EQ(s, 0.0);
+  ASSERT_TRUE(detector->Fit(testing::FirstRows(values, 100)).ok());
+  for (double s : testing::ScoreAll(*detector, values, 100, values.size())) EXPECT_EQ(s, 0.0);
 }
 
 TEST(ContextualDetectorTest, OutOfRangeValueScoresOneAndRestarts) {
   std::vector<double> values = Pattern(400, 5, 2, 0.0);
   values[300] = 1000.0;
   auto detector = testing::MustCreate("contextual", {{"bits", 4}});
-  ASSERT_TRUE(detector->Fit(Rows(values, 100)).ok());
-  const std::vector<double> scores = ScoreAll(*detector, values, 100, values.size());
+  ASSERT_TRUE(detector->Fit(testing::FirstRows(values, 100)).ok());
+  const std::vector<double> scores = testing::ScoreAll(*detector, values, 100, values.size());
   EXPECT_EQ(scores[200], 1.0);
   // After the restart the old values share one bin of the wider range: the
   // pattern is relearned from memory and scores low again.
@@ -77,10 +60,10 @@ TEST(ContextualDetectorTest, RestPeriodSilencesTheRowsAfterAHighScore) {
   values[305] = -1000.0;
   auto plain = testing::MustCreate("contextual");
   auto rested = testing::MustCreate("contextual", {{"rest", 10}});
-  ASSERT_TRUE(plain->Fit(Rows(values, 100)).ok());
-  ASSERT_TRUE(rested->Fit(Rows(values, 100)).ok());
-  const std::vector<double> raw = ScoreAll(*plain, values, 100, values.size());
-  const std::vector<double> kept = ScoreAll(*rested, values, 100, values.size());
+  ASSERT_TRUE(plain->Fit(testing::FirstRows(values, 100)).ok());
+  ASSERT_TRUE(rested->Fit(testing::FirstRows(values, 100)).ok());
+  const std::vector<double> raw = testing::ScoreAll(*plain, values, 100, values.size());
+  const std::vector<double> kept = testing::ScoreAll(*rested, values, 100, values.size());
   EXPECT_EQ(raw[205], 1.0);
   EXPECT_EQ(kept[200], 1.0);
   for (size_t i = 201; i <= 210; ++i) EXPECT_EQ(kept[i], 0.0) << i;
@@ -99,10 +82,10 @@ TEST(ContextualDetectorTest, ScoresAreCausalDeterministicAndInUnitRange) {
   auto again = testing::MustCreate("contextual", params);
   auto prefix = testing::MustCreate("contextual", params);
   for (auto* d : {full.get(), again.get(), prefix.get()})
-    ASSERT_TRUE(d->Fit(Rows(values, 200)).ok());
-  const std::vector<double> scores = ScoreAll(*full, values, 200, values.size());
-  EXPECT_EQ(ScoreAll(*again, values, 200, values.size()), scores);
-  const std::vector<double> head = ScoreAll(*prefix, values, 200, 900);
+    ASSERT_TRUE(d->Fit(testing::FirstRows(values, 200)).ok());
+  const std::vector<double> scores = testing::ScoreAll(*full, values, 200, values.size());
+  EXPECT_EQ(testing::ScoreAll(*again, values, 200, values.size()), scores);
+  const std::vector<double> head = testing::ScoreAll(*prefix, values, 200, 900);
   for (size_t i = 0; i < head.size(); ++i) EXPECT_EQ(head[i], scores[i]) << i;
   for (double s : scores) {
     EXPECT_GE(s, 0.0);
@@ -120,7 +103,7 @@ TEST(ContextualDetectorTest, MultivariateTakesTheLargestChannelScore) {
   std::vector<std::vector<double>> rows;
   for (size_t i = 0; i < 100; ++i) rows.push_back({a[i], b[i]});
   ASSERT_TRUE(joint->Fit(rows).ok());
-  ASSERT_TRUE(only_a->Fit(Rows(a, 100)).ok());
+  ASSERT_TRUE(only_a->Fit(testing::FirstRows(a, 100)).ok());
   for (size_t i = 100; i < 300; ++i) {
     const double s = *joint->Score(std::vector<double>{a[i], b[i]});
     const double sa = *only_a->Score(std::vector<double>{a[i]});

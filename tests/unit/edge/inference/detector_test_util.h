@@ -1,6 +1,8 @@
 // Test data for the detector tests: deterministic correlated Gaussian rows.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -56,6 +58,28 @@ inline double ReferenceQuantile(std::vector<double> v, double q) {
   const size_t i = static_cast<size_t>(pos);
   if (i + 1 == v.size()) return v[i];
   return v[i] * (1.0 - (pos - static_cast<double>(i))) + v[i + 1] * (pos - static_cast<double>(i));
+}
+
+// One-dimensional rows of the first n values (for Fit on a univariate series).
+inline Rows FirstRows(const std::vector<double>& values, size_t n) {
+  Rows rows;
+  for (size_t i = 0; i < n; ++i) rows.push_back({values[i]});
+  return rows;
+}
+
+// The scores of values[from, to), in order; a failed Score is a test failure.
+inline std::vector<double> ScoreAll(Detector& detector, const std::vector<double>& values,
+                                    size_t from, size_t to) {
+  std::vector<double> scores;
+  for (size_t i = from; i < to; ++i) {
+    auto score = detector.Score(std::vector<double>{values[i]});
+    if (!score.ok()) {
+      ADD_FAILURE() << score.status().ToString();
+      return scores;
+    }
+    scores.push_back(*score);
+  }
+  return scores;
 }
 
 }  // namespace keel::edge::inference::testing

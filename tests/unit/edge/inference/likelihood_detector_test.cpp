@@ -22,30 +22,13 @@ std::vector<double> NoisyLevel(size_t n, double level, uint64_t seed) {
   return values;
 }
 
-std::vector<std::vector<double>> Rows(const std::vector<double>& values, size_t n) {
-  std::vector<std::vector<double>> rows;
-  for (size_t i = 0; i < n; ++i) rows.push_back({values[i]});
-  return rows;
-}
-
-std::vector<double> ScoreAll(Detector& detector, const std::vector<double>& values, size_t from,
-                             size_t to) {
-  std::vector<double> scores;
-  for (size_t i = from; i < to; ++i) {
-    auto score = detector.Score(std::vector<double>{values[i]});
-    EXPECT_TRUE(score.ok()) << score.status().ToString();
-    scores.push_back(*score);
-  }
-  return scores;
-}
-
 // The likelihood written out naively from the header's definition, over a
 // plain windowed_gaussian fed the same rows.
 std::vector<double> NaiveLikelihood(const std::vector<double>& values, size_t fit_rows,
                                     size_t inner_fit_rows, size_t window, size_t short_window,
                                     size_t min_history, double min_sd) {
   auto inner = testing::MustCreate("windowed_gaussian");
-  EXPECT_TRUE(inner->Fit(Rows(values, inner_fit_rows)).ok());
+  EXPECT_TRUE(inner->Fit(testing::FirstRows(values, inner_fit_rows)).ok());
   std::vector<double> u;
   std::vector<double> a;
   std::vector<double> out;
@@ -89,8 +72,8 @@ TEST(LikelihoodDetectorTest, MatchesTheNaiveDefinition) {
                                                                        {"min_history", 30},
                                                                        {"min_sd", 0.02},
                                                                        {"inner_fit", 0.25}});
-  ASSERT_TRUE(detector->Fit(Rows(values, 200)).ok());
-  const std::vector<double> got = ScoreAll(*detector, values, 200, values.size());
+  ASSERT_TRUE(detector->Fit(testing::FirstRows(values, 200)).ok());
+  const std::vector<double> got = testing::ScoreAll(*detector, values, 200, values.size());
   const std::vector<double> expected = NaiveLikelihood(values, 200, 50, 150, 4, 30, 0.02);
   ASSERT_EQ(got.size(), expected.size());
   for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], expected[i], 1e-9) << i;
@@ -101,15 +84,15 @@ TEST(LikelihoodDetectorTest, LevelShiftScoresHighAndAConstantSeriesDoesNot) {
   std::vector<double> values = NoisyLevel(1500, 10.0, 5);
   for (size_t i = 1200; i < values.size(); ++i) values[i] += 8.0;
   auto detector = testing::MustCreate("likelihood_windowed_gaussian");
-  ASSERT_TRUE(detector->Fit(Rows(values, 400)).ok());
-  const std::vector<double> scores = ScoreAll(*detector, values, 400, values.size());
+  ASSERT_TRUE(detector->Fit(testing::FirstRows(values, 400)).ok());
+  const std::vector<double> scores = testing::ScoreAll(*detector, values, 400, values.size());
   EXPECT_LT(*std::max_element(scores.begin(), scores.begin() + 790), 0.5);
   EXPECT_GT(*std::max_element(scores.begin() + 800, scores.begin() + 815), 0.9);
 
   const std::vector<double> flat(1000, 3.0);
   auto quiet = testing::MustCreate("likelihood_contextual");
-  ASSERT_TRUE(quiet->Fit(Rows(flat, 200)).ok());
-  for (double s : ScoreAll(*quiet, flat, 200, flat.size())) EXPECT_LT(s, 0.05);
+  ASSERT_TRUE(quiet->Fit(testing::FirstRows(flat, 200)).ok());
+  for (double s : testing::ScoreAll(*quiet, flat, 200, flat.size())) EXPECT_LT(s, 0.05);
 }
 
 TEST(LikelihoodDetectorTest, SpatialToleranceFlagsNewExtremes) {
@@ -117,8 +100,8 @@ TEST(LikelihoodDetectorTest, SpatialToleranceFlagsNewExtremes) {
   values[450] = 100.0;
   auto detector = testing::MustCreate("likelihood_windowed_gaussian",
                                       {{"spatial_tolerance", 0.5}, {"min_history", 1000}});
-  ASSERT_TRUE(detector->Fit(Rows(values, 300)).ok());
-  const std::vector<double> scores = ScoreAll(*detector, values, 300, values.size());
+  ASSERT_TRUE(detector->Fit(testing::FirstRows(values, 300)).ok());
+  const std::vector<double> scores = testing::ScoreAll(*detector, values, 300, values.size());
   for (size_t i = 0; i < scores.size(); ++i) EXPECT_EQ(scores[i], i == 150 ? 1.0 : 0.0) << i;
 }
 
@@ -133,13 +116,13 @@ TEST(LikelihoodDetectorTest, CausalDeterministicSuppressedAndInUnitRange) {
   auto plain = testing::MustCreate(
       "likelihood_contextual", {{"spatial_tolerance", 0.1}, {"inner.rest", 20}, {"inner.bits", 4}});
   for (auto* d : {full.get(), again.get(), prefix.get(), plain.get()}) {
-    ASSERT_TRUE(d->Fit(Rows(values, 300)).ok());
+    ASSERT_TRUE(d->Fit(testing::FirstRows(values, 300)).ok());
   }
-  const std::vector<double> scores = ScoreAll(*full, values, 300, values.size());
-  EXPECT_EQ(ScoreAll(*again, values, 300, values.size()), scores);
-  const std::vector<double> head = ScoreAll(*prefix, values, 300, 1350);
+  const std::vector<double> scores = testing::ScoreAll(*full, values, 300, values.size());
+  EXPECT_EQ(testing::ScoreAll(*again, values, 300, values.size()), scores);
+  const std::vector<double> head = testing::ScoreAll(*prefix, values, 300, 1350);
   for (size_t i = 0; i < head.size(); ++i) EXPECT_EQ(head[i], scores[i]) << i;
-  const std::vector<double> raw = ScoreAll(*plain, values, 300, values.size());
+  const std::vector<double> raw = testing::ScoreAll(*plain, values, 300, values.size());
   for (size_t i = 0; i < scores.size(); ++i) {
     EXPECT_GE(scores[i], 0.0);
     EXPECT_LE(scores[i], 1.0);

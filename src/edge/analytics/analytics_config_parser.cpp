@@ -16,13 +16,8 @@ constexpr Feature kFeatures[] = {Feature::kMean,        Feature::kStdDev,     Fe
                                  Feature::kPeak,        Feature::kPeakToPeak, Feature::kCrestFactor,
                                  Feature::kKurtosis,    Feature::kSkewness,   Feature::kSlope,
                                  Feature::kBandEnergies};
-constexpr OperatingMode kModes[] = {OperatingMode::kOff, OperatingMode::kIdle,
-                                    OperatingMode::kRamping, OperatingMode::kRunning};
-
 Result<OperatingMode> ModeNamed(TomlReader& r, std::string_view key, const std::string& name) {
-  for (OperatingMode m : kModes) {
-    if (context::OperatingModeName(m) == name) return m;
-  }
+  if (auto mode = context::OperatingModeFromName(name)) return *mode;
   return r.Error(key, r.Peek(key),
                  fmt::format("unknown mode \"{}\" (known: off, idle, ramping, running)", name));
 }

@@ -22,6 +22,14 @@ std::string_view OperatingModeName(OperatingMode mode) {
   return "unknown";
 }
 
+std::optional<OperatingMode> OperatingModeFromName(std::string_view name) {
+  for (OperatingMode mode : {OperatingMode::kOff, OperatingMode::kIdle, OperatingMode::kRamping,
+                             OperatingMode::kRunning}) {
+    if (OperatingModeName(mode) == name) return mode;
+  }
+  return std::nullopt;
+}
+
 Status ValidateModeDetectorConfig(const ModeDetectorConfig& config) {
   const auto bad = [&config](std::string_view field, double value, std::string_view want) {
     return Status::InvalidArgument(fmt::format("mode detector \"{}\": {} = {}: must be {}",

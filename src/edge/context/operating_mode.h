@@ -24,6 +24,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,8 @@ enum class OperatingMode { kOff, kIdle, kRamping, kRunning };
 
 // "off", "idle", "ramping", "running".
 std::string_view OperatingModeName(OperatingMode mode);
+// The mode of that name; nullopt for any other text.
+std::optional<OperatingMode> OperatingModeFromName(std::string_view name);
 
 struct ModeDetectorConfig {
   // Name of the per-window load signal the caller feeds to Update() (e.g.

@@ -140,6 +140,12 @@ TEST(ModeDetectorTest, Names) {
   EXPECT_EQ(OperatingModeName(OperatingMode::kIdle), "idle");
   EXPECT_EQ(OperatingModeName(OperatingMode::kRamping), "ramping");
   EXPECT_EQ(OperatingModeName(OperatingMode::kRunning), "running");
+  for (auto mode : {OperatingMode::kOff, OperatingMode::kIdle, OperatingMode::kRamping,
+                    OperatingMode::kRunning}) {
+    EXPECT_EQ(OperatingModeFromName(OperatingModeName(mode)), mode);
+  }
+  EXPECT_EQ(OperatingModeFromName("Running"), std::nullopt);
+  EXPECT_EQ(OperatingModeFromName(""), std::nullopt);
 }
 
 }  // namespace

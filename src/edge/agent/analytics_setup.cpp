@@ -54,38 +54,29 @@ Result<std::unique_ptr<analytics::EdgeAnalytics>> BuildAnalytics(
   }
   std::string model_name = "builtin:" + config.pipeline.detector.kind;
   if (!config.model_dir.empty()) {
-    KEEL_ASSIGN_OR_RETURN(model::LoadedModel probe, model::LoadModelBundle(config.model_dir));
+    KEEL_ASSIGN_OR_RETURN(model::LoadedModel loaded, model::LoadModelBundle(config.model_dir));
     KEEL_ASSIGN_OR_RETURN(std::vector<std::string> features,
                           fusion::FeatureNames(resolved.pipeline.features));
-    if (probe.manifest.inputs != features) {
+    if (loaded.manifest.inputs != features) {
       return Status::InvalidArgument(fmt::format(
           "model {}: its inputs [{}] are not the configured features [{}]",
-          config.model_dir.string(), JoinNames(probe.manifest.inputs), JoinNames(features)));
+          config.model_dir.string(), JoinNames(loaded.manifest.inputs), JoinNames(features)));
     }
-    model_name = probe.manifest.name + "@" + probe.manifest.version;
-    if (!probe.manifest.modes.empty()) {
+    model_name = loaded.manifest.name + "@" + loaded.manifest.version;
+    if (!loaded.manifest.modes.empty()) {
       resolved.pipeline.learn_modes.clear();
-      for (const auto& name : probe.manifest.modes) {
-        bool known = false;
-        for (auto mode : {context::OperatingMode::kOff, context::OperatingMode::kIdle,
-                          context::OperatingMode::kRamping, context::OperatingMode::kRunning}) {
-          if (context::OperatingModeName(mode) == name) {
-            resolved.pipeline.learn_modes.push_back(mode);
-            known = true;
-          }
-        }
-        if (!known) {
+      for (const auto& name : loaded.manifest.modes) {
+        const auto mode = context::OperatingModeFromName(name);
+        if (!mode) {
           return Status::InvalidArgument(fmt::format(
               "model {}: unknown operating mode \"{}\" (known: off, idle, ramping, running)",
               config.model_dir.string(), name));
         }
+        resolved.pipeline.learn_modes.push_back(*mode);
       }
     }
-    resolved.pipeline.detector_factory =
-        [dir = config.model_dir]() -> Result<std::unique_ptr<inference::Detector>> {
-      KEEL_ASSIGN_OR_RETURN(model::LoadedModel loaded, model::LoadModelBundle(dir));
-      return std::move(loaded.detector);
-    };
+    auto shared = std::make_shared<model::LoadedModel>(std::move(loaded));
+    resolved.pipeline.detector_factory = [shared] { return model::NewDetector(*shared); };
   }
   KEEL_ASSIGN_OR_RETURN(analytics::ActionSinks sinks, MakeActionSinks(rule_set, gpio));
   return analytics::EdgeAnalytics::Create(std::move(resolved), channels, std::move(rule_set),

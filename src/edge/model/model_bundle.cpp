@@ -42,9 +42,8 @@ Result<fs::path> ResolveInside(const fs::path& dir, const std::string& relative)
   return file;
 }
 
-Result<std::unique_ptr<inference::Detector>> LoadOnnx(const fs::path& dir,
-                                                      const ModelManifest& manifest) {
-  const OnnxSpec& spec = *manifest.onnx;
+// The bytes of the bundle's ONNX file, within the size limit.
+Result<std::string> ReadOnnx(const fs::path& dir, const OnnxSpec& spec) {
   KEEL_ASSIGN_OR_RETURN(const fs::path file, ResolveInside(dir, spec.file));
   std::error_code ec;
   const uintmax_t size = fs::file_size(file, ec);
@@ -53,17 +52,32 @@ Result<std::unique_ptr<inference::Detector>> LoadOnnx(const fs::path& dir,
     return Status::InvalidArgument(fmt::format("model bundle: {}: {} bytes exceeds the limit of {}",
                                                file.string(), size, kMaxModelBytes));
   }
-  KEEL_ASSIGN_OR_RETURN(const std::string bytes, ReadFile(file));
-  KEEL_ASSIGN_OR_RETURN(std::unique_ptr<OnnxDetector> detector,
-                        OnnxDetector::Create(bytes, (dir / spec.file).string(),
-                                             OnnxDetector::Options{.dims = manifest.inputs.size(),
-                                                                   .output = spec.output,
-                                                                   .threshold = spec.threshold,
-                                                                   .normalize = spec.normalize}));
-  return std::unique_ptr<inference::Detector>(std::move(detector));
+  return ReadFile(file);
 }
 
 }  // namespace
+
+Result<std::unique_ptr<inference::Detector>> NewDetector(const LoadedModel& loaded) {
+  const ModelManifest& manifest = loaded.manifest;
+  if (manifest.backend == Backend::kOnnx) {
+    const OnnxSpec& spec = *manifest.onnx;
+    KEEL_ASSIGN_OR_RETURN(
+        std::unique_ptr<OnnxDetector> detector,
+        OnnxDetector::Create(loaded.model_bytes, (loaded.directory / spec.file).string(),
+                             OnnxDetector::Options{.dims = manifest.inputs.size(),
+                                                   .output = spec.output,
+                                                   .threshold = spec.threshold,
+                                                   .normalize = spec.normalize}));
+    return std::unique_ptr<inference::Detector>(std::move(detector));
+  }
+  const BuiltinSpec& spec = *manifest.builtin;
+  auto created = inference::CreateDetector({.kind = spec.kind, .params = spec.params});
+  if (!created.ok()) {
+    return created.status().WithContext(
+        fmt::format("{}: builtin", (loaded.directory / kManifestFileName).string()));
+  }
+  return created;
+}
 
 Result<LoadedModel> LoadModelBundle(const fs::path& dir) {
   std::error_code ec;
@@ -73,18 +87,12 @@ Result<LoadedModel> LoadModelBundle(const fs::path& dir) {
   const fs::path manifest_path = dir / kManifestFileName;
   KEEL_ASSIGN_OR_RETURN(const std::string text, ReadFile(manifest_path));
   KEEL_ASSIGN_OR_RETURN(ModelManifest manifest, ParseManifest(text, manifest_path.string()));
-
-  LoadedModel loaded{.manifest = std::move(manifest), .directory = dir, .detector = nullptr};
+  LoadedModel loaded{
+      .manifest = std::move(manifest), .directory = dir, .detector = nullptr, .model_bytes = {}};
   if (loaded.manifest.backend == Backend::kOnnx) {
-    KEEL_ASSIGN_OR_RETURN(loaded.detector, LoadOnnx(dir, loaded.manifest));
-  } else {
-    const BuiltinSpec& spec = *loaded.manifest.builtin;
-    auto created = inference::CreateDetector({.kind = spec.kind, .params = spec.params});
-    if (!created.ok()) {
-      return created.status().WithContext(fmt::format("{}: builtin", manifest_path.string()));
-    }
-    loaded.detector = std::move(created).value();
+    KEEL_ASSIGN_OR_RETURN(loaded.model_bytes, ReadOnnx(dir, *loaded.manifest.onnx));
   }
+  KEEL_ASSIGN_OR_RETURN(loaded.detector, NewDetector(loaded));
   return loaded;
 }
 

@@ -24,6 +24,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <string>
 
 #include "common/status.h"
 #include "edge/inference/detector.h"
@@ -38,8 +39,14 @@ struct LoadedModel {
   ModelManifest manifest;
   std::filesystem::path directory;                // the bundle directory, as given
   std::unique_ptr<inference::Detector> detector;  // never null on success
+  std::string model_bytes;                        // the ONNX file as read; empty for builtin
 };
 
 Result<LoadedModel> LoadModelBundle(const std::filesystem::path& dir);
+
+// A fresh, unfitted detector of the loaded model, built from what
+// LoadModelBundle read, without file I/O (e.g. one per operating mode, made
+// on the agent's sampling thread). Errors as LoadModelBundle's.
+Result<std::unique_ptr<inference::Detector>> NewDetector(const LoadedModel& loaded);
 
 }  // namespace keel::edge::model

@@ -96,6 +96,34 @@ TEST(ModelBundleTest, OnnxBundleMatchesTheHandWrittenForwardPass) {
   EXPECT_TRUE(CheckModelHealth(*loaded).ok()) << CheckModelHealth(*loaded).ToString();
 }
 
+// One detector per operating mode is made on the agent's sampling thread:
+// from what was loaded, without reading the bundle again.
+TEST(ModelBundleTest, NewDetectorNeedsNoFiles) {
+  TempDir tmp;
+  const auto dir = tmp.path() / "bundle";
+  ASSERT_TRUE(std::filesystem::create_directory(dir));
+  WriteBundle(dir, AutoencoderManifest(), BuildMlpOnnx(Autoencoder(8, 4)));
+  auto loaded = LoadModelBundle(dir);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_FALSE(loaded->model_bytes.empty());
+  std::filesystem::remove_all(dir);
+
+  auto fresh = NewDetector(*loaded);
+  ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+  ASSERT_NE(fresh->get(), loaded->detector.get());
+  const std::vector<double> x = {0.5, 3, 2, 9, 5, 5, 8, 1};
+  EXPECT_EQ(*(*fresh)->Score(x), *loaded->detector->Score(x));
+
+  WriteBundle(tmp.path(), BuiltinManifest(), "");
+  auto builtin = LoadModelBundle(tmp.path());
+  ASSERT_TRUE(builtin.ok()) << builtin.status().ToString();
+  EXPECT_TRUE(builtin->model_bytes.empty());
+  auto fresh_builtin = NewDetector(*builtin);
+  ASSERT_TRUE(fresh_builtin.ok());
+  EXPECT_EQ((*fresh_builtin)->kind(), "mahalanobis");
+  EXPECT_DOUBLE_EQ((*fresh_builtin)->threshold(), 8.0);
+}
+
 TEST(ModelBundleTest, BuiltinBundleCreatesAnUnfittedDetectorWithItsParams) {
   TempDir tmp;
   WriteBundle(tmp.path(), BuiltinManifest(), "");

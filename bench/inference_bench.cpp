@@ -36,9 +36,9 @@ std::vector<std::vector<double>> Rows(size_t n, size_t d, uint64_t seed) {
   return rows;
 }
 
-void BM_Score(benchmark::State& state, const std::string& kind) {
-  const auto dims = static_cast<size_t>(state.range(0));
-  auto created = CreateDetector({kind, {}});
+// Fits on 1000 rows, then times Score over a stream of other rows.
+template <typename T>
+void FitAndScore(benchmark::State& state, Result<std::unique_ptr<T>> created, size_t dims) {
   if (!created.ok()) {
     state.SkipWithError(created.status().ToString().c_str());
     return;
@@ -56,6 +56,11 @@ void BM_Score(benchmark::State& state, const std::string& kind) {
   }
 }
 
+void BM_Score(benchmark::State& state, const std::string& kind) {
+  const auto dims = static_cast<size_t>(state.range(0));
+  FitAndScore(state, CreateDetector({kind, {}}), dims);
+}
+
 void BM_OnnxScore(benchmark::State& state) {
   const auto dims = static_cast<size_t>(state.range(0));
   const int width = static_cast<int>(dims);
@@ -63,24 +68,11 @@ void BM_OnnxScore(benchmark::State& state) {
   options.dims = dims;
   options.output = model::OnnxOutput::kReconstruction;
   options.threshold.quantile = 0.99;
-  auto created = model::OnnxDetector::Create(
-      model::testing::BuildMlpOnnx(model::testing::Autoencoder(width, width / 2)), "bench.onnx",
-      options);
-  if (!created.ok()) {
-    state.SkipWithError(created.status().ToString().c_str());
-    return;
-  }
-  auto detector = std::move(created).value();
-  if (Status status = detector->Fit(Rows(1000, dims, 1)); !status.ok()) {
-    state.SkipWithError(status.ToString().c_str());
-    return;
-  }
-  const auto stream = Rows(1024, dims, 2);
-  size_t i = 0;
-  for (auto _ : state) {
-    auto score = detector->Score(stream[i++ & 1023]);
-    benchmark::DoNotOptimize(score);
-  }
+  FitAndScore(state,
+              model::OnnxDetector::Create(
+                  model::testing::BuildMlpOnnx(model::testing::Autoencoder(width, width / 2)),
+                  "bench.onnx", options),
+              dims);
 }
 
 BENCHMARK_CAPTURE(BM_Score, zscore, std::string("zscore"))

@@ -88,6 +88,20 @@ BENCHMARK_CAPTURE(BM_Score, mahalanobis, std::string("mahalanobis"))
     ->Arg(8)
     ->Arg(32)
     ->Unit(benchmark::kNanosecond);
+// Online univariate-first kinds; on these random rows resonance meets a new
+// shape at every block, so its memory grows to max_categories: a worst case.
+BENCHMARK_CAPTURE(BM_Score, contextual, std::string("contextual"))
+    ->Arg(1)
+    ->Arg(8)
+    ->Unit(benchmark::kNanosecond);
+BENCHMARK_CAPTURE(BM_Score, resonance, std::string("resonance"))
+    ->Arg(1)
+    ->Arg(8)
+    ->Unit(benchmark::kNanosecond);
+BENCHMARK_CAPTURE(BM_Score, ensemble, std::string("ensemble"))
+    ->Arg(1)
+    ->Arg(8)
+    ->Unit(benchmark::kNanosecond);
 BENCHMARK(BM_OnnxScore)->Arg(8)->Arg(32)->Unit(benchmark::kNanosecond);
 
 }  // namespace

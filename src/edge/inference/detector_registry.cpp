@@ -6,11 +6,13 @@
 
 #include "edge/inference/contextual_detector.h"
 #include "edge/inference/detector.h"
+#include "edge/inference/ensemble_detector.h"
 #include "edge/inference/ewma_detector.h"
 #include "edge/inference/likelihood_detector.h"
 #include "edge/inference/mahalanobis_detector.h"
 #include "edge/inference/pca_detector.h"
 #include "edge/inference/relative_entropy_detector.h"
+#include "edge/inference/resonance_detector.h"
 #include "edge/inference/smoothed_detector.h"
 #include "edge/inference/windowed_gaussian_detector.h"
 #include "edge/inference/zscore_detector.h"
@@ -39,6 +41,8 @@ const std::map<std::string, Factory, std::less<>>& Factories() {
       {std::string(kWindowedGaussianKind), &WindowedGaussianDetector::Create},
       {std::string(kRelativeEntropyKind), &RelativeEntropyDetector::Create},
       {std::string(kContextualKind), &ContextualDetector::Create},
+      {std::string(kResonanceKind), &ResonanceDetector::Create},
+      {std::string(kEnsembleKind), &EnsembleDetector::Create},
       {fmt::format("{}{}", kLikelihoodPrefix, kContextualKind), &CreateLikelihood<kContextualKind>},
       {fmt::format("{}{}", kLikelihoodPrefix, kEwmaKind), &CreateLikelihood<kEwmaKind>},
       {fmt::format("{}{}", kLikelihoodPrefix, kWindowedGaussianKind),

@@ -14,12 +14,13 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 TEST(DetectorRegistryTest, KindsAreSorted) {
-  EXPECT_THAT(DetectorKinds(),
-              ElementsAre("contextual", "ewma", "likelihood_contextual", "likelihood_ewma",
-                          "likelihood_windowed_gaussian", "likelihood_zscore", "mahalanobis", "pca",
-                          "relative_entropy", "smoothed_ewma", "smoothed_mahalanobis",
-                          "smoothed_pca", "smoothed_relative_entropy", "smoothed_windowed_gaussian",
-                          "smoothed_zscore", "windowed_gaussian", "zscore"));
+  EXPECT_THAT(
+      DetectorKinds(),
+      ElementsAre("contextual", "ensemble", "ewma", "likelihood_contextual", "likelihood_ewma",
+                  "likelihood_windowed_gaussian", "likelihood_zscore", "mahalanobis", "pca",
+                  "relative_entropy", "resonance", "smoothed_ewma", "smoothed_mahalanobis",
+                  "smoothed_pca", "smoothed_relative_entropy", "smoothed_windowed_gaussian",
+                  "smoothed_zscore", "windowed_gaussian", "zscore"));
 }
 
 TEST(DetectorRegistryTest, CreatesEveryKindWithDefaults) {
@@ -84,12 +85,21 @@ TEST(DetectorRegistryTest, OutOfRangeParamsNameThem) {
       {"mahalanobis", "ridge", -1e-3},
       {"mahalanobis", "quantile", 2},
       {"mahalanobis", "threshold", std::numeric_limits<double>::infinity()},
+      {"resonance", "rho", 1.0},
+      {"resonance", "rho_min", -0.1},
+      {"resonance", "window", 0},
+      {"resonance", "step", 1.5},
+      {"ensemble", "threshold", 0.0},
+      {"ensemble", "resonance.window", 65},
+      {"ensemble", "contextual.bits", 9},
   };
   for (const auto& c : cases) {
     auto detector = CreateDetector({c.kind, {{c.name, c.value}}});
     ASSERT_FALSE(detector.ok()) << c.kind << " " << c.name << "=" << c.value;
     EXPECT_EQ(detector.status().code(), StatusCode::kInvalidArgument);
-    EXPECT_THAT(detector.status().message(), HasSubstr(std::string("\"") + c.name + "\""));
+    const std::string name = c.name;
+    EXPECT_THAT(detector.status().message(),
+                HasSubstr("\"" + name.substr(name.find('.') + 1) + "\""));
   }
 }
 

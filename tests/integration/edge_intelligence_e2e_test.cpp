@@ -7,13 +7,17 @@
 // [edge-intel-5] with the network down, local actions fire and events are
 // delivered after reconnection, exactly once.
 // [edge-intel-8] an operator gets raw samples on request (keelctl device raw).
+// [edge-intel-9] with realtime_priority, the sampler runs under SCHED_FIFO
+// when permitted, and the commands its actions start run at normal priority.
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "common/files.h"
 #include "common/random.h"
+#include "common/thread_priority.h"
 #include "edge/agent/agent.h"
 #include "edge/plant/motor_sensor.h"
 #include "integration/hub_process.h"
@@ -42,6 +46,7 @@ clear_windows = 3
 detector = "mahalanobis"
 detector_params = { threshold = 12.0 }
 rules = "rules.toml"
+realtime_priority = 20
 
 [analytics.mode]
 signal = "pump.current.mean"
@@ -79,7 +84,7 @@ actions = ["publish", "command:mark"]
 
 [[command]]
 name = "mark"
-argv = ["/bin/sh", "-c", "echo \"$KEEL_RULE $KEEL_TRANSITION\" >> )" +
+argv = ["/bin/sh", "-c", "echo \"$KEEL_RULE $KEEL_TRANSITION policy=$(cut -d' ' -f41 /proc/$$/stat)\" >> )" +
          marker.string() + R"("]
 timeout_ms = 5000
 )";
@@ -134,6 +139,12 @@ TEST(EdgeIntelligenceE2eTest, LocalActionsFireOfflineAndEventsArriveAfterReconne
   edge::Agent agent(std::move(config).value(), SystemClock(), random);
   ASSERT_TRUE(agent.Start().ok());
   ASSERT_TRUE(Eventually([&] { return agent.stats().connected; }, std::chrono::seconds(20)));
+  bool realtime_permitted = false;
+  std::thread([&] { realtime_permitted = SetCurrentThreadRealtime(1).ok(); }).join();
+  EXPECT_TRUE(Eventually([&] { return agent.stats().sampler_realtime == realtime_permitted; },
+                         std::chrono::seconds(5)))
+      << "sampler_realtime " << agent.stats().sampler_realtime << ", permitted "
+      << realtime_permitted;
   ASSERT_TRUE(Eventually([&] { return CountType(HubEvents(hub, id), "model.learned") == 1; },
                          std::chrono::seconds(40)))
       << "the model was not learned: " << Describe(agent, hub, id);
@@ -148,6 +159,9 @@ TEST(EdgeIntelligenceE2eTest, LocalActionsFireOfflineAndEventsArriveAfterReconne
       },
       std::chrono::seconds(40)))
       << "the local action did not run while offline";
+  // SCHED_OTHER is policy 0: the action worker's child did not inherit SCHED_FIFO.
+  EXPECT_NE(ReadFile(marker)->find("vibration-high raised policy=0"), std::string::npos)
+      << *ReadFile(marker);
   EXPECT_FALSE(agent.stats().connected);
   EXPECT_EQ(CountType(HubEvents(hub, id), "rule.raised"), 0u);
   EXPECT_EQ(HubEvents(hub, id).size(), events_before.size());

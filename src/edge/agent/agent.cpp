@@ -136,6 +136,10 @@ AgentStats Agent::stats() const {
 }
 
 void Agent::SamplerLoop() {
+  if (analytics_ && ApplyRealtimePriority(config_.analytics->realtime_priority, "sampler")) {
+    std::lock_guard lock(mu_);
+    stats_.sampler_realtime = true;
+  }
   const int64_t interval = config_.batch.interval_ms;
   const int64_t tick = analytics_ ? std::min(config_.analytics->tick_ms, interval) : interval;
   // Both deadlines come from one reading and advance the same way, so

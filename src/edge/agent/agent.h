@@ -50,6 +50,9 @@ struct AgentStats {
   uint64_t events_appended = 0;  // device events written to the outbox
   uint64_t bytes_appended = 0;   // encoded payload bytes written to the outbox
   bool connected = false;
+  // The sampler thread runs under SCHED_FIFO ([analytics] realtime_priority
+  // set and permitted).
+  bool sampler_realtime = false;
   OutboxStats outbox;
   // With [analytics]: windows, events, decision latency, and raw_bytes,
   // whose ratio to bytes_appended is the data reduction achieved.

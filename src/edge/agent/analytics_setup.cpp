@@ -1,8 +1,10 @@
 #include "edge/agent/analytics_setup.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "common/files.h"
+#include "common/thread_priority.h"
 #include "edge/model/model_bundle.h"
 #include "edge/rules/gpio_action.h"
 #include "edge/rules/modbus_action.h"
@@ -12,17 +14,24 @@ namespace keel::edge {
 namespace {
 
 Result<analytics::ActionSinks> MakeActionSinks(const rules::RuleSet& set,
-                                               rules::GpioLineFactory* gpio) {
+                                               rules::GpioLineFactory* gpio,
+                                               int64_t realtime_priority) {
+  rules::ActionQueueOptions options;
+  if (realtime_priority > 0) {
+    options.on_thread_start = [realtime_priority] {
+      ApplyRealtimePriority(realtime_priority, "action worker");
+    };
+  }
   analytics::ActionSinks sinks;
   auto add = [&](std::string reference, std::unique_ptr<rules::ActionSink> sink) {
     sinks.by_reference.emplace(std::move(reference), sink.get());
     sinks.owned.push_back(std::move(sink));
   };
   for (const auto& command : set.commands) {
-    add("command:" + command.name, std::make_unique<rules::CommandAction>(command));
+    add("command:" + command.name, std::make_unique<rules::CommandAction>(command, options));
   }
   for (const auto& write : set.modbus_writes) {
-    add("modbus:" + write.name, std::make_unique<rules::ModbusWriteAction>(write));
+    add("modbus:" + write.name, std::make_unique<rules::ModbusWriteAction>(write, options));
   }
   std::unique_ptr<rules::GpioLineFactory> libgpiod;
   if (!set.gpios.empty() && gpio == nullptr) {
@@ -30,7 +39,7 @@ Result<analytics::ActionSinks> MakeActionSinks(const rules::RuleSet& set,
     gpio = libgpiod.get();
   }
   for (const auto& spec : set.gpios) {
-    KEEL_ASSIGN_OR_RETURN(auto action, rules::GpioAction::Create(spec, *gpio));
+    KEEL_ASSIGN_OR_RETURN(auto action, rules::GpioAction::Create(spec, *gpio, options));
     add("gpio:" + spec.name, std::move(action));
   }
   return sinks;
@@ -78,9 +87,21 @@ Result<std::unique_ptr<analytics::EdgeAnalytics>> BuildAnalytics(
     auto shared = std::make_shared<model::LoadedModel>(std::move(loaded));
     resolved.pipeline.detector_factory = [shared] { return model::NewDetector(*shared); };
   }
-  KEEL_ASSIGN_OR_RETURN(analytics::ActionSinks sinks, MakeActionSinks(rule_set, gpio));
+  KEEL_ASSIGN_OR_RETURN(analytics::ActionSinks sinks,
+                        MakeActionSinks(rule_set, gpio, config.realtime_priority));
   return analytics::EdgeAnalytics::Create(std::move(resolved), channels, std::move(rule_set),
                                           std::move(sinks), std::move(model_name));
+}
+
+bool ApplyRealtimePriority(int64_t priority, std::string_view thread) {
+  if (priority <= 0) return false;
+  Status status = SetCurrentThreadRealtime(static_cast<int>(priority));
+  if (!status.ok()) {
+    spdlog::warn("{} thread runs at normal priority: {}", thread, status.ToString());
+    return false;
+  }
+  spdlog::debug("{} thread runs under SCHED_FIFO at priority {}", thread, priority);
+  return true;
 }
 
 }  // namespace keel::edge

@@ -4,9 +4,13 @@
 // model bundle when one is configured: its inputs must be the configured
 // features in order, its `modes` (when given) replace learn_modes, and each
 // operating mode gets its own instance, fitted on that mode's normal windows.
+// With realtime_priority, every action worker thread asks for SCHED_FIFO at
+// that priority when it starts.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -23,5 +27,11 @@ namespace keel::edge {
 Result<std::unique_ptr<analytics::EdgeAnalytics>> BuildAnalytics(
     const analytics::AnalyticsConfig& config, const std::vector<ChannelSpec>& channels,
     rules::GpioLineFactory* gpio = nullptr);
+
+// Gives the calling thread SCHED_FIFO at `priority` (1..99; 0: leaves it
+// alone and returns false). Returns whether it applied; when the process may
+// not, logs a warning naming `thread` and what to grant, and the thread runs
+// on at normal priority (a missing privilege must not stop a device).
+bool ApplyRealtimePriority(int64_t priority, std::string_view thread);
 
 }  // namespace keel::edge

@@ -59,7 +59,11 @@ struct AnalyticsConfig {
   // Aligner channels with rate_hz 0 take the rate of the sensor channel of
   // the same name when the agent starts (ResolveChannelRates).
   pipeline::PipelineConfig pipeline;
-  int64_t tick_ms = 100;             // sensors read and windows evaluated this often, 10..10000
+  int64_t tick_ms = 100;  // sensors read and windows evaluated this often, 10..10000
+  // 1..99: the sampler and action worker threads run under SCHED_FIFO at this
+  // priority (needs CAP_SYS_NICE or RLIMIT_RTPRIO; without, a warning and
+  // normal priority). 0: normal scheduling.
+  int64_t realtime_priority = 0;
   std::filesystem::path rules_file;  // empty: no rules; relative: to the config file
   std::filesystem::path model_dir;   // empty: the built-in `pipeline.detector`
   ReductionConfig reduction;

@@ -74,6 +74,7 @@ class Parser {
         root_.Int("allowed_lateness_ms", 0, 3'600'000, &p.aligner.allowed_lateness_ms));
     KEEL_RETURN_IF_ERROR(Number(root_, "min_coverage", 0, 1, &p.aligner.min_coverage));
     KEEL_RETURN_IF_ERROR(root_.Int("tick_ms", 10, 10'000, &config_.tick_ms));
+    KEEL_RETURN_IF_ERROR(root_.Int("realtime_priority", 0, 99, &config_.realtime_priority));
     KEEL_RETURN_IF_ERROR(IntField(root_, "learn_windows", 2, 1'000'000, &p.learn_windows));
     KEEL_ASSIGN_OR_RETURN(p.learn_modes, Modes(root_, "learn_modes", p.learn_modes));
     KEEL_RETURN_IF_ERROR(IntField(root_, "raise_windows", 1, 100'000, &p.raise_windows));

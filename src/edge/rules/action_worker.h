@@ -21,6 +21,9 @@ namespace keel::edge::rules {
 struct ActionQueueOptions {
   size_t queue_capacity = 8;  // events waiting for the worker; more are dropped
   size_t max_results = 32;    // finished runs kept for TakeResults (oldest go first)
+  // Runs first on the worker thread, e.g. to give it a real-time priority
+  // (the agent's [analytics] realtime_priority). Empty: nothing.
+  std::function<void()> on_thread_start = {};
 };
 
 // The outcome of one device write (Modbus register/coil, GPIO line).
@@ -118,6 +121,7 @@ class ActionWorker {
 
  private:
   void Loop() {
+    if (options_.on_thread_start) options_.on_thread_start();
     std::unique_lock lock(mu_);
     while (true) {
       changed_.wait(lock, [this] { return stopping_ || !queue_.empty(); });

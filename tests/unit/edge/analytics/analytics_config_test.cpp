@@ -51,6 +51,17 @@ TEST(AnalyticsConfigTest, PumpExampleParses) {
   ASSERT_EQ(c.reduction.compress.size(), 1u);
   EXPECT_EQ(c.reduction.compress[0].method, CompressMethod::kDeadband);
   EXPECT_EQ(c.tick_ms, 100);
+  EXPECT_EQ(c.realtime_priority, 0);
+}
+
+TEST(AnalyticsConfigTest, RealtimePriority) {
+  std::string text = kPumpAnalytics;
+  text.replace(text.find("window_ms = 2000"), 16, "window_ms = 2000\nrealtime_priority = 40");
+  auto r = Parse(text);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->realtime_priority, 40);
+  text.replace(text.find("realtime_priority = 40"), 22, "realtime_priority = 100");
+  EXPECT_THAT(Error(text), HasSubstr("[analytics] realtime_priority: must be between 0 and 99"));
 }
 
 TEST(AnalyticsConfigTest, ErrorsSayWhatAndWhere) {

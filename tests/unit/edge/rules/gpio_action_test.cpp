@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <mutex>
+#include <thread>
+
 #include "edge/rules/fake_gpio.h"
 #include "edge/rules/gpio_line.h"
 
@@ -142,6 +145,29 @@ TEST(GpioActionTest, DropsWhenTheQueueIsFull) {
   ASSERT_TRUE((*action)->WaitIdle(5000));
   EXPECT_EQ((*action)->stats().dropped, 1u);
   EXPECT_THAT(chips.line("gpiochip0", 17).values, ElementsAre(0));
+}
+
+TEST(GpioActionTest, OnThreadStartRunsOnTheWorkerBeforeItsFirstAction) {
+  FakeGpioLineFactory chips({{"gpiochip0", 32}});
+  std::mutex mu;
+  std::thread::id started_on;
+  int starts = 0;
+  ActionQueueOptions options;
+  options.on_thread_start = [&] {
+    std::lock_guard lock(mu);
+    started_on = std::this_thread::get_id();
+    ++starts;
+  };
+  auto action = GpioAction::Create(Spec(), chips, options);
+  ASSERT_TRUE(action.ok()) << action.status().ToString();
+  (*action)->Submit(kRaise);
+  (*action)->Submit(kClear);
+  ASSERT_TRUE((*action)->WaitIdle(5000));
+  std::lock_guard lock(mu);
+  EXPECT_EQ(starts, 1);
+  EXPECT_NE(started_on, std::thread::id());
+  EXPECT_NE(started_on, std::this_thread::get_id());
+  EXPECT_THAT(chips.line("gpiochip0", 17).values, ElementsAre(0, 1, 0));
 }
 
 TEST(LibgpiodLineFactoryTest, MissingChipIsNotFoundNamingIt) {

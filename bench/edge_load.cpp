@@ -110,13 +110,34 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(10, 3600));
   app.add_option("--measure-seconds", measure_seconds,
                  "The last part of --seconds over which CPU is measured (default: half)");
+  int load_threads = 0, realtime_priority = 0;
+  app.add_option("--load-threads", load_threads,
+                 "Threads spinning at normal priority during the simulated part (a busy machine)")
+      ->check(CLI::Range(0, 64));
+  app.add_option("--realtime-priority", realtime_priority,
+                 "Run the simulated part twice, at normal priority and under SCHED_FIFO at this "
+                 "priority (1..99), and print both")
+      ->check(CLI::Range(0, 99));
+  bool no_process = false;
+  app.add_flag("--no-process", no_process, "Only the simulated part (no keel-hub / keel-edge run)");
   CLI11_PARSE(app, argc, argv);
   if (app.count("--measure-seconds") == 0) measure_seconds = seconds / 2;
   keel::ConfigureLogging("error", "bench");
   const auto bin = std::filesystem::read_symlink("/proc/self/exe").parent_path();
   try {
-    std::cout << keel::bench::MeasureSimulatedEdge(sim_seconds).dump() << std::endl;
-    std::cout << keel::bench::MeasureEdgeProcess(bin, seconds, measure_seconds).dump() << std::endl;
+    {
+      keel::bench::CpuLoad load(load_threads);
+      for (int priority :
+           realtime_priority > 0 ? std::vector<int>{0, realtime_priority} : std::vector<int>{0}) {
+        auto result = keel::bench::MeasureSimulatedEdge(sim_seconds, priority);
+        result["load_threads"] = load_threads;
+        std::cout << result.dump() << std::endl;
+      }
+    }
+    if (!no_process) {
+      std::cout << keel::bench::MeasureEdgeProcess(bin, seconds, measure_seconds).dump()
+                << std::endl;
+    }
   } catch (const std::exception& e) {
     std::cerr << "keel-bench-edge: " << e.what() << "\n";
     return 1;

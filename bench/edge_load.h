@@ -15,9 +15,12 @@
 // std::runtime_error with the reason when something does not start or run.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace keel::bench {
 
@@ -42,8 +45,25 @@ std::string PumpRulesToml(bool gpio);
 // result carries it.
 double LoadAverage1m();
 
-// `sim_seconds` of simulated time in 100 ms ticks (the agent's tick).
-nlohmann::json MeasureSimulatedEdge(int sim_seconds);
+// `sim_seconds` of simulated time in 100 ms ticks (the agent's tick). With
+// `realtime_priority` (1..99) the run happens on a thread under SCHED_FIFO at
+// that priority and the action workers too (the agent's [analytics]
+// realtime_priority); 0: normal scheduling. The JSON says whether it applied.
+nlohmann::json MeasureSimulatedEdge(int sim_seconds, int realtime_priority = 0);
+
+// `threads` threads that spin at normal priority until destroyed: a machine
+// whose cores are busy with other work.
+class CpuLoad {
+ public:
+  explicit CpuLoad(int threads);
+  ~CpuLoad();
+  CpuLoad(const CpuLoad&) = delete;
+  CpuLoad& operator=(const CpuLoad&) = delete;
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::vector<std::thread> threads_;
+};
 
 // Starts keel-hub and keel-edge from `bin`, runs the agent for `seconds`
 // and measures its CPU over the last `measure_seconds`.

@@ -113,7 +113,41 @@ nlohmann::json Summary(const std::vector<double>& v) {
 
 }  // namespace
 
-nlohmann::json MeasureSimulatedEdge(int sim_seconds) {
+nlohmann::json MeasureSimulatedEdgeOnThisThread(int sim_seconds, int realtime_priority);
+
+CpuLoad::CpuLoad(int threads) {
+  for (int i = 0; i < threads; ++i) {
+    threads_.emplace_back([this] {
+      volatile uint64_t x = 0;
+      while (!stop_.load(std::memory_order_relaxed)) x = x + 1;
+    });
+  }
+}
+
+CpuLoad::~CpuLoad() {
+  stop_ = true;
+  for (auto& t : threads_) t.join();
+}
+
+nlohmann::json MeasureSimulatedEdge(int sim_seconds, int realtime_priority) {
+  nlohmann::json result;
+  std::string error;
+  std::thread runner([&] {
+    try {
+      const bool realtime = edge::ApplyRealtimePriority(realtime_priority, "bench");
+      result = MeasureSimulatedEdgeOnThisThread(sim_seconds, realtime_priority);
+      result["realtime_priority"] = realtime_priority;
+      result["realtime_applied"] = realtime;
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  });
+  runner.join();
+  if (!error.empty()) throw std::runtime_error(error);
+  return result;
+}
+
+nlohmann::json MeasureSimulatedEdgeOnThisThread(int sim_seconds, int realtime_priority) {
   if (Status s = edge::plant::RegisterPlantSensors(); !s.ok()) {
     throw std::runtime_error(s.ToString());
   }
@@ -134,6 +168,7 @@ nlohmann::json MeasureSimulatedEdge(int sim_seconds) {
   toml::table root = toml::parse(std::string_view(section), std::string_view("pump"));
   auto config = edge::analytics::ParseAnalyticsSection(*root.get("analytics"), "pump");
   if (!config.ok()) throw std::runtime_error(config.status().ToString());
+  config->realtime_priority = realtime_priority;
   TimedGpio gpio;
   auto built = edge::BuildAnalytics(*config, (*driver)->channels(), &gpio);
   if (!built.ok()) throw std::runtime_error(built.status().ToString());

@@ -1,5 +1,6 @@
 #include "common/thread_priority.h"
 
+#include <fmt/format.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/resource.h>
@@ -7,8 +8,6 @@
 
 #include <cerrno>
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace keel {
 namespace {

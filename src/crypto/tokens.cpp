@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "crypto/hex.h"
 #include "crypto/openssl_util.h"
 
 namespace keel::crypto {
@@ -62,14 +63,7 @@ std::string Sha256Hex(std::string_view data) {
   if (EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr) != 1) {
     Fatal("Sha256Hex: digest failed");
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(len * 2);
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 15];
-  }
-  return out;
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), len));
 }
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {

@@ -6,6 +6,7 @@
 
 #include "edge/inference/contextual_detector.h"
 #include "edge/inference/detector.h"
+#include "edge/inference/discord_detector.h"
 #include "edge/inference/ensemble_detector.h"
 #include "edge/inference/ewma_detector.h"
 #include "edge/inference/likelihood_detector.h"
@@ -42,6 +43,7 @@ const std::map<std::string, Factory, std::less<>>& Factories() {
       {std::string(kRelativeEntropyKind), &RelativeEntropyDetector::Create},
       {std::string(kContextualKind), &ContextualDetector::Create},
       {std::string(kResonanceKind), &ResonanceDetector::Create},
+      {std::string(kDiscordKind), &DiscordDetector::Create},
       {std::string(kEnsembleKind), &EnsembleDetector::Create},
       {fmt::format("{}{}", kLikelihoodPrefix, kContextualKind), &CreateLikelihood<kContextualKind>},
       {fmt::format("{}{}", kLikelihoodPrefix, kEwmaKind), &CreateLikelihood<kEwmaKind>},

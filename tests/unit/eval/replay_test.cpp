@@ -139,7 +139,7 @@ TEST(ReplayTest, MultivariatePredictionsAreCausal) {
 
 TEST(ReplayTest, UnivariateScoresAreCausal) {
   const std::vector<double> full = Signals(600, 11)[0];
-  for (const char* kind : {"ewma", "zscore", "contextual", "resonance", "ensemble"}) {
+  for (const char* kind : {"ewma", "zscore", "contextual", "resonance", "discord", "ensemble"}) {
     auto detector = edge::inference::CreateDetector({kind, {}});
     ASSERT_TRUE(detector.ok()) << kind;
     auto reference = ReplayUnivariate(full, **detector, 90);

@@ -16,11 +16,11 @@ using ::testing::HasSubstr;
 TEST(DetectorRegistryTest, KindsAreSorted) {
   EXPECT_THAT(
       DetectorKinds(),
-      ElementsAre("contextual", "ensemble", "ewma", "likelihood_contextual", "likelihood_ewma",
-                  "likelihood_windowed_gaussian", "likelihood_zscore", "mahalanobis", "pca",
-                  "relative_entropy", "resonance", "smoothed_ewma", "smoothed_mahalanobis",
-                  "smoothed_pca", "smoothed_relative_entropy", "smoothed_windowed_gaussian",
-                  "smoothed_zscore", "windowed_gaussian", "zscore"));
+      ElementsAre("contextual", "discord", "ensemble", "ewma", "likelihood_contextual",
+                  "likelihood_ewma", "likelihood_windowed_gaussian", "likelihood_zscore",
+                  "mahalanobis", "pca", "relative_entropy", "resonance", "smoothed_ewma",
+                  "smoothed_mahalanobis", "smoothed_pca", "smoothed_relative_entropy",
+                  "smoothed_windowed_gaussian", "smoothed_zscore", "windowed_gaussian", "zscore"));
 }
 
 TEST(DetectorRegistryTest, CreatesEveryKindWithDefaults) {
@@ -89,6 +89,9 @@ TEST(DetectorRegistryTest, OutOfRangeParamsNameThem) {
       {"resonance", "rho_min", -0.1},
       {"resonance", "window", 0},
       {"resonance", "step", 1.5},
+      {"discord", "window", 1},
+      {"discord", "normalise", 0.5},
+      {"discord", "min_limit", 2.5},
       {"ensemble", "threshold", 0.0},
       {"ensemble", "resonance.window", 65},
       {"ensemble", "contextual.bits", 9},

@@ -7,6 +7,7 @@
 
 #include "cli/api_client.h"
 #include "cli/event_table.h"
+#include "cli/keys_command.h"
 #include "common/clock.h"
 
 namespace keel::cli {
@@ -58,6 +59,8 @@ int RunKeelctl(int argc, const char* const* argv, std::ostream& out, std::ostrea
   app.add_flag("--json", as_json, "Machine-readable JSON output");
 
   std::function<Status(const ApiClient&)> action;
+  std::function<Status()> offline_action;  // commands that never talk to the hub
+  AddKeysCommands(app, &offline_action, out);
   std::string id, name;
   int64_t from = 0, to = 0, limit = 0;
 
@@ -207,14 +210,19 @@ int RunKeelctl(int argc, const char* const* argv, std::ostream& out, std::ostrea
   } catch (const CLI::ParseError& e) {
     return app.exit(e, out, err) == 0 ? 0 : 2;
   }
-  options.token_file = token_file;
-  options.ca_file = ca_file;
-  auto client = ApiClient::Create(options);
-  if (!client.ok()) {
-    err << "keelctl: " << client.status().message() << "\n";
-    return 2;
+  Status s;
+  if (offline_action) {
+    s = offline_action();
+  } else {
+    options.token_file = token_file;
+    options.ca_file = ca_file;
+    auto client = ApiClient::Create(options);
+    if (!client.ok()) {
+      err << "keelctl: " << client.status().message() << "\n";
+      return 2;
+    }
+    s = action(*client);
   }
-  Status s = action(*client);
   if (!s.ok()) {
     if (as_json) {
       out << json{{"error",

@@ -9,6 +9,7 @@
 //     events [--device D] [--type PREFIX] [--since 10m|2h|...] [--limit N]
 //                            table (time UTC, device, type, data summary)
 //     metrics | health
+//     keys init | next-root  offline key ceremony, no hub (cli/keys_command.h)
 // Global flags fall back to KEEL_HUB, KEEL_TOKEN_FILE and KEEL_CACERT.
 #pragma once
 

@@ -159,6 +159,22 @@ Result<RoleKeys> ParseRoleKeys(const nlohmann::json& value, const std::string& f
   return role;
 }
 
+// Timestamp and snapshot: the common fields and one "meta" entry, the file
+// of role `named`, kept in `Member`.
+template <typename Metadata, MetaFile Metadata::*Member>
+Result<Metadata> ParseMetaRole(const nlohmann::json& signed_part, std::string_view file_view,
+                               Role role, Role named) {
+  const std::string file(file_view);
+  ObjectReader r(signed_part, file, "signed");
+  KEEL_ASSIGN_OR_RETURN(Common common, ReadCommon(r, role));
+  Metadata out;
+  out.version = common.version;
+  out.expires_ms = common.expires_ms;
+  KEEL_ASSIGN_OR_RETURN(out.*Member, SingleMeta(r, RoleFileName(named), file));
+  KEEL_RETURN_IF_ERROR(r.Finish());
+  return out;
+}
+
 }  // namespace
 
 std::string_view RoleName(Role role) {
@@ -220,30 +236,14 @@ Result<RootMetadata> ParseRoot(const nlohmann::json& signed_part, std::string_vi
   return root;
 }
 
-Result<TimestampMetadata> ParseTimestamp(const nlohmann::json& signed_part,
-                                         std::string_view file_view) {
-  const std::string file(file_view);
-  ObjectReader r(signed_part, file, "signed");
-  KEEL_ASSIGN_OR_RETURN(Common common, ReadCommon(r, Role::kTimestamp));
-  TimestampMetadata out;
-  out.version = common.version;
-  out.expires_ms = common.expires_ms;
-  KEEL_ASSIGN_OR_RETURN(out.snapshot, SingleMeta(r, RoleFileName(Role::kSnapshot), file));
-  KEEL_RETURN_IF_ERROR(r.Finish());
-  return out;
+Result<TimestampMetadata> ParseTimestamp(const nlohmann::json& signed_part, std::string_view file) {
+  return ParseMetaRole<TimestampMetadata, &TimestampMetadata::snapshot>(
+      signed_part, file, Role::kTimestamp, Role::kSnapshot);
 }
 
-Result<SnapshotMetadata> ParseSnapshot(const nlohmann::json& signed_part,
-                                       std::string_view file_view) {
-  const std::string file(file_view);
-  ObjectReader r(signed_part, file, "signed");
-  KEEL_ASSIGN_OR_RETURN(Common common, ReadCommon(r, Role::kSnapshot));
-  SnapshotMetadata out;
-  out.version = common.version;
-  out.expires_ms = common.expires_ms;
-  KEEL_ASSIGN_OR_RETURN(out.targets, SingleMeta(r, RoleFileName(Role::kTargets), file));
-  KEEL_RETURN_IF_ERROR(r.Finish());
-  return out;
+Result<SnapshotMetadata> ParseSnapshot(const nlohmann::json& signed_part, std::string_view file) {
+  return ParseMetaRole<SnapshotMetadata, &SnapshotMetadata::targets>(
+      signed_part, file, Role::kSnapshot, Role::kTargets);
 }
 
 Result<TargetsMetadata> ParseTargets(const nlohmann::json& signed_part,

@@ -120,4 +120,24 @@ SplitParams SplitInnerParams(const std::map<std::string, double>& params) {
   return split;
 }
 
+int64_t ShapeBlockRows(int64_t step, size_t fit_rows, int64_t window) {
+  constexpr double kWindowsPerFit = 13;
+  if (step > 0) return step;
+  return std::max<int64_t>(1, std::llround(static_cast<double>(fit_rows) /
+                                           (kWindowsPerFit * static_cast<double>(window))));
+}
+
+std::vector<std::pair<double, double>> ColumnRanges(const std::vector<std::vector<double>>& rows) {
+  std::vector<std::pair<double, double>> ranges;
+  if (rows.empty()) return ranges;
+  for (double v : rows.front()) ranges.emplace_back(v, v);
+  for (const auto& row : rows) {
+    for (size_t d = 0; d < ranges.size() && d < row.size(); ++d) {
+      ranges[d].first = std::min(ranges[d].first, row[d]);
+      ranges[d].second = std::max(ranges[d].second, row[d]);
+    }
+  }
+  return ranges;
+}
+
 }  // namespace keel::edge::inference::internal

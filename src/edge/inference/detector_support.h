@@ -4,11 +4,13 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <cstdint>
 #include <limits>
 #include <map>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -57,6 +59,14 @@ double Quantile(std::vector<double> values, double q);
 
 // rows (n x d, already checked) as an n x d matrix.
 Eigen::MatrixXd RowsToMatrix(const std::vector<std::vector<double>>& rows);
+
+// The block length (rows averaged into one value) of the shape detectors
+// (resonance, discord): `step` when > 0, else max(1, round(fit_rows / (13 *
+// window))), so that the fit rows span 13 shape windows of `window` blocks.
+int64_t ShapeBlockRows(int64_t step, size_t fit_rows, int64_t window);
+
+// Per column of `rows` (already checked): {min, max}.
+std::vector<std::pair<double, double>> ColumnRanges(const std::vector<std::vector<double>>& rows);
 
 // Smallest scale (standard deviation-like) a detector divides by, so that a
 // constant training dimension yields large finite scores instead of inf/NaN.

@@ -12,8 +12,6 @@
 namespace keel::edge::inference {
 namespace {
 
-constexpr double kWindowsPerFit = 13;  // auto step: the fit rows span this many windows
-
 double RmsDistance(const std::vector<double>& a, const std::vector<double>& b) {
   double sum = 0.0;
   for (size_t k = 0; k < a.size(); ++k) sum += (a[k] - b[k]) * (a[k] - b[k]);
@@ -95,21 +93,13 @@ double DiscordDetector::AddRow(std::span<const double> row) {
 Status DiscordDetector::Fit(const std::vector<std::vector<double>>& normal) {
   KEEL_ASSIGN_OR_RETURN(const size_t dims, internal::CheckRows(kDiscordKind, normal, 2));
   dims_ = dims;
-  step_ = options_.step > 0
-              ? options_.step
-              : std::max<int64_t>(
-                    1, std::llround(static_cast<double>(normal.size()) /
-                                    (kWindowsPerFit * static_cast<double>(options_.window))));
+  step_ = internal::ShapeBlockRows(options_.step, normal.size(), options_.window);
   rest_ = std::llround(options_.rest_windows * static_cast<double>(options_.window * step_));
   lo_.assign(dims, 0.0);
   span_.assign(dims, 0.0);
+  const auto columns = internal::ColumnRanges(normal);
   for (size_t d = 0; d < dims; ++d) {
-    double lo = normal.front()[d];
-    double hi = lo;
-    for (const auto& row : normal) {
-      lo = std::min(lo, row[d]);
-      hi = std::max(hi, row[d]);
-    }
+    const auto [lo, hi] = columns[d];
     lo_[d] = lo;
     span_[d] = std::max(hi - lo, internal::ScaleFloor(std::max(std::abs(lo), std::abs(hi))));
   }

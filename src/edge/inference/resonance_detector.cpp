@@ -12,7 +12,6 @@ namespace keel::edge::inference {
 namespace {
 
 constexpr double kChoiceAlpha = 1e-3;  // Fuzzy ART's choice parameter: prefers smaller boxes
-constexpr double kWindowsPerFit = 13;  // auto step: the fit rows span this many shape windows
 constexpr int kAutoRhoHighest = 99;    // highest auto vigilance, in hundredths
 
 }  // namespace
@@ -136,22 +135,11 @@ size_t ResonanceDetector::NewInSecondHalf(const std::vector<std::vector<double>>
 Status ResonanceDetector::Fit(const std::vector<std::vector<double>>& normal) {
   KEEL_ASSIGN_OR_RETURN(const size_t dims, internal::CheckRows(kResonanceKind, normal, 2));
   dims_ = dims;
-  step_ = options_.step > 0
-              ? options_.step
-              : std::max<int64_t>(
-                    1, std::llround(static_cast<double>(normal.size()) /
-                                    (kWindowsPerFit * static_cast<double>(options_.window))));
+  step_ = internal::ShapeBlockRows(options_.step, normal.size(), options_.window);
   rest_ = std::llround(options_.rest_windows * static_cast<double>(options_.window * step_));
   ranges_.assign(dims, Range{});
-  for (size_t d = 0; d < dims; ++d) {
-    double lo = normal.front()[d];
-    double hi = lo;
-    for (const auto& row : normal) {
-      lo = std::min(lo, row[d]);
-      hi = std::max(hi, row[d]);
-    }
-    SetRange(d, lo, hi);
-  }
+  const auto columns = internal::ColumnRanges(normal);
+  for (size_t d = 0; d < dims; ++d) SetRange(d, columns[d].first, columns[d].second);
   block_sum_.assign(dims, 0.0);
   block_rows_ = 0;
   blocks_.clear();

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/files.h"
 #include "tuf/signing.h"
 #include "unit/tuf/tuf_test_repo.h"
 
@@ -133,6 +134,22 @@ TEST(MetadataTest, KeyIdIsTheDigestOfTheCanonicalKeyObject) {
   // Canonical bytes: sorted keys, no whitespace.
   EXPECT_EQ(CanonicalBytes(nlohmann::json::parse(R"({ "b": 1, "a": [1, 2] })")),
             R"({"a":[1,2],"b":1})");
+}
+
+// The fuzz corpus starts from well-formed files, so mutations reach deep.
+TEST(MetadataTest, FuzzSeedsAreWellFormed) {
+  const auto dir = std::filesystem::path(KEEL_SOURCE_DIR) / "fuzz/corpus/tuf_metadata_fuzz";
+  auto parse = [&](const char* name) {
+    auto bytes = ReadFile(dir / name);
+    EXPECT_TRUE(bytes.ok()) << name;
+    auto envelope = ParseEnvelope(bytes.ok() ? *bytes : "", name);
+    EXPECT_TRUE(envelope.ok()) << envelope.status().ToString();
+    return envelope.ok() ? envelope->signed_part : nlohmann::json();
+  };
+  EXPECT_TRUE(ParseRoot(parse("root.json"), "root.json").ok());
+  EXPECT_TRUE(ParseTimestamp(parse("timestamp.json"), "timestamp.json").ok());
+  EXPECT_TRUE(ParseSnapshot(parse("snapshot.json"), "snapshot.json").ok());
+  EXPECT_TRUE(ParseTargets(parse("targets.json"), "targets.json").ok());
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <numbers>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,59 @@ inline std::vector<double> ScoreAll(Detector& detector, const std::vector<double
     scores.push_back(*score);
   }
   return scores;
+}
+
+// amplitude * sin(2 pi i / period) + noise * N(0, 1), i = 0..n-1.
+inline std::vector<double> SineRhythm(size_t n, size_t period, uint64_t seed,
+                                      double amplitude = 1.0, double noise = 0.02) {
+  SeededRandom random(seed);
+  std::vector<double> values;
+  for (size_t i = 0; i < n; ++i) {
+    values.push_back(amplitude * std::sin(2 * std::numbers::pi * static_cast<double>(i % period) /
+                                          static_cast<double>(period)) +
+                     noise * random.Gaussian());
+  }
+  return values;
+}
+
+// Fits a fresh `kind` (with `params`) on values[0, fit_rows) and returns the
+// scores of the rest.
+inline std::vector<double> FitAndScoreKind(const std::string& kind,
+                                           const std::map<std::string, double>& params,
+                                           const std::vector<double>& values, size_t fit_rows) {
+  auto detector = MustCreate(kind, params);
+  EXPECT_TRUE(detector->Fit(FirstRows(values, fit_rows)).ok());
+  return ScoreAll(*detector, values, fit_rows, values.size());
+}
+
+// A second detector gives the same scores, and streams cut at each of `cuts`
+// give the same scores for the rows they keep.
+inline void ExpectCausalAndDeterministic(const std::string& kind,
+                                         const std::map<std::string, double>& params,
+                                         const std::vector<double>& values, size_t fit_rows,
+                                         const std::vector<size_t>& cuts) {
+  const std::vector<double> scores = FitAndScoreKind(kind, params, values, fit_rows);
+  EXPECT_EQ(FitAndScoreKind(kind, params, values, fit_rows), scores);
+  for (size_t cut : cuts) {
+    const std::vector<double> prefix(values.begin(),
+                                     values.begin() + static_cast<std::ptrdiff_t>(cut));
+    const std::vector<double> head = FitAndScoreKind(kind, params, prefix, fit_rows);
+    ASSERT_EQ(head.size(), cut - fit_rows);
+    EXPECT_TRUE(std::equal(head.begin(), head.end(), scores.begin())) << kind << " cut " << cut;
+  }
+}
+
+// Fits `detector` on rows[0, fit_rows), scores the rest, and returns the
+// index of the first row scoring at least `level` (rows.size() if none).
+inline size_t FirstAlarmRow(Detector& detector, const Rows& rows, size_t fit_rows, double level) {
+  EXPECT_TRUE(
+      detector.Fit(Rows(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(fit_rows))).ok());
+  for (size_t i = fit_rows; i < rows.size(); ++i) {
+    auto score = detector.Score(rows[i]);
+    EXPECT_TRUE(score.ok()) << score.status().ToString();
+    if (score.ok() && *score >= level) return i;
+  }
+  return rows.size();
 }
 
 }  // namespace keel::edge::inference::testing

@@ -25,14 +25,7 @@ constexpr size_t kPeriod = 40;
 
 // amplitude * sin(2 pi i / 40) plus noise * N(0, 1).
 std::vector<double> Rhythm(size_t n, uint64_t seed, double amplitude = 1.0, double noise = 0.02) {
-  SeededRandom random(seed);
-  std::vector<double> values;
-  for (size_t i = 0; i < n; ++i) {
-    values.push_back(amplitude * std::sin(2 * std::numbers::pi * static_cast<double>(i % kPeriod) /
-                                          static_cast<double>(kPeriod)) +
-                     noise * random.Gaussian());
-  }
-  return values;
+  return testing::SineRhythm(n, kPeriod, seed, amplitude, noise);
 }
 
 std::vector<double> FitAndScore(Detector& detector, const std::vector<double>& values) {
@@ -154,18 +147,8 @@ TEST(DiscordDetectorTest, ScoresOnlyOnTheLastRowOfEachBlock) {
 TEST(DiscordDetectorTest, ScoresAreCausalAndDeterministic) {
   std::vector<double> values = Rhythm(2500, 8, 1.0, 0.2);
   for (size_t i = 1500; i < 1700; ++i) values[i] += 0.8;
-  const std::map<std::string, double> params = {{"memory", 50}};
-  auto full = testing::MustCreate("discord", params);
-  auto again = testing::MustCreate("discord", params);
-  const std::vector<double> scores = FitAndScore(*full, values);
-  EXPECT_EQ(FitAndScore(*again, values), scores);
-  for (size_t cut : {kFitRows + 1, size_t{1234}, size_t{1600}}) {
-    auto truncated = testing::MustCreate("discord", params);
-    const std::vector<double> prefix(values.begin(), values.begin() + static_cast<long>(cut));
-    const std::vector<double> head = FitAndScore(*truncated, prefix);
-    ASSERT_EQ(head.size(), cut - kFitRows);
-    EXPECT_TRUE(std::equal(head.begin(), head.end(), scores.begin())) << cut;
-  }
+  testing::ExpectCausalAndDeterministic("discord", {{"memory", 50}}, values, kFitRows,
+                                        {kFitRows + 1, 1234, 1600});
 }
 
 TEST(DiscordDetectorTest, MemoryBoundsTheStoredSubsequences) {
@@ -195,14 +178,7 @@ TEST(DiscordDetectorTest, MultivariateShapeNoticesOneDimensionChanging) {
     rows.push_back({a[i], i >= 1200 && i < 1240 ? 0.5 : -b[i]});
   }
   auto detector = testing::MustCreate("discord");
-  ASSERT_TRUE(
-      detector->Fit(std::vector<std::vector<double>>(rows.begin(), rows.begin() + kFitRows)).ok());
-  size_t alarm = rows.size();
-  for (size_t i = kFitRows; i < rows.size(); ++i) {
-    auto score = detector->Score(rows[i]);
-    ASSERT_TRUE(score.ok()) << score.status().ToString();
-    if (*score >= 0.5 && alarm == rows.size()) alarm = i;
-  }
+  const size_t alarm = testing::FirstAlarmRow(*detector, rows, kFitRows, 0.5);
   EXPECT_GE(alarm, 1200U);
   EXPECT_LT(alarm, 1240U);
 }

@@ -22,14 +22,7 @@ constexpr size_t kPeriod = 40;
 
 // sin(2 pi i / 40) plus noise * N(0, 1).
 std::vector<double> Rhythm(size_t n, uint64_t seed, double noise = 0.02) {
-  SeededRandom random(seed);
-  std::vector<double> values;
-  for (size_t i = 0; i < n; ++i) {
-    values.push_back(std::sin(2 * std::numbers::pi * static_cast<double>(i % kPeriod) /
-                              static_cast<double>(kPeriod)) +
-                     noise * random.Gaussian());
-  }
-  return values;
+  return testing::SineRhythm(n, kPeriod, seed, 1.0, noise);
 }
 
 std::vector<double> FitAndScore(Detector& detector, const std::vector<double>& values) {
@@ -136,17 +129,8 @@ TEST(ResonanceDetectorTest, RestSilencesTheRowsAfterAnAlarm) {
 TEST(ResonanceDetectorTest, ScoresAreCausalAndDeterministic) {
   std::vector<double> values = Rhythm(2500, 8, 0.2);
   for (size_t i = 1500; i < 1700; ++i) values[i] += 0.8;
-  auto full = testing::MustCreate("resonance", {{"memory", 100}, {"max_categories", 30}});
-  auto again = testing::MustCreate("resonance", {{"memory", 100}, {"max_categories", 30}});
-  const std::vector<double> scores = FitAndScore(*full, values);
-  EXPECT_EQ(FitAndScore(*again, values), scores);
-  for (size_t cut : {kFitRows + 1, size_t{1234}, size_t{1600}}) {
-    auto truncated = testing::MustCreate("resonance", {{"memory", 100}, {"max_categories", 30}});
-    const std::vector<double> prefix(values.begin(), values.begin() + static_cast<long>(cut));
-    const std::vector<double> head = FitAndScore(*truncated, prefix);
-    ASSERT_EQ(head.size(), cut - kFitRows);
-    EXPECT_TRUE(std::equal(head.begin(), head.end(), scores.begin())) << cut;
-  }
+  testing::ExpectCausalAndDeterministic("resonance", {{"memory", 100}, {"max_categories", 30}},
+                                        values, kFitRows, {kFitRows + 1, 1234, 1600});
 }
 
 TEST(ResonanceDetectorTest, MaxCategoriesBoundsTheMemory) {
@@ -167,14 +151,7 @@ TEST(ResonanceDetectorTest, MultivariateShapeNoticesOneDimensionChanging) {
     rows.push_back({a[i], i >= 1200 && i < 1280 ? 0.5 : -b[i]});
   }
   auto detector = testing::MustCreate("resonance");
-  ASSERT_TRUE(
-      detector->Fit(std::vector<std::vector<double>>(rows.begin(), rows.begin() + kFitRows)).ok());
-  size_t alarm = rows.size();
-  for (size_t i = kFitRows; i < rows.size(); ++i) {
-    auto score = detector->Score(rows[i]);
-    ASSERT_TRUE(score.ok()) << score.status().ToString();
-    if (*score > 0.5 && alarm == rows.size()) alarm = i;
-  }
+  const size_t alarm = testing::FirstAlarmRow(*detector, rows, kFitRows, 0.5 + 1e-12);
   EXPECT_GE(alarm, 1200U);
   EXPECT_LT(alarm, 1240U);
 }

@@ -1,0 +1,196 @@
+#include "edge/ota/slot_store.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "crypto/tokens.h"
+
+namespace keel::edge::ota {
+namespace {
+
+constexpr const char* kStateFile = "state.json";
+
+nlohmann::json ManifestJson(const SlotManifest& m) {
+  return {{"name", m.name}, {"version", m.version}, {"sha256", m.sha256}, {"length", m.length}};
+}
+
+std::optional<SlotManifest> ParseManifest(const std::string& text) {
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object()) return std::nullopt;
+  try {
+    SlotManifest m;
+    m.name = j.at("name").get<std::string>();
+    m.version = j.at("version").get<std::string>();
+    m.sha256 = j.at("sha256").get<std::string>();
+    m.length = j.at("length").get<int64_t>();
+    return m;
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
+}
+
+bool ValidId(const std::string& id) { return id == "a" || id == "b"; }
+
+}  // namespace
+
+Result<SlotStore> SlotStore::Open(FileSystem& fs, std::filesystem::path dir, int max_attempts) {
+  SlotStore store(fs, std::move(dir), max_attempts);
+  KEEL_RETURN_IF_ERROR(fs.MakeDirs(store.SlotDir("a")));
+  KEEL_RETURN_IF_ERROR(fs.MakeDirs(store.SlotDir("b")));
+  auto text = fs.Read(store.dir_ / kStateFile);
+  if (text.ok()) {
+    const auto j = nlohmann::json::parse(*text, nullptr, false);
+    if (j.is_object()) {
+      store.state_.active = j.value("active", "");
+      if (j.contains("trial") && j["trial"].is_object()) {
+        store.state_.trial = j["trial"].value("slot", "");
+        store.state_.attempts = j["trial"].value("attempts", int64_t{0});
+      }
+      store.state_.last_result = j.value("last_result", "");
+      store.state_.seq = j.value("seq", int64_t{0});
+    }
+  } else if (text.status().code() != StatusCode::kNotFound) {
+    return text.status();
+  }
+  // Recovery: only verified slots may be named.
+  State fixed = store.state_;
+  std::string note;
+  if (fixed.trial && (!ValidId(*fixed.trial) || !store.Verified(*fixed.trial))) {
+    note = "trial slot did not verify; ";
+    fixed.trial.reset();
+    fixed.attempts = 0;
+  }
+  if (!fixed.active.empty() && (!ValidId(fixed.active) || !store.Verified(fixed.active))) {
+    const std::string other = fixed.active == "a" ? "b" : "a";
+    note += fmt::format("active slot {} did not verify", fixed.active);
+    fixed.active = store.Verified(other) ? other : "";
+    if (!fixed.active.empty()) note += fmt::format(", running slot {}", other);
+  }
+  if (!note.empty()) {
+    fixed.last_result = "recovered: " + note;
+    KEEL_RETURN_IF_ERROR(store.Save(std::move(fixed)));
+  }
+  return store;
+}
+
+std::optional<SlotManifest> SlotStore::Verified(const std::string& id) const {
+  auto manifest_text = fs_->Read(SlotDir(id) / "manifest.json");
+  if (!manifest_text.ok()) return std::nullopt;
+  auto manifest = ParseManifest(*manifest_text);
+  if (!manifest) return std::nullopt;
+  auto payload = fs_->Read(SlotDir(id) / "payload");
+  if (!payload.ok() || static_cast<int64_t>(payload->size()) != manifest->length ||
+      crypto::Sha256Hex(*payload) != manifest->sha256) {
+    return std::nullopt;
+  }
+  return manifest;
+}
+
+std::string SlotStore::Inactive() const {
+  const std::string running = state_.trial ? *state_.trial : state_.active;
+  return running == "a" ? "b" : "a";
+}
+
+Status SlotStore::Save(State next) {
+  ++next.seq;
+  nlohmann::json j = {{"active", next.active},
+                      {"trial", nullptr},
+                      {"last_result", next.last_result},
+                      {"seq", next.seq}};
+  if (next.trial) j["trial"] = {{"slot", *next.trial}, {"attempts", next.attempts}};
+  KEEL_RETURN_IF_ERROR(WriteDurably(*fs_, dir_ / kStateFile, j.dump()));
+  state_ = std::move(next);
+  return Status::Ok();
+}
+
+Result<Slot> SlotStore::Current() const {
+  const std::string id = state_.trial ? *state_.trial : state_.active;
+  if (id.empty()) return Status::NotFound("ota: nothing installed in " + dir_.string());
+  auto manifest = Verified(id);
+  if (!manifest) {
+    return Status::FailedPrecondition(
+        fmt::format("ota: slot {} in {} does not verify", id, dir_.string()));
+  }
+  return Slot{id, *manifest, SlotDir(id) / "payload"};
+}
+
+Status SlotStore::Stage(const SlotManifest& manifest, std::string_view payload) {
+  if (state_.trial) {
+    return Status::FailedPrecondition("ota: a trial is running; commit or roll back first");
+  }
+  if (static_cast<int64_t>(payload.size()) != manifest.length ||
+      crypto::Sha256Hex(payload) != manifest.sha256) {
+    return Status::InvalidArgument(
+        fmt::format("ota: {} {}: the payload does not match its length and SHA-256", manifest.name,
+                    manifest.version));
+  }
+  const auto slot = SlotDir(Inactive());
+  // Invalidate first: a crash mid-write must not leave the old manifest
+  // describing a new, partial payload.
+  KEEL_RETURN_IF_ERROR(fs_->Remove(slot / "manifest.json"));
+  KEEL_RETURN_IF_ERROR(fs_->SyncDir(slot));
+  KEEL_RETURN_IF_ERROR(WriteDurably(*fs_, slot / "payload", payload));
+  return WriteDurably(*fs_, slot / "manifest.json", ManifestJson(manifest).dump());
+}
+
+Status SlotStore::Switch() {
+  if (state_.trial) return Status::FailedPrecondition("ota: a trial is already running");
+  const std::string staged = Inactive();
+  auto manifest = Verified(staged);
+  if (!manifest) return Status::FailedPrecondition("ota: nothing verified is staged");
+  State next = state_;
+  next.trial = staged;
+  next.attempts = 0;
+  next.last_result = fmt::format("trying {} {}", manifest->name, manifest->version);
+  return Save(std::move(next));
+}
+
+Result<bool> SlotStore::RecordStart() {
+  if (!state_.trial) return true;  // nothing on trial: a normal start
+  if (state_.attempts >= max_attempts_) {
+    KEEL_RETURN_IF_ERROR(
+        Rollback(fmt::format("did not become healthy in {} starts", state_.attempts)));
+    return false;
+  }
+  State next = state_;
+  ++next.attempts;
+  KEEL_RETURN_IF_ERROR(Save(std::move(next)));
+  return true;
+}
+
+Status SlotStore::Commit() {
+  if (!state_.trial) return Status::FailedPrecondition("ota: no trial to commit");
+  auto manifest = Verified(*state_.trial);
+  if (!manifest) return Status::FailedPrecondition("ota: the trial slot no longer verifies");
+  State next = state_;
+  next.active = *state_.trial;
+  next.trial.reset();
+  next.attempts = 0;
+  next.last_result = fmt::format("committed {} {}", manifest->name, manifest->version);
+  return Save(std::move(next));
+}
+
+Status SlotStore::Rollback(const std::string& reason) {
+  if (!state_.trial) return Status::FailedPrecondition("ota: no trial to roll back");
+  const auto manifest = Verified(*state_.trial);
+  State next = state_;
+  next.trial.reset();
+  next.attempts = 0;
+  next.last_result =
+      manifest ? fmt::format("rolled back {} {}: {}", manifest->name, manifest->version, reason)
+               : "rolled back: " + reason;
+  return Save(std::move(next));
+}
+
+SlotStatus SlotStore::status() const {
+  SlotStatus s;
+  if (!state_.active.empty()) s.active = Verified(state_.active);
+  if (state_.trial) s.trial = Verified(*state_.trial);
+  s.trial_attempts = state_.attempts;
+  s.last_result = state_.last_result;
+  s.seq = state_.seq;
+  return s;
+}
+
+}  // namespace keel::edge::ota

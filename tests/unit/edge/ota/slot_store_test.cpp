@@ -1,0 +1,203 @@
+#include "edge/ota/slot_store.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "common/simulated_disk.h"
+#include "crypto/tokens.h"
+#include "test_util/temp_dir.h"
+
+namespace keel::edge::ota {
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::filesystem::path kDir = "/device/ota/model";
+
+struct Release {
+  SlotManifest manifest;
+  std::string payload;
+};
+
+Release Version(const std::string& version) {
+  Release r;
+  r.payload = "model " + version + " " + std::string(300, 'w');
+  r.manifest = {"pump-ae", version, crypto::Sha256Hex(r.payload),
+                static_cast<int64_t>(r.payload.size())};
+  return r;
+}
+
+SlotStore MustOpen(FileSystem& fs, const std::filesystem::path& dir = kDir) {
+  auto store = SlotStore::Open(fs, dir);
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  return std::move(store).value();
+}
+
+// Stage -> Switch -> RecordStart -> Commit; stops at the first error.
+struct InstallRun {
+  bool switched = false;
+  bool committed = false;
+};
+InstallRun Install(SlotStore& store, const Release& r) {
+  InstallRun run;
+  if (!store.Stage(r.manifest, r.payload).ok()) return run;
+  if (!store.Switch().ok()) return run;
+  run.switched = true;
+  auto started = store.RecordStart();
+  if (!started.ok() || !*started) return run;
+  run.committed = store.Commit().ok();
+  return run;
+}
+
+std::string RunningVersion(const SlotStore& store) {
+  auto slot = store.Current();
+  return slot.ok() ? slot->manifest.version : "none";
+}
+
+TEST(SlotStoreTest, InstallCommitAndRollbackOnAFailedHealthCheck) {
+  SimulatedDisk disk;
+  SlotStore store = MustOpen(disk);
+  EXPECT_EQ(store.Current().status().code(), StatusCode::kNotFound);
+  ASSERT_TRUE(Install(store, Version("1.0.0")).committed);
+  EXPECT_EQ(RunningVersion(store), "1.0.0");
+
+  const Release v2 = Version("2.0.0");
+  ASSERT_TRUE(store.Stage(v2.manifest, v2.payload).ok());
+  EXPECT_EQ(RunningVersion(store), "1.0.0");  // staged is not running
+  ASSERT_TRUE(store.Switch().ok());
+  EXPECT_EQ(RunningVersion(store), "2.0.0");
+  EXPECT_EQ(store.Stage(v2.manifest, v2.payload).code(), StatusCode::kFailedPrecondition);
+  const int64_t seq = store.status().seq;
+  ASSERT_TRUE(store.Rollback("golden sample 3: output 0.51, expected 0.50").ok());
+  EXPECT_EQ(RunningVersion(store), "1.0.0");
+  EXPECT_GT(store.status().seq, seq);
+  EXPECT_THAT(store.status().last_result, HasSubstr("rolled back pump-ae 2.0.0: golden sample 3"));
+  EXPECT_FALSE(store.status().trial.has_value());
+
+  // What was decided survives a restart.
+  SlotStore reopened = MustOpen(disk);
+  EXPECT_EQ(RunningVersion(reopened), "1.0.0");
+  EXPECT_EQ(reopened.status().last_result, store.status().last_result);
+}
+
+TEST(SlotStoreTest, RepeatedCrashesOfTheTrialRollBack) {
+  SimulatedDisk disk;
+  {
+    SlotStore store = MustOpen(disk);
+    ASSERT_TRUE(Install(store, Version("1.0.0")).committed);
+    const Release v2 = Version("2.0.0");
+    ASSERT_TRUE(store.Stage(v2.manifest, v2.payload).ok());
+    ASSERT_TRUE(store.Switch().ok());
+  }
+  for (int start = 1; start <= 3; ++start) {  // the new version crashes each time
+    SlotStore store = MustOpen(disk);
+    ASSERT_TRUE(store.RecordStart().value()) << start;
+    EXPECT_EQ(RunningVersion(store), "2.0.0");
+    EXPECT_EQ(store.status().trial_attempts, start);
+  }
+  SlotStore store = MustOpen(disk);
+  EXPECT_FALSE(store.RecordStart().value());
+  EXPECT_EQ(RunningVersion(store), "1.0.0");
+  EXPECT_THAT(store.status().last_result, HasSubstr("did not become healthy in 3 starts"));
+}
+
+TEST(SlotStoreTest, PayloadNotMatchingItsManifestIsRefused) {
+  SimulatedDisk disk;
+  SlotStore store = MustOpen(disk);
+  Release r = Version("1.0.0");
+  r.payload[5] = 'X';
+  EXPECT_EQ(store.Stage(r.manifest, r.payload).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store.Switch().code(), StatusCode::kFailedPrecondition);
+}
+
+TEST(SlotStoreTest, ACorruptActiveSlotFallsBackToTheOther) {
+  SimulatedDisk disk;
+  {
+    SlotStore store = MustOpen(disk);
+    ASSERT_TRUE(Install(store, Version("1.0.0")).committed);
+    ASSERT_TRUE(Install(store, Version("2.0.0")).committed);
+  }
+  // Bit rot in the running slot's payload.
+  SlotStore before = MustOpen(disk);
+  const Slot running = before.Current().value();
+  ASSERT_TRUE(disk.Write(running.payload, "garbage").ok());
+  SlotStore store = MustOpen(disk);
+  EXPECT_EQ(RunningVersion(store), "1.0.0");
+  EXPECT_THAT(store.status().last_result, HasSubstr("recovered: active slot"));
+}
+
+// [ota-robustness] A crash at every write, fsync, rename and directory sync
+// of an install (stage, switch, first start, commit) leaves a slot that
+// verifies and runs, a state that says truthfully which, and never a commit
+// that was not made; the install can then be finished.
+TEST(SlotStoreTest, CrashAtEveryStepOfAnInstallLeavesARunnableTruthfulSlot) {
+  const Release v1 = Version("1.0.0");
+  const Release v2 = Version("2.0.0");
+  // Count the steps of one install of v2 over v1.
+  int64_t steps = 0;
+  {
+    SimulatedDisk disk;
+    SlotStore store = MustOpen(disk);
+    ASSERT_TRUE(Install(store, v1).committed);
+    const int64_t before = disk.mutations();
+    ASSERT_TRUE(Install(store, v2).committed);
+    steps = disk.mutations() - before;
+  }
+  ASSERT_GT(steps, 10);
+  for (int64_t k = 1; k <= steps; ++k) {
+    SCOPED_TRACE("crash at step " + std::to_string(k));
+    SimulatedDisk disk;
+    {
+      SlotStore store = MustOpen(disk);
+      ASSERT_TRUE(Install(store, v1).committed);
+    }
+    InstallRun run;
+    {
+      SlotStore store = MustOpen(disk);
+      disk.CrashAfter(k);
+      run = Install(store, v2);
+    }
+    disk.Crash();
+
+    SlotStore store = MustOpen(disk);
+    auto slot = store.Current();
+    ASSERT_TRUE(slot.ok()) << slot.status().ToString();
+    const SlotStatus status = store.status();
+    if (run.committed) {
+      EXPECT_EQ(slot->manifest.version, "2.0.0");
+      EXPECT_EQ(status.active->version, "2.0.0");
+    } else {
+      ASSERT_TRUE(status.active.has_value());
+      EXPECT_EQ(status.active->version, "1.0.0") << "committed without Commit()";
+      if (status.trial) {
+        EXPECT_TRUE(run.switched);
+        EXPECT_EQ(slot->manifest.version, "2.0.0");
+      } else {
+        EXPECT_EQ(slot->manifest.version, "1.0.0");
+      }
+    }
+    // The device can finish (or retry) the install after the restart.
+    if (status.trial) {
+      ASSERT_TRUE(store.RecordStart().value());
+      ASSERT_TRUE(store.Commit().ok());
+    } else if (!run.committed) {
+      ASSERT_TRUE(Install(store, v2).committed);
+    }
+    EXPECT_EQ(RunningVersion(store), "2.0.0");
+  }
+}
+
+TEST(SlotStoreTest, WorksOnTheRealFileSystem) {
+  TempDir tmp;
+  {
+    SlotStore store = MustOpen(PosixFileSystem(), tmp.path() / "model");
+    ASSERT_TRUE(Install(store, Version("1.0.0")).committed);
+    ASSERT_TRUE(Install(store, Version("2.0.0")).committed);
+  }
+  SlotStore store = MustOpen(PosixFileSystem(), tmp.path() / "model");
+  EXPECT_EQ(RunningVersion(store), "2.0.0");
+  EXPECT_TRUE(std::filesystem::exists(tmp.path() / "model" / "state.json"));
+}
+
+}  // namespace
+}  // namespace keel::edge::ota

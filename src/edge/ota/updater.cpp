@@ -1,0 +1,156 @@
+#include "edge/ota/updater.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <vector>
+
+namespace keel::edge::ota {
+namespace {
+
+constexpr size_t kMaxTimestampBytes = 16 << 10;
+constexpr size_t kMaxRootBytes = 512 << 10;
+constexpr size_t kDefaultMaxMetadataBytes = 4 << 20;
+constexpr int kMaxRootSteps = 32;  // root versions fetched in one refresh
+
+struct SemVer {
+  int64_t major = 0, minor = 0, patch = 0;
+  std::string pre;  // empty for a release
+};
+
+std::optional<SemVer> ParseSemVer(std::string_view text) {
+  const std::string_view core = text.substr(0, text.find_first_of("-+"));
+  SemVer v;
+  int64_t* parts[] = {&v.major, &v.minor, &v.patch};
+  size_t at = 0;
+  for (int i = 0; i < 3; ++i) {
+    const size_t end = i < 2 ? core.find('.', at) : core.size();
+    if (end == std::string_view::npos || end == at) return std::nullopt;
+    const std::string_view digits = core.substr(at, end - at);
+    auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), *parts[i]);
+    if (ec != std::errc() || ptr != digits.data() + digits.size()) return std::nullopt;
+    at = end + 1;
+  }
+  const size_t dash = text.find('-');
+  if (dash != std::string_view::npos && dash < text.find('+')) {
+    v.pre = std::string(text.substr(dash + 1, text.find('+') - dash - 1));
+    if (v.pre.empty()) return std::nullopt;
+  }
+  return v;
+}
+
+// <0, 0, >0 like strcmp; a pre-release sorts before its release.
+int Compare(const SemVer& a, const SemVer& b) {
+  for (auto [x, y] : {std::pair{a.major, b.major}, {a.minor, b.minor}, {a.patch, b.patch}}) {
+    if (x != y) return x < y ? -1 : 1;
+  }
+  if (a.pre == b.pre) return 0;
+  if (a.pre.empty()) return 1;
+  if (b.pre.empty()) return -1;
+  return a.pre < b.pre ? -1 : 1;
+}
+
+}  // namespace
+
+Status CheckNotDowngrade(std::string_view installed, std::string_view offered) {
+  const auto a = ParseSemVer(installed);
+  const auto b = ParseSemVer(offered);
+  if (!a || !b) {
+    return Status::InvalidArgument(
+        fmt::format("ota: \"{}\" is not a version MAJOR.MINOR.PATCH", a ? offered : installed));
+  }
+  if (Compare(*b, *a) < 0) {
+    return Status::FailedPrecondition(
+        fmt::format("ota: {} is older than the installed {} (downgrade)", offered, installed));
+  }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<Updater>> Updater::Open(FileSystem& fs, std::filesystem::path dir,
+                                               std::string_view pinned_root, const Clock& clock) {
+  std::unique_ptr<Updater> updater(new Updater(fs, std::move(dir)));
+  KEEL_RETURN_IF_ERROR(fs.MakeDirs(updater->dir_ / "metadata"));
+  KEEL_RETURN_IF_ERROR(fs.MakeDirs(updater->dir_ / "downloads"));
+  auto persisted_root = fs.Read(updater->dir_ / "metadata" / "root.json");
+  const std::string root = persisted_root.ok() ? *persisted_root : std::string(pinned_root);
+  KEEL_ASSIGN_OR_RETURN(tuf::TrustedMetadata trusted, tuf::TrustedMetadata::Create(root, clock));
+  updater->trusted_ = std::make_unique<tuf::TrustedMetadata>(std::move(trusted));
+  // What was trusted before the restart: its versions keep protecting against
+  // rollback even when expired (Update* keeps expired metadata).
+  auto local = [&](const char* file) { return fs.Read(updater->dir_ / "metadata" / file); };
+  if (auto t = local("timestamp.json"); t.ok()) (void)updater->trusted_->UpdateTimestamp(*t);
+  if (auto s = local("snapshot.json"); s.ok()) (void)updater->trusted_->UpdateSnapshot(*s);
+  if (auto t = local("targets.json"); t.ok()) (void)updater->trusted_->UpdateTargets(*t);
+  return updater;
+}
+
+Status Updater::Persist(const std::string& file, std::string_view bytes) {
+  return WriteDurably(*fs_, dir_ / "metadata" / file, bytes);
+}
+
+Status Updater::RefreshMetadata(UpdateSource& source) {
+  for (int step = 0; step < kMaxRootSteps; ++step) {
+    const std::string file = fmt::format("root.{}.json", trusted_->root().version + 1);
+    auto bytes = source.FetchMetadata(file, kMaxRootBytes);
+    if (!bytes.ok() && bytes.status().code() == StatusCode::kNotFound) break;
+    if (!bytes.ok()) return bytes.status();
+    KEEL_RETURN_IF_ERROR(trusted_->UpdateRoot(*bytes));
+    KEEL_RETURN_IF_ERROR(Persist("root.json", *bytes));
+  }
+  KEEL_ASSIGN_OR_RETURN(std::string timestamp,
+                        source.FetchMetadata("timestamp.json", kMaxTimestampBytes));
+  KEEL_RETURN_IF_ERROR(trusted_->UpdateTimestamp(timestamp));
+  KEEL_RETURN_IF_ERROR(Persist("timestamp.json", timestamp));
+
+  const tuf::MetaFile& snapshot_meta = trusted_->timestamp()->snapshot;
+  KEEL_ASSIGN_OR_RETURN(
+      std::string snapshot,
+      source.FetchMetadata("snapshot.json", snapshot_meta.length
+                                                ? static_cast<size_t>(*snapshot_meta.length)
+                                                : kDefaultMaxMetadataBytes));
+  KEEL_RETURN_IF_ERROR(trusted_->UpdateSnapshot(snapshot));
+  KEEL_RETURN_IF_ERROR(Persist("snapshot.json", snapshot));
+
+  const tuf::MetaFile& targets_meta = trusted_->snapshot()->targets;
+  KEEL_ASSIGN_OR_RETURN(
+      std::string targets,
+      source.FetchMetadata("targets.json", targets_meta.length
+                                               ? static_cast<size_t>(*targets_meta.length)
+                                               : kDefaultMaxMetadataBytes));
+  KEEL_RETURN_IF_ERROR(trusted_->UpdateTargets(targets));
+  return Persist("targets.json", targets);
+}
+
+Result<tuf::TargetFile> Updater::Target(std::string_view name) const {
+  return trusted_->Target(name);
+}
+
+Result<std::string> Updater::Download(UpdateSource& source, std::string_view name) {
+  KEEL_ASSIGN_OR_RETURN(tuf::TargetFile target, trusted_->Target(name));
+  const auto part = dir_ / "downloads" / (target.sha256 + ".part");
+  tuf::TargetVerifier verifier{std::string(name), target};
+  std::string payload;
+  if (auto kept = fs_->Read(part); kept.ok() && verifier.Update(*kept).ok()) {
+    payload = std::move(*kept);
+  }
+  Status fetched = source.FetchTarget(name, static_cast<int64_t>(payload.size()),
+                                      [&](std::string_view chunk) -> Status {
+                                        KEEL_RETURN_IF_ERROR(verifier.Update(chunk));
+                                        payload.append(chunk);
+                                        return Status::Ok();
+                                      });
+  if (!fetched.ok()) {
+    if (fetched.code() == StatusCode::kUnavailable) {
+      (void)WriteDurably(*fs_, part, payload);  // resume from here next time
+    } else {
+      (void)fs_->Remove(part);
+    }
+    return fetched;
+  }
+  Status verified = verifier.Finish();
+  (void)fs_->Remove(part);
+  if (!verified.ok()) return verified;
+  return payload;
+}
+
+}  // namespace keel::edge::ota

@@ -10,20 +10,33 @@ namespace keel::edge::ota {
 namespace {
 
 constexpr const char* kStateFile = "state.json";
+constexpr const char* kSlotFile = "slot.json";
 
-nlohmann::json ManifestJson(const SlotManifest& m) {
-  return {{"name", m.name}, {"version", m.version}, {"sha256", m.sha256}, {"length", m.length}};
+bool AllowedFileName(const std::string& name) {
+  return !name.empty() && name.size() <= 255 && name.find('/') == std::string::npos &&
+         name.front() != '.' && name != kSlotFile && name != "state.json";
 }
 
-std::optional<SlotManifest> ParseManifest(const std::string& text) {
+nlohmann::json ManifestJson(const SlotManifest& m) {
+  nlohmann::json files = nlohmann::json::object();
+  for (const auto& [name, digest] : m.files) {
+    files[name] = {{"sha256", digest.sha256}, {"length", digest.length}};
+  }
+  return {{"name", m.name}, {"version", m.version}, {"files", files}};
+}
+
+std::optional<SlotManifest> ParseSlotManifest(const std::string& text) {
   const auto j = nlohmann::json::parse(text, nullptr, false);
   if (!j.is_object()) return std::nullopt;
   try {
     SlotManifest m;
     m.name = j.at("name").get<std::string>();
     m.version = j.at("version").get<std::string>();
-    m.sha256 = j.at("sha256").get<std::string>();
-    m.length = j.at("length").get<int64_t>();
+    for (const auto& [name, digest] : j.at("files").items()) {
+      if (!AllowedFileName(name)) return std::nullopt;
+      m.files[name] = {digest.at("sha256").get<std::string>(), digest.at("length").get<int64_t>()};
+    }
+    if (m.files.empty()) return std::nullopt;
     return m;
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;
@@ -33,6 +46,10 @@ std::optional<SlotManifest> ParseManifest(const std::string& text) {
 bool ValidId(const std::string& id) { return id == "a" || id == "b"; }
 
 }  // namespace
+
+FileDigest DigestOf(std::string_view content) {
+  return {crypto::Sha256Hex(content), static_cast<int64_t>(content.size())};
+}
 
 Result<SlotStore> SlotStore::Open(FileSystem& fs, std::filesystem::path dir, int max_attempts) {
   SlotStore store(fs, std::move(dir), max_attempts);
@@ -75,14 +92,15 @@ Result<SlotStore> SlotStore::Open(FileSystem& fs, std::filesystem::path dir, int
 }
 
 std::optional<SlotManifest> SlotStore::Verified(const std::string& id) const {
-  auto manifest_text = fs_->Read(SlotDir(id) / "manifest.json");
+  auto manifest_text = fs_->Read(SlotDir(id) / kSlotFile);
   if (!manifest_text.ok()) return std::nullopt;
-  auto manifest = ParseManifest(*manifest_text);
+  auto manifest = ParseSlotManifest(*manifest_text);
   if (!manifest) return std::nullopt;
-  auto payload = fs_->Read(SlotDir(id) / "payload");
-  if (!payload.ok() || static_cast<int64_t>(payload->size()) != manifest->length ||
-      crypto::Sha256Hex(*payload) != manifest->sha256) {
-    return std::nullopt;
+  for (const auto& [name, digest] : manifest->files) {
+    auto content = fs_->Read(SlotDir(id) / name);
+    if (!content.ok()) return std::nullopt;
+    const FileDigest actual = DigestOf(*content);
+    if (actual.length != digest.length || actual.sha256 != digest.sha256) return std::nullopt;
   }
   return manifest;
 }
@@ -112,26 +130,46 @@ Result<Slot> SlotStore::Current() const {
     return Status::FailedPrecondition(
         fmt::format("ota: slot {} in {} does not verify", id, dir_.string()));
   }
-  return Slot{id, *manifest, SlotDir(id) / "payload"};
+  return Slot{id, *manifest, SlotDir(id)};
 }
 
-Status SlotStore::Stage(const SlotManifest& manifest, std::string_view payload) {
+Status SlotStore::Stage(const SlotManifest& manifest,
+                        const std::map<std::string, std::string>& files) {
   if (state_.trial) {
     return Status::FailedPrecondition("ota: a trial is running; commit or roll back first");
   }
-  if (static_cast<int64_t>(payload.size()) != manifest.length ||
-      crypto::Sha256Hex(payload) != manifest.sha256) {
-    return Status::InvalidArgument(
-        fmt::format("ota: {} {}: the payload does not match its length and SHA-256", manifest.name,
-                    manifest.version));
+  const std::string what = fmt::format("ota: {} {}", manifest.name, manifest.version);
+  if (manifest.files.empty() || files.size() != manifest.files.size()) {
+    return Status::InvalidArgument(what + ": the files are not the manifest's files");
+  }
+  for (const auto& [name, digest] : manifest.files) {
+    if (!AllowedFileName(name)) {
+      return Status::InvalidArgument(
+          fmt::format("{}: file name \"{}\" is not allowed", what, name));
+    }
+    auto it = files.find(name);
+    if (it == files.end())
+      return Status::InvalidArgument(fmt::format("{}: {} is missing", what, name));
+    const FileDigest actual = DigestOf(it->second);
+    if (actual.length != digest.length || actual.sha256 != digest.sha256) {
+      return Status::InvalidArgument(
+          fmt::format("{}: {} does not match its length and SHA-256", what, name));
+    }
   }
   const auto slot = SlotDir(Inactive());
-  // Invalidate first: a crash mid-write must not leave the old manifest
-  // describing a new, partial payload.
-  KEEL_RETURN_IF_ERROR(fs_->Remove(slot / "manifest.json"));
+  // Invalidate the slot before touching its files, so a crash can never leave
+  // an old slot.json describing new, partial files; then drop the old files.
+  std::optional<SlotManifest> old;
+  if (auto text = fs_->Read(slot / kSlotFile); text.ok()) old = ParseSlotManifest(*text);
+  KEEL_RETURN_IF_ERROR(fs_->Remove(slot / kSlotFile));
+  if (old) {
+    for (const auto& [name, unused] : old->files) KEEL_RETURN_IF_ERROR(fs_->Remove(slot / name));
+  }
   KEEL_RETURN_IF_ERROR(fs_->SyncDir(slot));
-  KEEL_RETURN_IF_ERROR(WriteDurably(*fs_, slot / "payload", payload));
-  return WriteDurably(*fs_, slot / "manifest.json", ManifestJson(manifest).dump());
+  for (const auto& [name, content] : files) {
+    KEEL_RETURN_IF_ERROR(WriteDurably(*fs_, slot / name, content));
+  }
+  return WriteDurably(*fs_, slot / kSlotFile, ManifestJson(manifest).dump());
 }
 
 Status SlotStore::Switch() {

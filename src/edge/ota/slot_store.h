@@ -3,16 +3,19 @@
 // power cut at any point leaves a runnable slot and a truthful state.
 //
 // Layout under `dir`:
-//   slot-a/, slot-b/   each: payload, manifest.json {name, version, sha256, length}
+//   slot-a/, slot-b/   each: the artifact's files (e.g. a model bundle's
+//                      manifest.json and model.onnx) and slot.json
+//                      {name, version, files: {file: {sha256, length}}}
 //   state.json         {"active": "a"|"b"|"", "trial": {"slot", "attempts"}|null,
 //                       "last_result": "...", "seq": N}
 // state.json is the only commit point: it is replaced atomically and durably
-// (WriteDurably), and it never names a slot whose payload and manifest are
-// not durable and verified. A slot's manifest is written after its payload,
-// so a slot with a manifest holds a complete payload.
+// (WriteDurably), and it never names a slot whose files and slot.json are
+// not durable and verified. A slot's slot.json is written after its files
+// (and removed before they are replaced), so a slot with a slot.json holds
+// complete files.
 //
-// Install: Stage (write the inactive slot; the payload must match the
-// manifest's length and SHA-256) -> Switch (trial of the staged slot begins)
+// Install: Stage (write the inactive slot; every file must match its length
+// and SHA-256) -> Switch (trial of the staged slot begins)
 // -> each start of the trial slot calls RecordStart (attempts are persisted
 // before the start, so repeated crashes are counted) -> Commit (healthy) or
 // Rollback(reason). After `max_attempts` starts without a Commit, the next
@@ -20,7 +23,9 @@
 // Not thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -29,17 +34,26 @@
 
 namespace keel::edge::ota {
 
+struct FileDigest {
+  std::string sha256;  // lower-case hex
+  int64_t length = 0;
+};
+
 struct SlotManifest {
   std::string name;
   std::string version;
-  std::string sha256;  // lower-case hex of the payload
-  int64_t length = 0;
+  // File name (no '/', not "slot.json", not starting with '.') -> digest;
+  // at least one.
+  std::map<std::string, FileDigest> files;
 };
+
+// The digest of `content`.
+FileDigest DigestOf(std::string_view content);
 
 struct Slot {
   std::string id;  // "a" or "b"
   SlotManifest manifest;
-  std::filesystem::path payload;  // the file to load
+  std::filesystem::path dir;  // holds the files to load
 };
 
 // What the device runs and why; every change increments seq (persisted), so
@@ -63,9 +77,10 @@ class SlotStore {
   // NotFound when nothing is installed.
   Result<Slot> Current() const;
 
-  // Writes `payload` into the inactive slot. InvalidArgument if it does not
-  // match `manifest`; FailedPrecondition during a trial.
-  Status Stage(const SlotManifest& manifest, std::string_view payload);
+  // Writes `files` (name -> content) into the inactive slot. InvalidArgument
+  // if they are not exactly the manifest's files with its digests, or a name
+  // is not allowed; FailedPrecondition during a trial.
+  Status Stage(const SlotManifest& manifest, const std::map<std::string, std::string>& files);
   // Starts the trial of the staged slot. FailedPrecondition if nothing
   // verified is staged or a trial is running.
   Status Switch();
@@ -91,7 +106,7 @@ class SlotStore {
       : fs_(&fs), dir_(std::move(dir)), max_attempts_(max_attempts) {}
 
   std::filesystem::path SlotDir(const std::string& id) const { return dir_ / ("slot-" + id); }
-  // The slot's manifest if payload and manifest verify.
+  // The slot's manifest if slot.json and every file it lists verify.
   std::optional<SlotManifest> Verified(const std::string& id) const;
   std::string Inactive() const;
   Status Save(State next);

@@ -16,14 +16,17 @@ const std::filesystem::path kDir = "/device/ota/model";
 
 struct Release {
   SlotManifest manifest;
-  std::string payload;
+  std::map<std::string, std::string> files;
 };
 
+// A two-file artifact, like a model bundle.
 Release Version(const std::string& version) {
   Release r;
-  r.payload = "model " + version + " " + std::string(300, 'w');
-  r.manifest = {"pump-ae", version, crypto::Sha256Hex(r.payload),
-                static_cast<int64_t>(r.payload.size())};
+  r.files["manifest.json"] = R"({"name": "pump-ae", "version": ")" + version + "\"}";
+  r.files["model.onnx"] = "model " + version + " " + std::string(300, 'w');
+  r.manifest.name = "pump-ae";
+  r.manifest.version = version;
+  for (const auto& [name, content] : r.files) r.manifest.files[name] = DigestOf(content);
   return r;
 }
 
@@ -40,7 +43,7 @@ struct InstallRun {
 };
 InstallRun Install(SlotStore& store, const Release& r) {
   InstallRun run;
-  if (!store.Stage(r.manifest, r.payload).ok()) return run;
+  if (!store.Stage(r.manifest, r.files).ok()) return run;
   if (!store.Switch().ok()) return run;
   run.switched = true;
   auto started = store.RecordStart();
@@ -62,11 +65,11 @@ TEST(SlotStoreTest, InstallCommitAndRollbackOnAFailedHealthCheck) {
   EXPECT_EQ(RunningVersion(store), "1.0.0");
 
   const Release v2 = Version("2.0.0");
-  ASSERT_TRUE(store.Stage(v2.manifest, v2.payload).ok());
+  ASSERT_TRUE(store.Stage(v2.manifest, v2.files).ok());
   EXPECT_EQ(RunningVersion(store), "1.0.0");  // staged is not running
   ASSERT_TRUE(store.Switch().ok());
   EXPECT_EQ(RunningVersion(store), "2.0.0");
-  EXPECT_EQ(store.Stage(v2.manifest, v2.payload).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store.Stage(v2.manifest, v2.files).code(), StatusCode::kFailedPrecondition);
   const int64_t seq = store.status().seq;
   ASSERT_TRUE(store.Rollback("golden sample 3: output 0.51, expected 0.50").ok());
   EXPECT_EQ(RunningVersion(store), "1.0.0");
@@ -86,7 +89,7 @@ TEST(SlotStoreTest, RepeatedCrashesOfTheTrialRollBack) {
     SlotStore store = MustOpen(disk);
     ASSERT_TRUE(Install(store, Version("1.0.0")).committed);
     const Release v2 = Version("2.0.0");
-    ASSERT_TRUE(store.Stage(v2.manifest, v2.payload).ok());
+    ASSERT_TRUE(store.Stage(v2.manifest, v2.files).ok());
     ASSERT_TRUE(store.Switch().ok());
   }
   for (int start = 1; start <= 3; ++start) {  // the new version crashes each time
@@ -105,8 +108,15 @@ TEST(SlotStoreTest, PayloadNotMatchingItsManifestIsRefused) {
   SimulatedDisk disk;
   SlotStore store = MustOpen(disk);
   Release r = Version("1.0.0");
-  r.payload[5] = 'X';
-  EXPECT_EQ(store.Stage(r.manifest, r.payload).code(), StatusCode::kInvalidArgument);
+  r.files["model.onnx"][5] = 'X';
+  EXPECT_THAT(store.Stage(r.manifest, r.files).message(), HasSubstr("model.onnx does not match"));
+  r = Version("1.0.0");
+  r.files.erase("manifest.json");
+  EXPECT_EQ(store.Stage(r.manifest, r.files).code(), StatusCode::kInvalidArgument);
+  r = Version("1.0.0");
+  r.manifest.files["../escape"] = DigestOf("x");
+  r.files["../escape"] = "x";
+  EXPECT_THAT(store.Stage(r.manifest, r.files).message(), HasSubstr("is not allowed"));
   EXPECT_EQ(store.Switch().code(), StatusCode::kFailedPrecondition);
 }
 
@@ -117,10 +127,10 @@ TEST(SlotStoreTest, ACorruptActiveSlotFallsBackToTheOther) {
     ASSERT_TRUE(Install(store, Version("1.0.0")).committed);
     ASSERT_TRUE(Install(store, Version("2.0.0")).committed);
   }
-  // Bit rot in the running slot's payload.
+  // Bit rot in a file of the running slot.
   SlotStore before = MustOpen(disk);
   const Slot running = before.Current().value();
-  ASSERT_TRUE(disk.Write(running.payload, "garbage").ok());
+  ASSERT_TRUE(disk.Write(running.dir / "model.onnx", "garbage").ok());
   SlotStore store = MustOpen(disk);
   EXPECT_EQ(RunningVersion(store), "1.0.0");
   EXPECT_THAT(store.status().last_result, HasSubstr("recovered: active slot"));

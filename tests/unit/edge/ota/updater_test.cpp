@@ -9,6 +9,7 @@
 #include "crypto/tokens.h"
 #include "test_util/temp_dir.h"
 #include "tuf/repository.h"
+#include "unit/edge/ota/fake_update_source.h"
 #include "unit/tuf/tuf_test_repo.h"
 
 namespace keel::edge::ota {
@@ -19,75 +20,18 @@ using tuf::Role;
 
 const std::string kModel = "model bytes " + std::string(5000, 'q');
 
-crypto::PrivateKey CopyOf(const crypto::PrivateKey& key) {
-  return crypto::PrivateKey::FromPem(key.ToPem()).value();
-}
-
-// Serves a tuf::Repository and target payloads, with faults on demand.
-class FakeSource final : public UpdateSource {
- public:
-  explicit FakeSource(const tuf::Repository& repo) : repo_(repo) {}
-
-  Result<std::string> FetchMetadata(std::string_view file, size_t max_bytes) override {
-    std::string bytes;
-    if (auto it = overrides_.find(std::string(file)); it != overrides_.end()) {
-      bytes = it->second;
-    } else if (file == "timestamp.json") {
-      bytes = repo_.Metadata(Role::kTimestamp).value();
-    } else if (file == "snapshot.json") {
-      bytes = repo_.Metadata(Role::kSnapshot).value();
-    } else if (file == "targets.json") {
-      bytes = repo_.Metadata(Role::kTargets).value();
-    } else if (file.starts_with("root.")) {
-      const int64_t n = std::stoll(std::string(file.substr(5)));
-      KEEL_ASSIGN_OR_RETURN(bytes, repo_.RootVersion(n));
-    } else {
-      return Status::NotFound(std::string(file));
-    }
-    if (bytes.size() > max_bytes) return Status::ResourceExhausted("too long");
-    return bytes;
-  }
-
-  Status FetchTarget(std::string_view name, int64_t offset,
-                     const std::function<Status(std::string_view)>& sink) override {
-    offsets_.push_back(offset);
-    auto it = payloads_.find(std::string(name));
-    if (it == payloads_.end()) return Status::NotFound(std::string(name));
-    const std::string& data = it->second;
-    for (auto at = static_cast<size_t>(offset); at < data.size(); at += 512) {
-      if (break_after_ >= 0 && static_cast<int64_t>(at) >= break_after_) {
-        break_after_ = -1;
-        return Status::Unavailable("connection reset");
-      }
-      KEEL_RETURN_IF_ERROR(sink(std::string_view(data).substr(at, 512)));
-    }
-    return Status::Ok();
-  }
-
-  std::map<std::string, std::string> payloads_;
-  std::map<std::string, std::string> overrides_;  // metadata file -> bytes served instead
-  int64_t break_after_ = -1;                      // break the next transfer at this byte
-  std::vector<int64_t> offsets_;
-
- private:
-  const tuf::Repository& repo_;
-};
-
 class UpdaterTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(EnsureDirectory(tmp_.path() / "hub").ok());
     pinned_root_ = keys_.SignedRoot(keys_.Root());
     ASSERT_TRUE(WriteFileAtomic(tmp_.path() / "hub" / "root.json", pinned_root_).ok());
-    auto repo = tuf::Repository::Open(
-        tmp_.path() / "hub",
-        {CopyOf(keys_.key(Role::kTargets)), CopyOf(keys_.key(Role::kSnapshot)),
-         CopyOf(keys_.key(Role::kTimestamp))},
-        keys_.clock);
+    auto repo =
+        tuf::Repository::Open(tmp_.path() / "hub", testing::OnlineKeysOf(keys_), keys_.clock);
     ASSERT_TRUE(repo.ok()) << repo.status().ToString();
     repo_ = std::move(repo).value();
     ASSERT_TRUE(repo_->AddTarget("pump-ae@1.2.0", File(kModel, "1.2.0")).ok());
-    source_ = std::make_unique<FakeSource>(*repo_);
+    source_ = std::make_unique<testing::FakeSource>(*repo_);
     source_->payloads_["pump-ae@1.2.0"] = kModel;
   }
 
@@ -108,7 +52,7 @@ class UpdaterTest : public ::testing::Test {
   tuf::testing::Repo keys_;
   std::string pinned_root_;
   std::unique_ptr<tuf::Repository> repo_;
-  std::unique_ptr<FakeSource> source_;
+  std::unique_ptr<testing::FakeSource> source_;
 };
 
 TEST_F(UpdaterTest, RefreshesDownloadsAndVerifies) {

@@ -56,9 +56,11 @@ Result<SlotStore> SlotStore::Open(FileSystem& fs, std::filesystem::path dir, int
   KEEL_RETURN_IF_ERROR(fs.MakeDirs(store.SlotDir("a")));
   KEEL_RETURN_IF_ERROR(fs.MakeDirs(store.SlotDir("b")));
   auto text = fs.Read(store.dir_ / kStateFile);
+  bool unreadable = false;
   if (text.ok()) {
     const auto j = nlohmann::json::parse(*text, nullptr, false);
-    if (j.is_object()) {
+    try {
+      if (!j.is_object()) throw nlohmann::json::other_error::create(0, "not an object", nullptr);
       store.state_.active = j.value("active", "");
       if (j.contains("trial") && j["trial"].is_object()) {
         store.state_.trial = j["trial"].value("slot", "");
@@ -66,13 +68,19 @@ Result<SlotStore> SlotStore::Open(FileSystem& fs, std::filesystem::path dir, int
       }
       store.state_.last_result = j.value("last_result", "");
       store.state_.seq = j.value("seq", int64_t{0});
+    } catch (const nlohmann::json::exception&) {
+      unreadable = true;
+      store.state_ = State{};
     }
   } else if (text.status().code() != StatusCode::kNotFound) {
     return text.status();
   }
   // Recovery: only verified slots may be named.
   State fixed = store.state_;
-  std::string note;
+  // Which slot was committed cannot be told from an unreadable state.json:
+  // adopting one could commit an unchecked trial, so none runs until the
+  // next install commits, and the state says so.
+  std::string note = unreadable ? "state.json was unreadable, nothing is committed; " : "";
   if (fixed.trial && (!ValidId(*fixed.trial) || !store.Verified(*fixed.trial))) {
     note = "trial slot did not verify; ";
     fixed.trial.reset();

@@ -70,7 +70,9 @@ class SlotStore {
  public:
   // Opens (creating `dir` if needed) and recovers: a state naming a slot
   // that does not verify falls back to the other slot if that one verifies
-  // (and says so in last_result). `fs` must outlive the store.
+  // (and says so in last_result); an unreadable state.json is replaced by
+  // one that commits nothing (which slot was committed cannot be known, and
+  // adopting one could commit an unchecked trial). `fs` must outlive the store.
   static Result<SlotStore> Open(FileSystem& fs, std::filesystem::path dir, int max_attempts = 3);
 
   // The slot to run now: the trial slot while on trial, else the active one.

@@ -1,6 +1,7 @@
 #include "edge/ota/updater.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <charconv>
 #include <vector>
@@ -77,10 +78,20 @@ Result<std::unique_ptr<Updater>> Updater::Open(FileSystem& fs, std::filesystem::
   updater->trusted_ = std::make_unique<tuf::TrustedMetadata>(std::move(trusted));
   // What was trusted before the restart: its versions keep protecting against
   // rollback even when expired (Update* keeps expired metadata).
-  auto local = [&](const char* file) { return fs.Read(updater->dir_ / "metadata" / file); };
-  if (auto t = local("timestamp.json"); t.ok()) (void)updater->trusted_->UpdateTimestamp(*t);
-  if (auto s = local("snapshot.json"); s.ok()) (void)updater->trusted_->UpdateSnapshot(*s);
-  if (auto t = local("targets.json"); t.ok()) (void)updater->trusted_->UpdateTargets(*t);
+  // Expired is fine here (FailedPrecondition, kept for its version); anything
+  // else means the local copy is unusable, and the next refresh replaces it.
+  auto load = [&](const char* file, auto update) {
+    auto bytes = fs.Read(updater->dir_ / "metadata" / file);
+    if (!bytes.ok()) return;
+    Status status = update(*bytes);
+    if (!status.ok() && status.code() != StatusCode::kFailedPrecondition) {
+      spdlog::warn("ota: persisted {} not loaded: {}", file, status.ToString());
+    }
+  };
+  tuf::TrustedMetadata& t = *updater->trusted_;
+  load("timestamp.json", [&](std::string_view b) { return t.UpdateTimestamp(b); });
+  load("snapshot.json", [&](std::string_view b) { return t.UpdateSnapshot(b); });
+  load("targets.json", [&](std::string_view b) { return t.UpdateTargets(b); });
   return updater;
 }
 

@@ -136,6 +136,21 @@ TEST(SlotStoreTest, ACorruptActiveSlotFallsBackToTheOther) {
   EXPECT_THAT(store.status().last_result, HasSubstr("recovered: active slot"));
 }
 
+TEST(SlotStoreTest, AnUnreadableStateCommitsNothingAndSaysSo) {
+  SimulatedDisk disk;
+  {
+    SlotStore store = MustOpen(disk);
+    ASSERT_TRUE(Install(store, Version("1.0.0")).committed);
+  }
+  for (const char* garbage : {"{not json", R"({"active": 7})", "[]"}) {
+    ASSERT_TRUE(disk.Write(kDir / "state.json", garbage).ok());
+    SlotStore store = MustOpen(disk);
+    EXPECT_EQ(store.Current().status().code(), StatusCode::kNotFound) << garbage;
+    EXPECT_THAT(store.status().last_result, HasSubstr("state.json was unreadable")) << garbage;
+    ASSERT_TRUE(Install(store, Version("1.1.0")).committed) << garbage;  // installs still work
+  }
+}
+
 // [ota-robustness] A crash at every write, fsync, rename and directory sync
 // of an install (stage, switch, first start, commit) leaves a slot that
 // verifies and runs, a state that says truthfully which, and never a commit

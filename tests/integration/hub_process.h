@@ -55,6 +55,16 @@ class HubProcess {
                                   "--log-level",
                                   "info"};
     argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+    // On a restart, keep the earlier run's output apart: its "keel-hub ready"
+    // must not satisfy the wait below before this run is ready.
+    if (process_) {
+      ++restarts_;
+      for (const char* name : {"hub.out", "hub.err"}) {
+        std::error_code ec;
+        std::filesystem::rename(root_ / name,
+                                root_ / (std::string(name) + "." + std::to_string(restarts_)), ec);
+      }
+    }
     process_ = std::make_unique<ChildProcess>(argv, root_ / "hub.out", root_ / "hub.err");
     ASSERT_TRUE(process_->WaitForOutput("keel-hub ready", std::chrono::seconds(60)))
         << process_->Stderr();
@@ -158,6 +168,7 @@ class HubProcess {
   std::filesystem::path root_, data_;
   int http_port_, mqtt_port_;
   std::vector<std::string> extra_args_;
+  int restarts_ = 0;
   std::unique_ptr<ChildProcess> process_;
 };
 

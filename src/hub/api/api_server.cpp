@@ -11,6 +11,7 @@
 #include "crypto/tokens.h"
 #include "hub/api/event_routes.h"
 #include "hub/api/http_json.h"
+#include "hub/api/update_routes.h"
 #include "wire/messages.h"
 #include "wire/topics.h"
 
@@ -89,6 +90,8 @@ class ApiServerImpl : public ApiServer {
  private:
   bool SetupTls(SSL_CTX& ctx);
   bool Authorized(const httplib::Request& req, httplib::Response& res) const;
+  // A verified client certificate of a device that exists and is not revoked.
+  bool DeviceAuthorized(const httplib::Request& req, httplib::Response& res) const;
   void Routes();
 
   ApiOptions options_;
@@ -134,6 +137,21 @@ bool ApiServerImpl::Authorized(const httplib::Request& req, httplib::Response& r
   res.set_header("WWW-Authenticate", "Bearer");
   ReplyError(res, Status::Unauthenticated("a valid bearer token is required"));
   return false;
+}
+
+bool ApiServerImpl::DeviceAuthorized(const httplib::Request& req, httplib::Response& res) const {
+  auto peer = PeerCertificate(req);
+  if (!peer.ok()) {
+    ReplyError(res, peer.status());
+    return false;
+  }
+  auto device = deps_.devices.GetDevice(peer->SubjectCommonName());
+  if (!device.ok() || device->state == DeviceState::kRevoked) {
+    ReplyError(res, Status::PermissionDenied("device \"" + peer->SubjectCommonName() +
+                                             "\" is unknown or revoked"));
+    return false;
+  }
+  return true;
 }
 
 Status ApiServerImpl::Start() {
@@ -225,6 +243,23 @@ void ApiServerImpl::Routes() {
     if (!issued.ok()) return ReplyError(res, issued.status());
     spdlog::info("api: renewed certificate of \"{}\"", peer->SubjectCommonName());
     ReplyJson(res, IssuedJson(*issued));
+  });
+
+  s.Get(R"(/api/v1/updates/metadata/([^/]+))",
+        [this](const httplib::Request& req, httplib::Response& res) {
+          if (!DeviceAuthorized(req, res)) return;
+          if (deps_.updates == nullptr) {
+            return ReplyError(res, Status::FailedPrecondition("signed updates are not set up"));
+          }
+          ServeUpdateMetadata(req, res, *deps_.updates, req.matches[1].str());
+        });
+  s.Get(R"(/api/v1/updates/targets/(.+))", [this](const httplib::Request& req,
+                                                  httplib::Response& res) {
+    if (!DeviceAuthorized(req, res)) return;
+    if (deps_.updates == nullptr) {
+      return ReplyError(res, Status::FailedPrecondition("signed updates are not set up"));
+    }
+    ServeUpdateTarget(req, res, *deps_.updates, deps_.update_targets_dir, req.matches[1].str());
   });
 
   s.Get("/api/v1/devices", [this](const httplib::Request& req, httplib::Response& res) {

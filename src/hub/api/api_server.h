@@ -15,6 +15,9 @@
 //   GET  /api/v1/devices/{id}/events?type=&from=&to=&limit=
 //   GET  /api/v1/info                     {"mqtt_url": ..., "version": ...}
 //   GET  /metrics (Prometheus text)
+// Device endpoints require the client certificate of a device that is not
+// revoked (update_routes.h):
+//   GET  /api/v1/updates/metadata/{file}   GET /api/v1/updates/targets/{name}
 // Unauthenticated: GET /healthz.
 // Errors are JSON: {"error": {"code": "<StatusCode name>", "message": "..."}}.
 #pragma once
@@ -30,6 +33,7 @@
 #include "hub/registry/enrollment_service.h"
 #include "hub/store/device_store.h"
 #include "hub/store/telemetry_store.h"
+#include "tuf/repository.h"
 
 namespace keel::hub {
 
@@ -57,6 +61,10 @@ struct ApiDependencies {
   std::function<Status(const std::string& device, std::string_view name,
                        const std::string& payload)>
       send_command;
+  // The signed update repository and its content-addressed target files;
+  // null: the update endpoints answer FailedPrecondition (not set up).
+  const tuf::Repository* updates = nullptr;
+  std::filesystem::path update_targets_dir = {};
 };
 
 class ApiServer {

@@ -8,6 +8,7 @@
 
 #include "common/endpoint.h"
 #include "common/files.h"
+#include "crypto/private_key.h"
 #include "crypto/tokens.h"
 #include "hub/api/api_server.h"
 #include "hub/broker/broker_config.h"
@@ -16,6 +17,7 @@
 #include "hub/server/hub_pki.h"
 #include "hub/store/sqlite_store.h"
 #include "mqtt/client.h"
+#include "tuf/repository.h"
 #include "wire/messages.h"
 #include "wire/topics.h"
 
@@ -102,10 +104,15 @@ class HubServerImpl : public HubServer {
   std::unique_ptr<mqtt::Client> mqtt_;
   std::unique_ptr<IngestService> ingest_;
   std::unique_ptr<ApiServer> api_;
+  std::unique_ptr<tuf::Repository> updates_;  // null until `keelctl keys init` set it up
   std::filesystem::path revoked_ids_file_;
   // Serializes PublishRevocations: API threads and the maintenance thread
   // rewrite the same files.
   std::mutex revocations_mu_;
+
+  // Opens <data-dir>/updates when it holds root.json (keelctl keys init
+  // --online <data-dir>/updates): the signed update repository.
+  Status OpenUpdates();
 
   std::mutex maintenance_mu_;
   std::condition_variable maintenance_wake_;
@@ -201,8 +208,12 @@ Status HubServerImpl::Start() {
                              const std::string& payload) -> Status {
     return mqtt_->Publish(wire::CommandTopic(device, name), payload, 1).status();
   };
-  api_ = NewApiServer(api_options, ApiDependencies{*store_, *store_, *enrollment_, metrics_, clock_,
-                                                   health_problem, send_command});
+  KEEL_RETURN_IF_ERROR(OpenUpdates());
+  ApiDependencies deps{*store_, *store_,        *enrollment_, metrics_,
+                       clock_,  health_problem, send_command};
+  deps.updates = updates_.get();
+  deps.update_targets_dir = options_.data_dir / "updates" / "targets";
+  api_ = NewApiServer(api_options, std::move(deps));
   KEEL_RETURN_IF_ERROR(api_->Start());
 
   endpoints_.api_url =
@@ -296,6 +307,25 @@ Status HubServerImpl::PublishRevocations() {
   return Status::Ok();
 }
 
+Status HubServerImpl::OpenUpdates() {
+  const auto dir = options_.data_dir / "updates";
+  if (!std::filesystem::exists(dir / "root.json")) {
+    spdlog::info("hub: signed updates not set up ({} has no root.json)", dir.string());
+    return Status::Ok();
+  }
+  auto load = [&](const char* name) { return crypto::PrivateKey::LoadFile(dir / name); };
+  KEEL_ASSIGN_OR_RETURN(auto targets, load("targets.pem"));
+  KEEL_ASSIGN_OR_RETURN(auto snapshot, load("snapshot.pem"));
+  KEEL_ASSIGN_OR_RETURN(auto timestamp, load("timestamp.pem"));
+  KEEL_RETURN_IF_ERROR(EnsureDirectory(dir / "targets", std::filesystem::perms(0700)));
+  KEEL_ASSIGN_OR_RETURN(
+      updates_, tuf::Repository::Open(
+                    dir, {std::move(targets), std::move(snapshot), std::move(timestamp)}, clock_));
+  KEEL_RETURN_IF_ERROR(updates_->Refresh().status());
+  spdlog::info("hub: signed updates from {}", dir.string());
+  return Status::Ok();
+}
+
 void HubServerImpl::MaintenanceLoop() {
   std::unique_lock lock(maintenance_mu_);
   while (!maintenance_wake_.wait_for(lock, std::chrono::milliseconds(kMaintenanceIntervalMs),
@@ -303,6 +333,11 @@ void HubServerImpl::MaintenanceLoop() {
     lock.unlock();
     Status s = PublishRevocations();
     if (!s.ok()) spdlog::error("hub: CRL refresh: {}", s.ToString());
+    if (updates_) {
+      auto refreshed = updates_->Refresh();
+      if (!refreshed.ok())
+        spdlog::error("hub: update metadata refresh: {}", refreshed.status().ToString());
+    }
     lock.lock();
   }
 }

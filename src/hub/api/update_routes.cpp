@@ -2,9 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <fstream>
+#include <memory>
 #include <regex>
 
-#include "common/files.h"
 #include "hub/api/http_json.h"
 
 namespace keel::hub {
@@ -37,11 +39,27 @@ void ServeUpdateTarget(const httplib::Request&, httplib::Response& res,
   if (it == targets.targets.end()) {
     return ReplyError(res, Status::NotFound(fmt::format("no update target \"{}\"", name)));
   }
-  auto content = ReadFile(targets_dir / it->second.sha256);
-  if (!content.ok()) return ReplyError(res, content.status());
-  // cpp-httplib answers a Range request on this content itself (206 with
-  // Content-Range, 416 when out of range).
-  res.set_content(std::move(*content), "application/octet-stream");
+  const std::filesystem::path path = targets_dir / it->second.sha256;
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec || static_cast<int64_t>(size) != it->second.length) {
+    return ReplyError(
+        res, Status::IoError(fmt::format(
+                 "update target \"{}\": its file is missing or has the wrong size", name)));
+  }
+  // Streamed from the file in chunks (artifacts can be large and many devices
+  // download at once); cpp-httplib answers a Range request by asking the
+  // provider for that part only (206 with Content-Range, 416 when outside).
+  res.set_content_provider(static_cast<size_t>(size), "application/octet-stream",
+                           [in = std::make_shared<std::ifstream>(path, std::ios::binary)](
+                               size_t offset, size_t length, httplib::DataSink& sink) {
+                             if (!in->seekg(static_cast<std::streamoff>(offset))) return false;
+                             constexpr size_t kChunk = 64 * 1024;
+                             std::string buffer(std::min(length, kChunk), '\0');
+                             in->read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+                             const auto got = static_cast<size_t>(in->gcount());
+                             return got > 0 && sink.write(buffer.data(), got);
+                           });
 }
 
 }  // namespace keel::hub

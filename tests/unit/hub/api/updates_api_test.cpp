@@ -152,5 +152,17 @@ TEST_F(UpdatesApiTest, UnknownFilesAndOversizedMetadata) {
   EXPECT_EQ(missing.code(), StatusCode::kNotFound);
 }
 
+TEST_F(UpdatesApiTest, ATargetWhoseFileIsMissingIsAnErrorNotAnEmptyBody) {
+  std::filesystem::remove(dir_.path() / "updates" / "targets" / crypto::Sha256Hex(kModel));
+  auto source = Source("pump-1");
+  size_t received = 0;
+  Status status = source.FetchTarget("pump-ae@1.2.0/model.onnx", 0, [&](std::string_view chunk) {
+    received += chunk.size();
+    return Status::Ok();
+  });
+  EXPECT_EQ(status.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(received, 0U);
+}
+
 }  // namespace
 }  // namespace keel::hub

@@ -2,10 +2,15 @@
 // helpers to set up such a repository.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "common/files.h"
 #include "edge/ota/update_source.h"
 #include "tuf/repository.h"
 #include "unit/tuf/tuf_test_repo.h"
@@ -17,6 +22,12 @@ using tuf::Role;
 inline crypto::PrivateKey CopyOf(const crypto::PrivateKey& key) {
   return crypto::PrivateKey::FromPem(key.ToPem()).value();
 }
+
+// Writes root version 1 of `keys` as `dir`/root.json and opens a Repository
+// there with the online keys; *pinned gets the root a device pins.
+inline std::unique_ptr<tuf::Repository> OpenTestRepository(tuf::testing::Repo& keys,
+                                                           const std::filesystem::path& dir,
+                                                           std::string* pinned);
 
 // Copies of the repository's online keys.
 inline tuf::OnlineKeys OnlineKeysOf(tuf::testing::Repo& keys) {
@@ -73,5 +84,16 @@ class FakeSource final : public UpdateSource {
  private:
   const tuf::Repository& repo_;
 };
+
+inline std::unique_ptr<tuf::Repository> OpenTestRepository(tuf::testing::Repo& keys,
+                                                           const std::filesystem::path& dir,
+                                                           std::string* pinned) {
+  *pinned = keys.SignedRoot(keys.Root());
+  EXPECT_TRUE(EnsureDirectory(dir).ok());
+  EXPECT_TRUE(WriteFileAtomic(dir / "root.json", *pinned).ok());
+  auto repo = tuf::Repository::Open(dir, OnlineKeysOf(keys), keys.clock);
+  EXPECT_TRUE(repo.ok()) << repo.status().ToString();
+  return repo.ok() ? std::move(repo).value() : nullptr;
+}
 
 }  // namespace keel::edge::ota::testing

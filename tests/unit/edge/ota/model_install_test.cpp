@@ -45,13 +45,8 @@ json BundleManifest(const std::string& version, double golden_offset = 0.0,
 class ModelInstallTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(EnsureDirectory(tmp_.path() / "hub").ok());
-    pinned_root_ = keys_.SignedRoot(keys_.Root());
-    ASSERT_TRUE(WriteFileAtomic(tmp_.path() / "hub" / "root.json", pinned_root_).ok());
-    auto repo =
-        tuf::Repository::Open(tmp_.path() / "hub", testing::OnlineKeysOf(keys_), keys_.clock);
-    ASSERT_TRUE(repo.ok()) << repo.status().ToString();
-    repo_ = std::move(repo).value();
+    repo_ = testing::OpenTestRepository(keys_, tmp_.path() / "hub", &pinned_root_);
+    ASSERT_NE(repo_, nullptr);
     source_ = std::make_unique<testing::FakeSource>(*repo_);
     auto updater =
         Updater::Open(PosixFileSystem(), tmp_.path() / "device", pinned_root_, keys_.clock);

@@ -23,13 +23,8 @@ const std::string kModel = "model bytes " + std::string(5000, 'q');
 class UpdaterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(EnsureDirectory(tmp_.path() / "hub").ok());
-    pinned_root_ = keys_.SignedRoot(keys_.Root());
-    ASSERT_TRUE(WriteFileAtomic(tmp_.path() / "hub" / "root.json", pinned_root_).ok());
-    auto repo =
-        tuf::Repository::Open(tmp_.path() / "hub", testing::OnlineKeysOf(keys_), keys_.clock);
-    ASSERT_TRUE(repo.ok()) << repo.status().ToString();
-    repo_ = std::move(repo).value();
+    repo_ = testing::OpenTestRepository(keys_, tmp_.path() / "hub", &pinned_root_);
+    ASSERT_NE(repo_, nullptr);
     ASSERT_TRUE(repo_->AddTarget("pump-ae@1.2.0", File(kModel, "1.2.0")).ok());
     source_ = std::make_unique<testing::FakeSource>(*repo_);
     source_->payloads_["pump-ae@1.2.0"] = kModel;

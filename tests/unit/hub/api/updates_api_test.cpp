@@ -14,6 +14,7 @@
 #include "test_util/temp_dir.h"
 #include "test_util/test_pki.h"
 #include "tuf/repository.h"
+#include "unit/edge/ota/fake_update_source.h"
 #include "unit/tuf/tuf_test_repo.h"
 
 namespace keel::hub {
@@ -23,10 +24,6 @@ using ::testing::HasSubstr;
 using tuf::Role;
 
 const std::string kModel = "onnx " + std::string(200000, 'm');
-
-crypto::PrivateKey CopyOf(const crypto::PrivateKey& key) {
-  return crypto::PrivateKey::FromPem(key.ToPem()).value();
-}
 
 class UpdatesApiTest : public ::testing::Test {
  protected:
@@ -47,16 +44,9 @@ class UpdatesApiTest : public ::testing::Test {
         std::make_unique<EnrollmentService>(*store_, *ca_, keys_.clock, EnrollmentOptions{});
 
     const auto repo_dir = dir_.path() / "updates";
+    repo_ = edge::ota::testing::OpenTestRepository(keys_, repo_dir, &pinned_root_);
+    ASSERT_NE(repo_, nullptr);
     ASSERT_TRUE(EnsureDirectory(repo_dir / "targets").ok());
-    pinned_root_ = keys_.SignedRoot(keys_.Root());
-    ASSERT_TRUE(WriteFileAtomic(repo_dir / "root.json", pinned_root_).ok());
-    auto repo = tuf::Repository::Open(
-        repo_dir,
-        {CopyOf(keys_.key(Role::kTargets)), CopyOf(keys_.key(Role::kSnapshot)),
-         CopyOf(keys_.key(Role::kTimestamp))},
-        keys_.clock);
-    ASSERT_TRUE(repo.ok()) << repo.status().ToString();
-    repo_ = std::move(repo).value();
     const std::string sha = crypto::Sha256Hex(kModel);
     ASSERT_TRUE(WriteFileAtomic(repo_dir / "targets" / sha, kModel).ok());
     ASSERT_TRUE(repo_

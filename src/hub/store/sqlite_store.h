@@ -1,4 +1,5 @@
-// SqliteStore: DeviceStore and TelemetryStore on one embedded SQLite file.
+// SqliteStore: DeviceStore, TelemetryStore and ArtifactStore on one embedded
+// SQLite file.
 //
 // Durability: journal_mode=WAL with synchronous=FULL, so a write that has
 // returned OK survives power loss. One writer connection (writes are
@@ -13,12 +14,13 @@
 #include <memory>
 
 #include "common/status.h"
+#include "hub/store/artifact_store.h"
 #include "hub/store/device_store.h"
 #include "hub/store/telemetry_store.h"
 
 namespace keel::hub {
 
-class SqliteStore final : public DeviceStore, public TelemetryStore {
+class SqliteStore final : public DeviceStore, public TelemetryStore, public ArtifactStore {
  public:
   struct State;  // internal (sqlite/store_state.h)
   explicit SqliteStore(std::unique_ptr<State> state);
@@ -53,6 +55,11 @@ class SqliteStore final : public DeviceStore, public TelemetryStore {
   Result<std::vector<std::string>> ListSeries(std::string_view device_id) override;
   Result<std::vector<StoredEvent>> ReadEvents(const EventQuery& q) override;
   Result<StoreStats> Stats() override;
+
+  // ArtifactStore
+  Status AddArtifact(const ArtifactRecord& artifact) override;
+  Result<ArtifactRecord> GetArtifact(std::string_view name, std::string_view version) override;
+  Result<std::vector<ArtifactRecord>> ListArtifacts(std::string_view name) override;
 
   DeviceStore& devices() { return *this; }
   TelemetryStore& telemetry() { return *this; }

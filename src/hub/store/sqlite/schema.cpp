@@ -7,7 +7,7 @@ namespace {
 
 constexpr const char* kCreateSchema = R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-INSERT INTO meta VALUES('schema_version', 2), ('duplicates_total', 0);
+INSERT INTO meta VALUES('schema_version', 3), ('duplicates_total', 0);
 CREATE TABLE devices(
   dkey INTEGER PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
@@ -77,16 +77,45 @@ CREATE INDEX events_by_time ON events(t);
 CREATE INDEX events_by_device_time ON events(dkey, t);
 )sql";
 
-Status MigrateFrom1(Connection& conn) {
-  KEEL_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(conn));
-  KEEL_RETURN_IF_ERROR(conn.Exec(kCreateEvents));
-  KEEL_RETURN_IF_ERROR(
-      conn.Exec("UPDATE meta SET value = 2 WHERE key = 'schema_version' AND value = 1"));
-  if (conn.Changes() != 1) {
-    return Status::FailedPrecondition(
-        fmt::format("hub store {}: schema_version changed during migration", conn.path()));
+// Version 3 added the artifact registry.
+constexpr const char* kCreateArtifacts = R"sql(
+CREATE TABLE artifacts(
+  name TEXT NOT NULL,
+  version TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  files TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  parent TEXT NOT NULL,
+  lineage TEXT NOT NULL,
+  metrics TEXT NOT NULL,
+  published_by TEXT NOT NULL,
+  published_ms INTEGER NOT NULL,
+  PRIMARY KEY(name, version)) WITHOUT ROWID;
+)sql";
+
+// The schema changes that lead from version N-1 to N, for N = 2, 3.
+constexpr const char* kMigrations[] = {kCreateEvents, kCreateArtifacts};
+constexpr int64_t kFirstMigratedVersion = 2;
+
+// Applies every migration after `from`, each in its own transaction, so a
+// crash between two leaves a database at a known version.
+Status MigrateFrom(Connection& conn, int64_t from) {
+  for (int64_t to = from + 1; to <= kSchemaVersion; ++to) {
+    KEEL_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(conn));
+    KEEL_RETURN_IF_ERROR(conn.Exec(kMigrations[to - kFirstMigratedVersion]));
+    KEEL_ASSIGN_OR_RETURN(auto bump,
+                          conn.Prepare("UPDATE meta SET value = ?1 WHERE key = 'schema_version' "
+                                       "AND value = ?2"));
+    bump.Bind(1, to).Bind(2, to - 1);
+    KEEL_RETURN_IF_ERROR(bump.Run());
+    if (conn.Changes() != 1) {
+      return Status::FailedPrecondition(
+          fmt::format("hub store {}: schema_version changed during migration", conn.path()));
+    }
+    KEEL_RETURN_IF_ERROR(tx.Commit());
   }
-  return tx.Commit();
+  return Status::Ok();
 }
 
 Result<std::string> PragmaText(Connection& conn, std::string_view pragma) {
@@ -115,9 +144,9 @@ Status CheckVersion(Connection& conn) {
         fmt::format("hub store {}: meta table has no schema_version", conn.path()));
   }
   const int64_t version = stmt.Int(0);
-  if (version == 1) {
+  if (version >= 1 && version < kSchemaVersion) {
     stmt.Reset();
-    return MigrateFrom1(conn);
+    return MigrateFrom(conn, version);
   }
   if (version != kSchemaVersion) {
     return Status::FailedPrecondition(
@@ -145,7 +174,7 @@ Status PrepareWriter(Connection& conn) {
   if (!empty) return CheckVersion(conn);
   KEEL_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(conn));
   KEEL_RETURN_IF_ERROR(conn.Exec(kCreateSchema));
-  KEEL_RETURN_IF_ERROR(conn.Exec(kCreateEvents));
+  for (const char* migration : kMigrations) KEEL_RETURN_IF_ERROR(conn.Exec(migration));
   return tx.Commit();
 }
 

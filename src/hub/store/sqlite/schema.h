@@ -2,7 +2,7 @@
 // connection settings it relies on.
 //
 // File: one SQLite 3 database in WAL mode (<path>, <path>-wal, <path>-shm).
-// Schema version 2 (meta.schema_version):
+// Schema version 3 (meta.schema_version):
 //   meta(key TEXT PK, value INTEGER)   schema_version, duplicates_total
 //   devices(dkey INTEGER PK, id TEXT UNIQUE, state 0=registered 1=active
 //           2=revoked, created_ms, enrolled_ms, last_seen_ms, cert_serial,
@@ -21,11 +21,14 @@
 //           the event's JSON object as compact text; indexed by (t) and
 //           (dkey, t). Written in the batch's transaction, so a duplicate
 //           batch adds none.
+//   artifacts(name, version, kind, files JSON {file: {sha256, length}},
+//           digest, size, parent, lineage JSON, metrics JSON, published_by,
+//           published_ms) PK(name, version): the artifact registry
 // Sequence numbers are stored as signed 64-bit integers (<= INT64_MAX).
-// Migrations: version 1 (no events table) is upgraded in place to 2 when the
-// writer opens it (one transaction: create events and its indexes, set
-// schema_version 2). A database with any other schema_version is refused,
-// never migrated down.
+// Migrations: an older version is upgraded in place when the writer opens
+// it, one version per transaction (1 -> 2 adds events, 2 -> 3 adds
+// artifacts). A database with a newer schema_version is refused, never
+// migrated down.
 #pragma once
 
 #include <cstdint>
@@ -35,7 +38,7 @@
 
 namespace keel::hub::sqlite {
 
-inline constexpr int64_t kSchemaVersion = 2;
+inline constexpr int64_t kSchemaVersion = 3;
 
 // On the single writer connection: WAL, synchronous=FULL, foreign keys; then
 // creates the schema in a new file, or checks the version of an existing one

@@ -12,13 +12,6 @@ namespace {
 
 using SqliteStoreTest = StoreTest;
 
-void RunSql(const std::filesystem::path& path, const char* sql) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-  sqlite3_close(db);
-}
-
 TEST_F(SqliteStoreTest, SurvivesCloseAndReopen) {
   ASSERT_TRUE(store_->CreateDevice("d1", 7).ok());
   ASSERT_TRUE(store_->RecordCertificate("d1", "01", 9000, 8).ok());
@@ -70,12 +63,14 @@ TEST_F(SqliteStoreTest, UnknownSchemaVersionIsRefused) {
   EXPECT_NE(r.status().message().find(path().string()), std::string::npos);
 }
 
-TEST_F(SqliteStoreTest, Version1DatabaseIsMigratedToVersion2) {
+TEST_F(SqliteStoreTest, Version1DatabaseIsMigratedToTheCurrentVersion) {
   ASSERT_TRUE(store_->CreateDevice("d1", 7).ok());
   Write({Batch("d1", 1, 3), Batch("d1", 2)});
   store_.reset();
-  // A version 1 store is a version 2 store without the events table.
-  RunSql(path(), "DROP TABLE events; UPDATE meta SET value = 1 WHERE key = 'schema_version'");
+  // A version 1 store is the current one without events and artifacts.
+  RunSql(path(),
+         "DROP TABLE events; DROP TABLE artifacts; "
+         "UPDATE meta SET value = 1 WHERE key = 'schema_version'");
 
   Reopen();
   EXPECT_EQ(*store_->Stats(), (StoreStats{1, 2, 5, 0, 0, 0}));
@@ -84,6 +79,10 @@ TEST_F(SqliteStoreTest, Version1DatabaseIsMigratedToVersion2) {
   b.batch.events.push_back(wire::Event{"a.b", 1'732'470'000'000, {{"k", 1}}});
   EXPECT_EQ(Write({b}).events_stored, 1u);
   EXPECT_EQ(store_->ReadEvents({})->size(), 1u);
+  ArtifactRecord artifact;
+  artifact.name = "m";
+  artifact.version = "1.0.0";
+  EXPECT_TRUE(store_->AddArtifact(artifact).ok());
 
   store_.reset();
   sqlite3* db = nullptr;
@@ -93,11 +92,12 @@ TEST_F(SqliteStoreTest, Version1DatabaseIsMigratedToVersion2) {
                                nullptr),
             SQLITE_OK);
   ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int64(stmt, 0), 2);
+  EXPECT_EQ(sqlite3_column_int64(stmt, 0), 3);
   sqlite3_finalize(stmt);
   sqlite3_close(db);
-  Reopen();  // opening a version 2 store again migrates nothing
+  Reopen();  // opening a current store again migrates nothing
   EXPECT_EQ(store_->Stats()->events, 1u);
+  EXPECT_EQ(store_->ListArtifacts("")->size(), 1u);
 }
 
 TEST_F(SqliteStoreTest, ForeignSqliteDatabaseIsRefused) {

@@ -3,8 +3,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <charconv>
 #include <vector>
+
+#include "common/semver.h"
 
 namespace keel::edge::ota {
 namespace {
@@ -13,43 +14,6 @@ constexpr size_t kMaxTimestampBytes = 16 << 10;
 constexpr size_t kMaxRootBytes = 512 << 10;
 constexpr size_t kDefaultMaxMetadataBytes = 4 << 20;
 constexpr int kMaxRootSteps = 32;  // root versions fetched in one refresh
-
-struct SemVer {
-  int64_t major = 0, minor = 0, patch = 0;
-  std::string pre;  // empty for a release
-};
-
-std::optional<SemVer> ParseSemVer(std::string_view text) {
-  const std::string_view core = text.substr(0, text.find_first_of("-+"));
-  SemVer v;
-  int64_t* parts[] = {&v.major, &v.minor, &v.patch};
-  size_t at = 0;
-  for (int i = 0; i < 3; ++i) {
-    const size_t end = i < 2 ? core.find('.', at) : core.size();
-    if (end == std::string_view::npos || end == at) return std::nullopt;
-    const std::string_view digits = core.substr(at, end - at);
-    auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), *parts[i]);
-    if (ec != std::errc() || ptr != digits.data() + digits.size()) return std::nullopt;
-    at = end + 1;
-  }
-  const size_t dash = text.find('-');
-  if (dash != std::string_view::npos && dash < text.find('+')) {
-    v.pre = std::string(text.substr(dash + 1, text.find('+') - dash - 1));
-    if (v.pre.empty()) return std::nullopt;
-  }
-  return v;
-}
-
-// <0, 0, >0 like strcmp; a pre-release sorts before its release.
-int Compare(const SemVer& a, const SemVer& b) {
-  for (auto [x, y] : {std::pair{a.major, b.major}, {a.minor, b.minor}, {a.patch, b.patch}}) {
-    if (x != y) return x < y ? -1 : 1;
-  }
-  if (a.pre == b.pre) return 0;
-  if (a.pre.empty()) return 1;
-  if (b.pre.empty()) return -1;
-  return a.pre < b.pre ? -1 : 1;
-}
 
 }  // namespace
 
@@ -60,7 +24,7 @@ Status CheckNotDowngrade(std::string_view installed, std::string_view offered) {
     return Status::InvalidArgument(
         fmt::format("ota: \"{}\" is not a version MAJOR.MINOR.PATCH", a ? offered : installed));
   }
-  if (Compare(*b, *a) < 0) {
+  if (CompareSemVer(*b, *a) < 0) {
     return Status::FailedPrecondition(
         fmt::format("ota: {} is older than the installed {} (downgrade)", offered, installed));
   }

@@ -18,6 +18,8 @@ find_package(Eigen3 3.4 REQUIRED NO_MODULE)
 pkg_check_modules(KISSFFT REQUIRED IMPORTED_TARGET kissfft-float)
 pkg_check_modules(MODBUS REQUIRED IMPORTED_TARGET libmodbus)
 pkg_check_modules(GPIOD REQUIRED IMPORTED_TARGET libgpiod)
+# zstd: delta updates (common/zstd_delta.h, `zstd --patch-from` semantics).
+pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 
 # libopencv-dnn-dev ships no CMake config (that comes with the much larger
 # libopencv-dev): headers in /usr/include/opencv4, libraries linked directly.

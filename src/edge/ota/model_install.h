@@ -7,7 +7,9 @@
 // manifest.json, and for the onnx backend the model file its manifest names
 // (in the bundle's top directory). Steps:
 //   1. refuse a downgrade below the active slot's version (FailedPrecondition)
-//   2. download each file, verified against the signed metadata
+//   2. download each file, verified against the signed metadata; as a delta
+//      from the same file in the slot running now when one is published
+//      (DownloadPreferringDelta), else in full
 //   3. SlotStore Stage -> Switch -> RecordStart
 //   4. load the bundle from the slot (LoadModelBundle) and, for the onnx
 //      backend, run CheckModelHealth (golden samples, latency budget); a
@@ -32,6 +34,10 @@ namespace keel::edge::ota {
 struct ModelInstallOutcome {
   bool committed = false;
   std::string result;  // the slots' last_result, e.g. "rolled back pump-ae 1.3.0: ..."
+  // Signed lengths in bytes: of the bundle's files, and of what was
+  // downloaded for them (smaller when deltas applied; see TargetDownload).
+  int64_t target_bytes = 0;
+  int64_t downloaded_bytes = 0;
 };
 
 Result<ModelInstallOutcome> InstallModel(Updater& updater, UpdateSource& source, SlotStore& slots,

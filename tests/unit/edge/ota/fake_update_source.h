@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/files.h"
+#include "crypto/tokens.h"
 #include "edge/ota/update_source.h"
 #include "tuf/repository.h"
 #include "unit/tuf/tuf_test_repo.h"
@@ -71,7 +72,9 @@ class FakeSource final : public UpdateSource {
         break_after_ = -1;
         return Status::Unavailable("connection reset");
       }
-      KEEL_RETURN_IF_ERROR(sink(std::string_view(data).substr(at, 512)));
+      const std::string_view chunk = std::string_view(data).substr(at, 512);
+      bytes_served_ += static_cast<int64_t>(chunk.size());
+      KEEL_RETURN_IF_ERROR(sink(chunk));
     }
     return Status::Ok();
   }
@@ -80,6 +83,7 @@ class FakeSource final : public UpdateSource {
   std::map<std::string, std::string> overrides_;  // metadata file -> bytes served instead
   int64_t break_after_ = -1;                      // break the next transfer at this byte
   std::vector<int64_t> offsets_;
+  int64_t bytes_served_ = 0;  // target bytes handed to sinks, over all transfers
 
  private:
   const tuf::Repository& repo_;
@@ -94,6 +98,16 @@ inline std::unique_ptr<tuf::Repository> OpenTestRepository(tuf::testing::Repo& k
   auto repo = tuf::Repository::Open(dir, OnlineKeysOf(keys), keys.clock);
   EXPECT_TRUE(repo.ok()) << repo.status().ToString();
   return repo.ok() ? std::move(repo).value() : nullptr;
+}
+
+// Publishes `content` as target `name` with `custom` data and serves it.
+inline void PublishTarget(tuf::Repository& repo, FakeSource& source, const std::string& name,
+                          const std::string& content,
+                          nlohmann::json custom = nlohmann::json::object()) {
+  const Status added = repo.AddTarget(
+      name, {static_cast<int64_t>(content.size()), crypto::Sha256Hex(content), std::move(custom)});
+  EXPECT_TRUE(added.ok()) << added.ToString();
+  source.payloads_[name] = content;
 }
 
 }  // namespace keel::edge::ota::testing

@@ -2,6 +2,9 @@
 
 #include <httplib.h>
 
+#include <fstream>
+#include <vector>
+
 #include "common/endpoint.h"
 #include "common/files.h"
 
@@ -20,6 +23,9 @@ StatusCode CodeForHttp(int status) {
       return StatusCode::kNotFound;
     case 409:
       return StatusCode::kAlreadyExists;
+    case 411:
+      return StatusCode::kInvalidArgument;
+    case 413:
     case 429:
       return StatusCode::kResourceExhausted;
     case 503:
@@ -51,22 +57,29 @@ Result<ApiClient> ApiClient::Create(const ApiClientOptions& options) {
   return ApiClient(hub.host, hub.port, token, options.ca_file);
 }
 
-Result<std::string> ApiClient::Send(const std::string& method, const std::string& path,
-                                    const std::string& body) const {
-  httplib::SSLClient client(host_, port_);
-  client.set_ca_cert_path(ca_.c_str());
-  client.enable_server_certificate_verification(true);
-  client.set_connection_timeout(10, 0);
-  client.set_read_timeout(60, 0);
+std::unique_ptr<httplib::SSLClient> ApiClient::Connect() const {
+  auto client = std::make_unique<httplib::SSLClient>(host_, port_);
+  client->set_ca_cert_path(ca_.c_str());
+  client->enable_server_certificate_verification(true);
+  client->set_connection_timeout(10, 0);
+  client->set_read_timeout(60, 0);
+  client->set_write_timeout(60, 0);
+  return client;
+}
+
+httplib::Headers ApiClient::Headers() const {
   httplib::Headers headers;
   if (!token_.empty()) headers.emplace("Authorization", "Bearer " + token_);
-  auto res = method == "GET" ? client.Get(path, headers)
-                             : client.Post(path, headers, body, "application/json");
+  return headers;
+}
+
+Result<std::string> ApiClient::Reply(const std::string& what, const httplib::Result& res,
+                                     const httplib::SSLClient& client) {
   if (!res) {
     std::string detail = httplib::to_string(res.error());
     const long verify = client.get_openssl_verify_result();
     if (verify != 0) detail += std::string(": ") + X509_verify_cert_error_string(verify);
-    return Status::Unavailable(method + " " + path + ": " + detail);
+    return Status::Unavailable(what + ": " + detail);
   }
   if (res->status / 100 != 2) {
     std::string message = "HTTP " + std::to_string(res->status);
@@ -80,6 +93,43 @@ Result<std::string> ApiClient::Send(const std::string& method, const std::string
     return Status(CodeForHttp(res->status), message);
   }
   return res->body;
+}
+
+Result<std::string> ApiClient::Send(const std::string& method, const std::string& path,
+                                    const std::string& body) const {
+  auto client = Connect();
+  auto res = method == "GET" ? client->Get(path, Headers())
+                             : client->Post(path, Headers(), body, "application/json");
+  return Reply(method + " " + path, res, *client);
+}
+
+Result<nlohmann::json> ApiClient::UploadFile(const std::string& path,
+                                             const std::filesystem::path& file) const {
+  std::ifstream in(file, std::ios::binary);
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  if (!in || ec) return Status::NotFound("cannot read " + file.string());
+  auto client = Connect();
+  std::vector<char> buffer(64 << 10);
+  bool read_failed = false;
+  auto res = client->Post(
+      path, Headers(), static_cast<size_t>(size),
+      [&](size_t offset, size_t length, httplib::DataSink& sink) {
+        in.seekg(static_cast<std::streamoff>(offset));
+        const size_t n = std::min(length, buffer.size());
+        if (!in.read(buffer.data(), static_cast<std::streamsize>(n))) {
+          read_failed = true;
+          return false;
+        }
+        sink.write(buffer.data(), n);
+        return true;
+      },
+      "application/octet-stream");
+  if (read_failed) return Status::IoError("reading " + file.string() + " failed mid-upload");
+  KEEL_ASSIGN_OR_RETURN(std::string reply, Reply("POST " + path, res, *client));
+  auto json = nlohmann::json::parse(reply, nullptr, false);
+  if (json.is_discarded()) return Status::Internal("POST " + path + ": reply is not JSON");
+  return json;
 }
 
 Result<std::string> ApiClient::GetText(const std::string& path) const {

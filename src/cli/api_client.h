@@ -3,7 +3,10 @@
 // sent as a bearer token.
 #pragma once
 
+#include <httplib.h>
+
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -27,12 +30,20 @@ class ApiClient {
   Result<nlohmann::json> Post(const std::string& path, const nlohmann::json& body) const;
   // GET returning the raw body (e.g. /metrics).
   Result<std::string> GetText(const std::string& path) const;
+  // POSTs the bytes of `file`, streamed (never held in memory whole).
+  Result<nlohmann::json> UploadFile(const std::string& path,
+                                    const std::filesystem::path& file) const;
 
  private:
   ApiClient(std::string host, int port, std::string token, std::filesystem::path ca)
       : host_(std::move(host)), port_(port), token_(std::move(token)), ca_(std::move(ca)) {}
   Result<std::string> Send(const std::string& method, const std::string& path,
                            const std::string& body) const;
+  std::unique_ptr<httplib::SSLClient> Connect() const;
+  httplib::Headers Headers() const;
+  // The body of a 2xx reply, or the hub's error as a Status.
+  static Result<std::string> Reply(const std::string& what, const httplib::Result& res,
+                                   const httplib::SSLClient& client);
 
   std::string host_;
   int port_;

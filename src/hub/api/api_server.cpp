@@ -1,14 +1,17 @@
 #include "hub/api/api_server.h"
 
+#include <fmt/format.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <limits>
 #include <thread>
 
 #include "crypto/tokens.h"
+#include "hub/api/artifact_routes.h"
 #include "hub/api/event_routes.h"
 #include "hub/api/http_json.h"
 #include "hub/api/update_routes.h"
@@ -93,6 +96,10 @@ class ApiServerImpl : public ApiServer {
   // A verified client certificate of a device that exists and is not revoked.
   bool DeviceAuthorized(const httplib::Request& req, httplib::Response& res) const;
   void Routes();
+  void ArtifactRoutes();
+  // Refuses, before the body is read, what no route would accept.
+  httplib::Server::HandlerResponse CheckBodyLimits(const httplib::Request& req,
+                                                   httplib::Response& res) const;
 
   ApiOptions options_;
   ApiDependencies deps_;
@@ -157,7 +164,10 @@ bool ApiServerImpl::DeviceAuthorized(const httplib::Request& req, httplib::Respo
 Status ApiServerImpl::Start() {
   server_ = std::make_unique<httplib::SSLServer>([this](SSL_CTX& ctx) { return SetupTls(ctx); });
   if (!server_->is_valid()) return Status::InvalidArgument("API TLS setup: " + tls_error_);
-  server_->set_payload_max_length(options_.max_body_bytes);
+  server_->set_payload_max_length(std::max(options_.max_body_bytes, options_.max_upload_bytes));
+  server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    return CheckBodyLimits(req, res);
+  });
   server_->new_task_queue = [n = options_.threads] { return new httplib::ThreadPool(n); };
   server_->set_read_timeout(10, 0);
   server_->set_write_timeout(10, 0);
@@ -180,7 +190,82 @@ void ApiServerImpl::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+constexpr const char* kBlobsPath = "/api/v1/blobs";
+
+httplib::Server::HandlerResponse ApiServerImpl::CheckBodyLimits(const httplib::Request& req,
+                                                                httplib::Response& res) const {
+  using httplib::Server;
+  const bool chunked = req.has_header("Transfer-Encoding");
+  const bool has_length = req.has_header("Content-Length");
+  uint64_t length = 0;
+  if (has_length) {
+    const std::string text = req.get_header_value("Content-Length");
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), length);
+    if (ec != std::errc() || ptr != text.data() + text.size()) {
+      ReplyError(res, Status::InvalidArgument("Content-Length is not a number"));
+      return Server::HandlerResponse::Handled;
+    }
+  }
+  if (req.method == "POST" && req.path == kBlobsPath) {
+    if (!Authorized(req, res)) return Server::HandlerResponse::Handled;
+    if (!has_length || chunked) {
+      ReplyError(res, Status::InvalidArgument("blob upload: Content-Length is required"), 411);
+      return Server::HandlerResponse::Handled;
+    }
+    if (length > options_.max_upload_bytes) {
+      ReplyError(res,
+                 Status::ResourceExhausted(
+                     fmt::format("blob upload: {} bytes is more than the limit of {}", length,
+                                 options_.max_upload_bytes)),
+                 413);
+      return Server::HandlerResponse::Handled;
+    }
+    return Server::HandlerResponse::Unhandled;
+  }
+  if (chunked || length > options_.max_body_bytes) {
+    ReplyError(res,
+               Status::ResourceExhausted(
+                   fmt::format("request body: more than {} bytes", options_.max_body_bytes)),
+               413);
+    return Server::HandlerResponse::Handled;
+  }
+  return Server::HandlerResponse::Unhandled;
+}
+
+void ApiServerImpl::ArtifactRoutes() {
+  auto& s = *server_;
+  auto unavailable = [](httplib::Response& res) {
+    ReplyError(res, Status::FailedPrecondition("the artifact registry is not set up"));
+  };
+  s.Post(kBlobsPath, [this, unavailable](const httplib::Request& req, httplib::Response& res,
+                                         const httplib::ContentReader& content) {
+    // Authorized and size-checked by CheckBodyLimits before the body is read.
+    if (deps_.blobs == nullptr) return unavailable(res);
+    ServeBlobUpload(req, res, content, *deps_.blobs,
+                    static_cast<int64_t>(options_.max_upload_bytes));
+  });
+  s.Post("/api/v1/artifacts",
+         [this, unavailable](const httplib::Request& req, httplib::Response& res) {
+           if (!Authorized(req, res)) return;
+           if (deps_.registry == nullptr) return unavailable(res);
+           ServePublish(req, res, *deps_.registry);
+         });
+  s.Get("/api/v1/artifacts",
+        [this, unavailable](const httplib::Request& req, httplib::Response& res) {
+          if (!Authorized(req, res)) return;
+          if (deps_.registry == nullptr) return unavailable(res);
+          ServeArtifactList(req, res, *deps_.registry);
+        });
+  s.Get(R"(/api/v1/artifacts/([^/]+)/([^/]+))",
+        [this, unavailable](const httplib::Request& req, httplib::Response& res) {
+          if (!Authorized(req, res)) return;
+          if (deps_.registry == nullptr) return unavailable(res);
+          ServeArtifact(res, *deps_.registry, req.matches[1].str(), req.matches[2].str());
+        });
+}
+
 void ApiServerImpl::Routes() {
+  ArtifactRoutes();
   auto& s = *server_;
   s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     ReplyError(res, Status::Internal("unexpected error"));

@@ -14,11 +14,16 @@
 //   GET  /api/v1/events?device=&type=&from=&to=&limit=   (event_routes.h)
 //   GET  /api/v1/devices/{id}/events?type=&from=&to=&limit=
 //   GET  /api/v1/info                     {"mqtt_url": ..., "version": ...}
+//   POST /api/v1/blobs  POST /api/v1/artifacts  GET /api/v1/artifacts[/{name}/{version}]
+//        (artifact_routes.h)
 //   GET  /metrics (Prometheus text)
 // Device endpoints require the client certificate of a device that is not
 // revoked (update_routes.h):
 //   GET  /api/v1/updates/metadata/{file}   GET /api/v1/updates/targets/{name}
 // Unauthenticated: GET /healthz.
+// Request bodies are limited to max_body_bytes (413 beyond, before the body
+// is read), except blob uploads: max_upload_bytes, accepted only with a
+// valid bearer token, checked before the body is read.
 // Errors are JSON: {"error": {"code": "<StatusCode name>", "message": "..."}}.
 #pragma once
 
@@ -30,6 +35,8 @@
 #include "common/clock.h"
 #include "common/metrics.h"
 #include "common/status.h"
+#include "hub/models/artifact_registry.h"
+#include "hub/models/blob_store.h"
 #include "hub/registry/enrollment_service.h"
 #include "hub/store/device_store.h"
 #include "hub/store/telemetry_store.h"
@@ -44,6 +51,7 @@ struct ApiOptions {
   std::string admin_token_sha256;  // hex SHA-256 of the operator bearer token
   std::string mqtt_url;            // where devices connect, reported by GET /api/v1/info
   size_t max_body_bytes = 64 * 1024;
+  size_t max_upload_bytes = size_t{1} << 30;
   size_t max_points_per_read = 100000;
   int threads = 8;
 };
@@ -65,6 +73,10 @@ struct ApiDependencies {
   // null: the update endpoints answer FailedPrecondition (not set up).
   const tuf::Repository* updates = nullptr;
   std::filesystem::path update_targets_dir = {};
+  // The artifact registry and the blobs it publishes from; null: the
+  // artifact endpoints answer FailedPrecondition.
+  ArtifactRegistry* registry = nullptr;
+  BlobStore* blobs = nullptr;
 };
 
 class ApiServer {

@@ -37,11 +37,15 @@ void ReplyJson(httplib::Response& res, const nlohmann::json& body, int http_stat
 }
 
 void ReplyError(httplib::Response& res, const Status& status) {
+  ReplyError(res, status, HttpStatusFor(status.code()));
+}
+
+void ReplyError(httplib::Response& res, const Status& status, int http_status) {
   ReplyJson(
       res,
       {{"error",
         {{"code", std::string(StatusCodeName(status.code()))}, {"message", status.message()}}}},
-      HttpStatusFor(status.code()));
+      http_status);
 }
 
 Result<nlohmann::json> ParseJsonObject(const httplib::Request& req) {

@@ -16,6 +16,8 @@ int HttpStatusFor(StatusCode code);
 
 // Writes {"error": {"code": ..., "message": ...}} with the mapped status.
 void ReplyError(httplib::Response& res, const Status& status);
+// The same with an explicit HTTP status (e.g. 413, 411).
+void ReplyError(httplib::Response& res, const Status& status, int http_status);
 
 void ReplyJson(httplib::Response& res, const nlohmann::json& body, int http_status = 200);
 

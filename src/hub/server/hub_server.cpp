@@ -14,6 +14,8 @@
 #include "hub/broker/broker_config.h"
 #include "hub/broker/broker_supervisor.h"
 #include "hub/ingest/ingest_service.h"
+#include "hub/models/artifact_registry.h"
+#include "hub/models/blob_store.h"
 #include "hub/server/hub_pki.h"
 #include "hub/store/sqlite_store.h"
 #include "mqtt/client.h"
@@ -105,6 +107,8 @@ class HubServerImpl : public HubServer {
   std::unique_ptr<IngestService> ingest_;
   std::unique_ptr<ApiServer> api_;
   std::unique_ptr<tuf::Repository> updates_;  // null until `keelctl keys init` set it up
+  std::unique_ptr<BlobStore> blobs_;          // <data-dir>/updates/targets
+  std::unique_ptr<ArtifactRegistry> registry_;
   std::filesystem::path revoked_ids_file_;
   // Serializes PublishRevocations: API threads and the maintenance thread
   // rewrite the same files.
@@ -209,10 +213,15 @@ Status HubServerImpl::Start() {
     return mqtt_->Publish(wire::CommandTopic(device, name), payload, 1).status();
   };
   KEEL_RETURN_IF_ERROR(OpenUpdates());
+  KEEL_ASSIGN_OR_RETURN(blobs_, BlobStore::Open(options_.data_dir / "updates" / "targets"));
+  registry_ = std::make_unique<ArtifactRegistry>(*store_, *blobs_, updates_.get(), clock_);
+  KEEL_RETURN_IF_ERROR(registry_->Reconcile().status());
   ApiDependencies deps{*store_, *store_,        *enrollment_, metrics_,
                        clock_,  health_problem, send_command};
   deps.updates = updates_.get();
-  deps.update_targets_dir = options_.data_dir / "updates" / "targets";
+  deps.update_targets_dir = blobs_->dir();
+  deps.registry = registry_.get();
+  deps.blobs = blobs_.get();
   api_ = NewApiServer(api_options, std::move(deps));
   KEEL_RETURN_IF_ERROR(api_->Start());
 

@@ -314,7 +314,14 @@ void ApiServerImpl::Routes() {
       return ReplyError(res, issued.status());
     }
     spdlog::info("api: enrolled device \"{}\"", *id);
-    ReplyJson(res, IssuedJson(*issued), 201);
+    json reply = IssuedJson(*issued);
+    // The device pins the update repository's current root at enrollment
+    // (docs/ota.md); absent when signed updates are not set up.
+    if (deps_.updates != nullptr) {
+      auto root = deps_.updates->Metadata(tuf::Role::kRoot);
+      if (root.ok()) reply["update_root"] = *root;
+    }
+    ReplyJson(res, reply, 201);
   });
 
   s.Post("/api/v1/renew", [this](const httplib::Request& req, httplib::Response& res) {

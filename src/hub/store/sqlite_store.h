@@ -1,5 +1,5 @@
-// SqliteStore: DeviceStore, TelemetryStore and ArtifactStore on one embedded
-// SQLite file.
+// SqliteStore: DeviceStore, TelemetryStore, ArtifactStore and RolloutStore on
+// one embedded SQLite file.
 //
 // Durability: journal_mode=WAL with synchronous=FULL, so a write that has
 // returned OK survives power loss. One writer connection (writes are
@@ -16,11 +16,15 @@
 #include "common/status.h"
 #include "hub/store/artifact_store.h"
 #include "hub/store/device_store.h"
+#include "hub/store/rollout_store.h"
 #include "hub/store/telemetry_store.h"
 
 namespace keel::hub {
 
-class SqliteStore final : public DeviceStore, public TelemetryStore, public ArtifactStore {
+class SqliteStore final : public DeviceStore,
+                          public TelemetryStore,
+                          public ArtifactStore,
+                          public RolloutStore {
  public:
   struct State;  // internal (sqlite/store_state.h)
   explicit SqliteStore(std::unique_ptr<State> state);
@@ -60,6 +64,17 @@ class SqliteStore final : public DeviceStore, public TelemetryStore, public Arti
   Status AddArtifact(const ArtifactRecord& artifact) override;
   Result<ArtifactRecord> GetArtifact(std::string_view name, std::string_view version) override;
   Result<std::vector<ArtifactRecord>> ListArtifacts(std::string_view name) override;
+
+  // RolloutStore
+  Result<int64_t> CreateDeployment(std::string_view body, const DeploymentRows& rows) override;
+  Status UpdateDeployment(int64_t id, std::string_view body, const DeploymentRows& rows) override;
+  Result<std::vector<StoredDeployment>> ListDeployments() override;
+  Result<DeploymentRows> ListDeploymentRows(int64_t id) override;
+  Result<DeviceOtaRecord> GetDeviceOta(std::string_view device) override;
+  Status SaveDeviceOta(std::string_view device, const DeviceOtaRecord& record,
+                       const std::vector<std::pair<int64_t, std::string>>& reports) override;
+  Status SetDeviceTags(std::string_view device, const DeviceTags& tags) override;
+  Result<std::map<std::string, DeviceTags>> ListDeviceTags() override;
 
   DeviceStore& devices() { return *this; }
   TelemetryStore& telemetry() { return *this; }

@@ -7,7 +7,7 @@ namespace {
 
 constexpr const char* kCreateSchema = R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-INSERT INTO meta VALUES('schema_version', 3), ('duplicates_total', 0);
+INSERT INTO meta VALUES('schema_version', 4), ('duplicates_total', 0);
 CREATE TABLE devices(
   dkey INTEGER PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
@@ -94,8 +94,34 @@ CREATE TABLE artifacts(
   PRIMARY KEY(name, version)) WITHOUT ROWID;
 )sql";
 
-// The schema changes that lead from version N-1 to N, for N = 2, 3.
-constexpr const char* kMigrations[] = {kCreateEvents, kCreateArtifacts};
+// Version 4 added rollouts and device tags.
+constexpr const char* kCreateRollouts = R"sql(
+CREATE TABLE device_tags(
+  dkey INTEGER NOT NULL REFERENCES devices(dkey),
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY(dkey, key)) WITHOUT ROWID;
+CREATE TABLE deployments(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  body TEXT NOT NULL);
+CREATE TABLE deployment_devices(
+  deployment INTEGER NOT NULL REFERENCES deployments(id),
+  dkey INTEGER NOT NULL REFERENCES devices(dkey),
+  body TEXT NOT NULL,
+  PRIMARY KEY(deployment, dkey)) WITHOUT ROWID;
+CREATE TABLE device_ota(
+  dkey INTEGER PRIMARY KEY REFERENCES devices(dkey),
+  report_seq INTEGER NOT NULL,
+  body TEXT NOT NULL);
+CREATE TABLE ota_reports(
+  dkey INTEGER NOT NULL REFERENCES devices(dkey),
+  seq INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY(dkey, seq)) WITHOUT ROWID;
+)sql";
+
+// The schema changes that lead from version N-1 to N, for N = 2, 3, 4.
+constexpr const char* kMigrations[] = {kCreateEvents, kCreateArtifacts, kCreateRollouts};
 constexpr int64_t kFirstMigratedVersion = 2;
 
 // Applies every migration after `from`, each in its own transaction, so a

@@ -8,6 +8,7 @@
 #include "edge/agent/identity.h"
 #include "edge/analytics/series_accumulator.h"
 #include "edge/sensors/sensor_registry.h"
+#include "edge/supervisor/health_notifier.h"
 #include "wire/messages.h"
 #include "wire/telemetry_codec.h"
 #include "wire/topics.h"
@@ -240,6 +241,9 @@ void Agent::OnRawRequest(const mqtt::Message& message) {
 void Agent::OnConnect(mqtt::Client& client) {
   Status s = client.Subscribe(wire::CommandFilter(config_.device.id), 1);
   if (!s.ok()) spdlog::warn("{}: subscribe: {}", device_id(), s.ToString());
+  // Reaching the hub's broker is what makes a new agent version healthy for
+  // `keel-edge supervise`; only the first connect reports (idempotent).
+  supervisor::NotifySupervisorHealthy();
   {
     std::lock_guard state_lock(mu_);
     resend_from_ack_ = true;

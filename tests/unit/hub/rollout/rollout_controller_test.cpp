@@ -1,0 +1,292 @@
+#include "hub/rollout/rollout_controller.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "hub/store/sqlite_store.h"
+#include "test_util/temp_dir.h"
+
+namespace keel::hub::rollout {
+namespace {
+
+using ::testing::HasSubstr;
+
+class RolloutControllerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = OpenSqliteStore(dir_.path() / "hub.db").value();
+    for (int i = 0; i < 20; ++i) AddDevice(Id(i), i < 10 ? "north" : "south");
+    Publish("pump-ae", "1.0.0");
+    Publish("pump-ae", "1.1.0");
+    Reopen();
+  }
+
+  static std::string Id(int i) { return "pump-" + std::to_string(100 + i); }
+
+  void AddDevice(const std::string& id, const std::string& site) {
+    ASSERT_TRUE(store_->CreateDevice(id, 1).ok());
+    ASSERT_TRUE(store_->RecordCertificate(id, "serial-" + id, 1LL << 50, 1).ok());
+    ASSERT_TRUE(store_->SetDeviceTags(id, {{"site", site}}).ok());
+  }
+
+  void Publish(const std::string& name, const std::string& version) {
+    ArtifactRecord a;
+    a.name = name;
+    a.version = version;
+    a.files["manifest.json"] = {std::string(64, 'a'), 10};
+    ASSERT_TRUE(store_->AddArtifact(a).ok());
+  }
+
+  void Reopen() {
+    controller_.reset();
+    auto c = RolloutController::Open(*store_, *store_, *store_, clock_, options_);
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    controller_ = std::move(c).value();
+  }
+
+  DeploymentSpec Spec(std::string target = "all") {
+    DeploymentSpec s;
+    s.artifact = "pump-ae";
+    s.version = "1.1.0";
+    s.target = std::move(target);
+    s.canary = 2;
+    s.waves = {50, 100};
+    s.max_failures = 0.1;
+    s.wave_soak_ms = 10'000;
+    s.device_timeout_ms = 60'000;
+    return s;
+  }
+
+  int64_t Create(DeploymentSpec spec) {
+    auto created = controller_->Create(std::move(spec), "alice");
+    EXPECT_TRUE(created.ok()) << created.status().ToString();
+    return created.ok() ? created->deployment.id : 0;
+  }
+
+  // One poll of `device` with the given reports; returns its directives.
+  std::vector<wire::Directive> Poll(const std::string& device,
+                                    std::vector<wire::OtaReport> reports = {},
+                                    wire::DeviceKpis kpis = {}, std::string running = "1.0.0") {
+    wire::PollRequest request;
+    request.installed = {{"model", "pump-ae", running}};
+    request.kpis = kpis;
+    for (auto& r : reports) r.seq = ++seq_[device];
+    request.reports = reports;
+    auto reply = controller_->Poll(device, request);
+    EXPECT_TRUE(reply.ok()) << reply.status().ToString();
+    if (!reply.ok()) return {};
+    if (!reports.empty()) {
+      EXPECT_EQ(reply->acked, reports.back().seq);
+    }
+    return reply->directives;
+  }
+
+  static wire::OtaReport Report(int64_t deployment, std::string state, std::string reason = "") {
+    return {0, deployment, "model", "pump-ae", "1.1.0", std::move(state), std::move(reason), 0};
+  }
+
+  // Every device with an install directive reports `state`; returns how many.
+  int InstallAll(int64_t id, const std::string& state = "committed",
+                 wire::DeviceKpis kpis = {100, 1, 0, 500}) {
+    int n = 0;
+    for (int i = 0; i < 20; ++i) {
+      auto directives = Poll(Id(i));
+      if (directives.empty() || directives[0].action != "install") continue;
+      EXPECT_EQ(directives[0].deployment, id);
+      Poll(Id(i), {Report(id, "installing"), Report(id, state)});
+      Poll(Id(i), {}, kpis, state == "committed" ? "1.1.0" : "1.0.0");
+      ++n;
+    }
+    return n;
+  }
+
+  void Tick() { ASSERT_TRUE(controller_->Tick().ok()); }
+
+  DeploymentStatus Status(int64_t id) { return controller_->Get(id).value(); }
+
+  TempDir dir_;
+  FakeClock clock_;
+  RolloutOptions options_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<RolloutController> controller_;
+  std::map<std::string, int64_t> seq_;
+};
+
+TEST_F(RolloutControllerTest, WavesAdvanceOnlyAfterTheSoakAndComplete) {
+  const int64_t id = Create(Spec());
+  EXPECT_EQ(Status(id).counts["assigned"], 2);  // the canary
+  EXPECT_EQ(InstallAll(id), 2);
+  Tick();
+  EXPECT_EQ(Status(id).deployment.wave, 0);  // soaking
+  clock_.AdvanceMs(10'001);
+  Tick();
+  EXPECT_EQ(Status(id).deployment.wave, 1);
+  EXPECT_EQ(Status(id).counts["assigned"], 8);  // up to 50% of 20
+  EXPECT_EQ(InstallAll(id), 8);
+  clock_.AdvanceMs(10'001);
+  Tick();
+  EXPECT_EQ(InstallAll(id), 10);
+  clock_.AdvanceMs(10'001);
+  Tick();
+  const DeploymentStatus done = Status(id);
+  EXPECT_EQ(done.deployment.state, kCompleted);
+  EXPECT_EQ(done.counts.at("committed"), 20);
+  EXPECT_TRUE(Poll(Id(0)).empty());  // nothing more to do
+}
+
+TEST_F(RolloutControllerTest, AFailedCanaryRollsTheFleetBack) {
+  const int64_t id = Create(Spec());
+  std::vector<std::string> canary;
+  for (const auto& [device, row] : Status(id).devices) {
+    if (row.state == "assigned") canary.push_back(device);
+  }
+  ASSERT_EQ(canary.size(), 2u);
+  Poll(canary[0], {Report(id, "installing"), Report(id, "committed")});
+  Poll(canary[1], {Report(id, "installing"), Report(id, "rolled_back", "golden sample 0 off")});
+  Tick();
+  DeploymentStatus s = Status(id);
+  EXPECT_EQ(s.deployment.state, kRollingBack);
+  EXPECT_THAT(s.deployment.reason, HasSubstr("1 of 2 device(s) failed"));
+  EXPECT_EQ(s.devices[canary[1]].detail, "golden sample 0 off");
+  EXPECT_EQ(s.counts["cancelled"], 18);
+  auto directives = Poll(canary[0]);
+  ASSERT_EQ(directives.size(), 1u);
+  EXPECT_EQ(directives[0].action, "revert");
+  EXPECT_TRUE(Poll(canary[1]).empty());  // it rolled itself back already
+  Poll(canary[0], {Report(id, "reverted")});
+  Tick();
+  EXPECT_EQ(Status(id).deployment.state, kRolledBack);
+}
+
+TEST_F(RolloutControllerTest, SilentDevicesTimeOutAndCountAsFailed) {
+  DeploymentSpec spec = Spec();
+  spec.max_failures = 0.5;
+  const int64_t id = Create(spec);
+  clock_.AdvanceMs(60'001);
+  Tick();
+  const DeploymentStatus s = Status(id);
+  EXPECT_EQ(s.counts.at("timed_out"), 2);
+  EXPECT_EQ(s.deployment.state, kRollingBack);
+  for (const auto& [device, row] : s.devices) {
+    if (row.state == "timed_out") {
+      EXPECT_THAT(row.detail, HasSubstr("no install report within 60 s"));
+    }
+  }
+}
+
+TEST_F(RolloutControllerTest, TheKpiGateComparesWithTheDevicesNotUpdated) {
+  const int64_t id = Create(Spec());
+  for (int i = 0; i < 20; ++i) Poll(Id(i), {}, {100, 1, 0, 500});  // baseline: 1% anomalies
+  EXPECT_EQ(InstallAll(id, "committed", {100, 40, 0, 500}), 2);    // 40% on the new model
+  clock_.AdvanceMs(10'001);
+  Tick();
+  const DeploymentStatus s = Status(id);
+  EXPECT_EQ(s.deployment.state, kRollingBack);
+  EXPECT_THAT(s.deployment.reason, HasSubstr("anomaly rate 0.400 on updated devices vs 0.010"));
+}
+
+TEST_F(RolloutControllerTest, ResentReportsChangeNothingTwice) {
+  const int64_t id = Create(Spec());
+  std::string canary;
+  for (const auto& [d, row] : Status(id).devices) {
+    if (row.state == "assigned") canary = d;
+  }
+  wire::PollRequest request;
+  request.installed = {{"model", "pump-ae", "1.0.0"}};
+  request.reports = {{1, id, "model", "pump-ae", "1.1.0", "rolled_back", "crashed 3 times", 0}};
+  ASSERT_EQ(controller_->Poll(canary, request)->acked, 1);
+  // The reply was lost: the device sends the same report again, then later
+  // a report with a higher seq of the same state.
+  ASSERT_EQ(controller_->Poll(canary, request)->acked, 1);
+  EXPECT_EQ(Status(id).counts.at("failed"), 1);
+  Reopen();  // a hub restart in between
+  EXPECT_EQ(Status(id).counts.at("failed"), 1);
+  ASSERT_EQ(controller_->Poll(canary, request)->acked, 1);
+}
+
+TEST_F(RolloutControllerTest, AHubRestartResumesWhereItWas) {
+  const int64_t id = Create(Spec());
+  EXPECT_EQ(InstallAll(id), 2);
+  Reopen();
+  clock_.AdvanceMs(10'001);
+  Tick();
+  EXPECT_EQ(Status(id).deployment.wave, 1);
+  Reopen();
+  EXPECT_EQ(InstallAll(id), 8);
+}
+
+TEST_F(RolloutControllerTest, ANewDeploymentSupersedesTheOldOneOnItsDevices) {
+  const int64_t old_id = Create(Spec("tag:site=north"));
+  Publish("pump-ae", "1.2.0");
+  DeploymentSpec newer = Spec("all");
+  newer.version = "1.2.0";
+  const int64_t new_id = Create(newer);
+  const DeploymentStatus old_status = Status(old_id);
+  EXPECT_EQ(old_status.counts.at("cancelled"), 10);
+  EXPECT_THAT(old_status.devices.begin()->second.detail,
+              HasSubstr("superseded by deployment " + std::to_string(new_id)));
+  for (int i = 0; i < 20; ++i) {
+    for (const auto& d : Poll(Id(i))) EXPECT_EQ(d.deployment, new_id);
+  }
+}
+
+TEST_F(RolloutControllerTest, OperatorActions) {
+  const int64_t id = Create(Spec());
+  ASSERT_TRUE(controller_->Pause(id).ok());
+  EXPECT_EQ(InstallAll(id), 2);  // devices already assigned carry on
+  clock_.AdvanceMs(20'000);
+  Tick();
+  EXPECT_EQ(Status(id).deployment.wave, 0);  // but no new wave
+  EXPECT_EQ(controller_->Pause(id).status().code(), StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(controller_->Resume(id).ok());
+  Tick();
+  EXPECT_EQ(Status(id).deployment.wave, 1);
+  ASSERT_TRUE(controller_->Abort(id).ok());
+  EXPECT_TRUE(Poll(Id(0)).empty() || Poll(Id(0))[0].deployment != id);
+  EXPECT_EQ(controller_->Resume(id).status().code(), StatusCode::kFailedPrecondition);
+  auto rolled = controller_->Rollback(id);
+  ASSERT_TRUE(rolled.ok());
+  EXPECT_EQ(rolled->counts.at("reverting"), 2);  // the two that committed
+}
+
+TEST_F(RolloutControllerTest, CreateRefusesWhatCannotBeDeployed) {
+  DeploymentSpec unknown = Spec();
+  unknown.version = "9.9.9";
+  EXPECT_EQ(controller_->Create(unknown, "x").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(controller_->Create(Spec("tag:site=mars"), "x").status().code(),
+            StatusCode::kFailedPrecondition);
+  const int64_t id = Create(Spec("devices:pump-100,pump-101,pump-999"));
+  EXPECT_EQ(Status(id).devices.size(), 2u);
+}
+
+TEST(DeploymentRequestTest, ParsesAndRejectsWithTheMember) {
+  std::string by;
+  auto spec = ParseDeploymentRequest(
+      R"({"artifact": "pump-ae@1.3.0", "target": "tag:site=north", "canary": 3,
+          "waves": [10, 50, 100], "max_failures": "5%", "wave_soak": "60s",
+          "device_timeout": "10m", "created_by": "alice"})",
+      &by);
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->artifact, "pump-ae");
+  EXPECT_EQ(spec->version, "1.3.0");
+  EXPECT_DOUBLE_EQ(spec->max_failures, 0.05);
+  EXPECT_EQ(spec->wave_soak_ms, 60'000);
+  EXPECT_EQ(spec->device_timeout_ms, 600'000);
+  EXPECT_EQ(by, "alice");
+  auto error = [&](const char* body) {
+    auto r = ParseDeploymentRequest(body, &by);
+    EXPECT_FALSE(r.ok()) << body;
+    return r.status().message();
+  };
+  EXPECT_THAT(error(R"({"artifact": "pump-ae"})"), HasSubstr("artifact:"));
+  EXPECT_THAT(error(R"({"artifact": "a@1.0.0", "waves": [50, 10]})"), HasSubstr("waves:"));
+  EXPECT_THAT(error(R"({"artifact": "a@1.0.0", "waves": [10, 50]})"), HasSubstr("last wave"));
+  EXPECT_THAT(error(R"({"artifact": "a@1.0.0", "max_failures": "x%"})"), HasSubstr("max_failures"));
+  EXPECT_THAT(error(R"({"artifact": "a@1.0.0", "wave_soak": "60"})"), HasSubstr("wave_soak"));
+  EXPECT_THAT(error(R"({"artifact": "a@1.0.0", "target": "site=north"})"), HasSubstr("target:"));
+  EXPECT_THAT(error(R"({"artifact": "a@1.0.0", "colour": 1})"), HasSubstr("colour: unknown"));
+  EXPECT_THAT(error("[]"), HasSubstr("JSON object"));
+}
+
+}  // namespace
+}  // namespace keel::hub::rollout

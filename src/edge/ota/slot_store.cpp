@@ -66,6 +66,11 @@ Result<SlotStore> SlotStore::Open(FileSystem& fs, std::filesystem::path dir, int
         store.state_.trial = j["trial"].value("slot", "");
         store.state_.attempts = j["trial"].value("attempts", int64_t{0});
       }
+      if (j.contains("previous") && j["previous"].is_object()) {
+        const auto& prev = j["previous"];
+        store.state_.previous = State::Previous{prev.value("slot", ""), prev.value("name", ""),
+                                                prev.value("version", "")};
+      }
       store.state_.last_result = j.value("last_result", "");
       store.state_.seq = j.value("seq", int64_t{0});
     } catch (const nlohmann::json::exception&) {
@@ -90,6 +95,7 @@ Result<SlotStore> SlotStore::Open(FileSystem& fs, std::filesystem::path dir, int
     const std::string other = fixed.active == "a" ? "b" : "a";
     note += fmt::format("active slot {} did not verify", fixed.active);
     fixed.active = store.Verified(other) ? other : "";
+    fixed.previous.reset();
     if (!fixed.active.empty()) note += fmt::format(", running slot {}", other);
   }
   if (!note.empty()) {
@@ -125,6 +131,12 @@ Status SlotStore::Save(State next) {
                       {"last_result", next.last_result},
                       {"seq", next.seq}};
   if (next.trial) j["trial"] = {{"slot", *next.trial}, {"attempts", next.attempts}};
+  j["previous"] = nullptr;
+  if (next.previous) {
+    j["previous"] = {{"slot", next.previous->slot},
+                     {"name", next.previous->name},
+                     {"version", next.previous->version}};
+  }
   KEEL_RETURN_IF_ERROR(WriteDurably(*fs_, dir_ / kStateFile, j.dump()));
   state_ = std::move(next);
   return Status::Ok();
@@ -210,6 +222,12 @@ Status SlotStore::Commit() {
   auto manifest = Verified(*state_.trial);
   if (!manifest) return Status::FailedPrecondition("ota: the trial slot no longer verifies");
   State next = state_;
+  next.previous.reset();
+  if (!state_.active.empty() && state_.active != *state_.trial) {
+    if (auto old = Verified(state_.active)) {
+      next.previous = State::Previous{state_.active, old->name, old->version};
+    }
+  }
   next.active = *state_.trial;
   next.trial.reset();
   next.attempts = 0;
@@ -226,6 +244,30 @@ Status SlotStore::Rollback(const std::string& reason) {
   next.last_result =
       manifest ? fmt::format("rolled back {} {}: {}", manifest->name, manifest->version, reason)
                : "rolled back: " + reason;
+  return Save(std::move(next));
+}
+
+Status SlotStore::Revert(const std::string& reason) {
+  if (state_.trial) return Status::FailedPrecondition("ota: a trial is running; cannot revert");
+  if (state_.active.empty()) return Status::FailedPrecondition("ota: nothing is committed");
+  const auto current = Verified(state_.active);
+  if (!current) return Status::FailedPrecondition("ota: the active slot does not verify");
+  if (!state_.previous) {
+    return Status::FailedPrecondition(fmt::format("ota: no earlier version of {} {} to revert to",
+                                                  current->name, current->version));
+  }
+  const State::Previous& prev = *state_.previous;
+  const auto manifest = ValidId(prev.slot) && prev.slot != state_.active
+                            ? Verified(prev.slot)
+                            : std::optional<SlotManifest>();
+  if (!manifest || manifest->name != prev.name || manifest->version != prev.version) {
+    return Status::FailedPrecondition(fmt::format(
+        "ota: the earlier version {} {} is no longer installed", prev.name, prev.version));
+  }
+  State next = state_;
+  next.active = prev.slot;
+  next.previous.reset();
+  next.last_result = fmt::format("reverted {} {}: {}", current->name, current->version, reason);
   return Save(std::move(next));
 }
 

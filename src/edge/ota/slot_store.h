@@ -7,7 +7,11 @@
 //                      manifest.json and model.onnx) and slot.json
 //                      {name, version, files: {file: {sha256, length}}}
 //   state.json         {"active": "a"|"b"|"", "trial": {"slot", "attempts"}|null,
+//                       "previous": {"slot", "name", "version"}|null,
 //                       "last_result": "...", "seq": N}
+//                      (previous: the version committed before the active
+//                      one, for Revert; absent in files written before it
+//                      existed, read as null)
 // state.json is the only commit point: it is replaced atomically and durably
 // (WriteDurably), and it never names a slot whose files and slot.json are
 // not durable and verified. A slot's slot.json is written after its files
@@ -19,7 +23,8 @@
 // -> each start of the trial slot calls RecordStart (attempts are persisted
 // before the start, so repeated crashes are counted) -> Commit (healthy) or
 // Rollback(reason). After `max_attempts` starts without a Commit, the next
-// RecordStart rolls back by itself ("crashed N times").
+// RecordStart rolls back by itself ("crashed N times"). Revert (fleet
+// rollback) makes the previously committed version active again.
 // Not thread-safe.
 #pragma once
 
@@ -92,6 +97,14 @@ class SlotStore {
   Result<bool> RecordStart();
   Status Commit();
   Status Rollback(const std::string& reason);
+  // Makes the version committed before the active one active again (a
+  // fleet rollback of a version that passed its own health check), in one
+  // atomic state change; last_result becomes "reverted <name> <version>:
+  // <reason>" naming the version left. Only one step back: the version left
+  // is not a revert target afterwards. FailedPrecondition during a trial,
+  // with nothing committed, or when the previous version is no longer in the
+  // other slot (a later Stage overwrote it) or does not verify.
+  Status Revert(const std::string& reason);
 
   SlotStatus status() const;
 
@@ -100,6 +113,11 @@ class SlotStore {
     std::string active;  // "", "a", "b"
     std::optional<std::string> trial;
     int64_t attempts = 0;
+    // The slot and version committed before `active` (Revert's target).
+    struct Previous {
+      std::string slot, name, version;
+    };
+    std::optional<Previous> previous;
     std::string last_result;
     int64_t seq = 0;
   };

@@ -212,6 +212,101 @@ TEST(SlotStoreTest, CrashAtEveryStepOfAnInstallLeavesARunnableTruthfulSlot) {
   }
 }
 
+TEST(SlotStoreTest, RevertMakesThePreviouslyCommittedVersionActiveAgain) {
+  SimulatedDisk disk;
+  SlotStore store = MustOpen(disk);
+  EXPECT_EQ(store.Revert("fleet rollback").code(), StatusCode::kFailedPrecondition);  // nothing
+  ASSERT_TRUE(Install(store, Version("1.0.0")).committed);
+  EXPECT_THAT(store.Revert("fleet rollback").message(), HasSubstr("no earlier version"));
+  ASSERT_TRUE(Install(store, Version("2.0.0")).committed);
+  const int64_t seq = store.status().seq;
+  ASSERT_TRUE(store.Revert("deployment 7 rolled back").ok());
+  EXPECT_EQ(RunningVersion(store), "1.0.0");
+  EXPECT_EQ(store.status().active->version, "1.0.0");
+  EXPECT_EQ(store.status().last_result, "reverted pump-ae 2.0.0: deployment 7 rolled back");
+  EXPECT_GT(store.status().seq, seq);
+  // One step back only: 2.0.0 is not a revert target.
+  EXPECT_EQ(store.Revert("again").code(), StatusCode::kFailedPrecondition);
+  // Durable, and 2.0.0 can be installed again (it is no downgrade).
+  SlotStore reopened = MustOpen(disk);
+  EXPECT_EQ(RunningVersion(reopened), "1.0.0");
+  ASSERT_TRUE(Install(reopened, Version("2.0.0")).committed);
+  EXPECT_EQ(RunningVersion(reopened), "2.0.0");
+  ASSERT_TRUE(reopened.Revert("once more").ok());
+  EXPECT_EQ(RunningVersion(reopened), "1.0.0");
+}
+
+TEST(SlotStoreTest, RevertIsRefusedDuringATrialAndWhenThePreviousVersionWasOverwritten) {
+  SimulatedDisk disk;
+  SlotStore store = MustOpen(disk);
+  ASSERT_TRUE(Install(store, Version("1.0.0")).committed);
+  ASSERT_TRUE(Install(store, Version("2.0.0")).committed);
+  const Release v3 = Version("3.0.0");
+  ASSERT_TRUE(store.Stage(v3.manifest, v3.files).ok());  // over 1.0.0
+  ASSERT_TRUE(store.Switch().ok());
+  EXPECT_THAT(store.Revert("x").message(), HasSubstr("a trial is running"));
+  ASSERT_TRUE(store.Rollback("unhealthy").ok());
+  // The other slot holds the rolled-back 3.0.0, never 1.0.0 again: refused.
+  EXPECT_THAT(store.Revert("x").message(), HasSubstr("1.0.0 is no longer installed"));
+  EXPECT_EQ(RunningVersion(store), "2.0.0");
+  // A rotten previous slot is refused too.
+  SimulatedDisk disk2;
+  SlotStore other = MustOpen(disk2);
+  ASSERT_TRUE(Install(other, Version("1.0.0")).committed);
+  const Slot first = other.Current().value();
+  ASSERT_TRUE(Install(other, Version("2.0.0")).committed);
+  ASSERT_TRUE(disk2.Write(first.dir / "model.onnx", "garbage").ok());
+  EXPECT_EQ(other.Revert("x").code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(RunningVersion(other), "2.0.0");
+}
+
+// [ota-robustness] A crash at every write of a Revert leaves either the
+// reverted state (certainly if Revert returned) or the one before, both
+// runnable, and the revert can be finished after the restart.
+TEST(SlotStoreTest, CrashAtEveryStepOfARevertLeavesARunnableTruthfulSlot) {
+  auto prepare = [](SimulatedDisk& disk) {
+    SlotStore store = MustOpen(disk);
+    ASSERT_TRUE(Install(store, Version("1.0.0")).committed);
+    ASSERT_TRUE(Install(store, Version("2.0.0")).committed);
+  };
+  int64_t steps = 0;
+  {
+    SimulatedDisk disk;
+    prepare(disk);
+    SlotStore store = MustOpen(disk);
+    const int64_t before = disk.mutations();
+    ASSERT_TRUE(store.Revert("r").ok());
+    steps = disk.mutations() - before;
+  }
+  ASSERT_GT(steps, 2);
+  for (int64_t k = 1; k <= steps; ++k) {
+    SCOPED_TRACE("crash at step " + std::to_string(k));
+    SimulatedDisk disk;
+    prepare(disk);
+    bool reverted = false;
+    {
+      SlotStore store = MustOpen(disk);
+      disk.CrashAfter(k);
+      reverted = store.Revert("r").ok();
+    }
+    disk.Crash();
+    SlotStore store = MustOpen(disk);
+    ASSERT_TRUE(store.Current().ok());
+    const std::string running = RunningVersion(store);
+    if (reverted) {
+      EXPECT_EQ(running, "1.0.0");
+    } else {
+      EXPECT_TRUE(running == "1.0.0" || running == "2.0.0") << running;
+    }
+    EXPECT_EQ(store.status().active->version, running);
+    if (running == "2.0.0") {
+      ASSERT_TRUE(store.Revert("r").ok());
+    }
+    EXPECT_EQ(RunningVersion(store), "1.0.0");
+    EXPECT_THAT(store.status().last_result, HasSubstr("reverted pump-ae 2.0.0: r"));
+  }
+}
+
 TEST(SlotStoreTest, WorksOnTheRealFileSystem) {
   TempDir tmp;
   {

@@ -52,6 +52,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(30, 86400 * 825));
   app.add_option("--token-hours", token_hours, "Lifetime of enrollment tokens in hours")
       ->check(CLI::Range(1, 24 * 30));
+  double update_poll_seconds = 30;
+  app.add_option("--update-poll-seconds", update_poll_seconds,
+                 "How often devices poll for update directives (default 30)")
+      ->check(CLI::Range(0.1, 86400.0));
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error");
   CLI11_PARSE(app, argc, argv);
 
@@ -67,6 +71,7 @@ int main(int argc, char** argv) {
   options.data_dir = data_dir;
   options.external_broker_ca = broker_ca;
   options.broker_plugin = plugin;
+  options.update_poll_interval_ms = static_cast<int64_t>(update_poll_seconds * 1000);
   options.enrollment.certificate_lifetime =
       cert_seconds > 0 ? std::chrono::seconds(cert_seconds) : std::chrono::hours(24 * cert_days);
   options.enrollment.token_ttl = std::chrono::hours(token_hours);

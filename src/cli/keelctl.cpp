@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "cli/api_client.h"
+#include "cli/deploy_command.h"
 #include "cli/event_table.h"
 #include "cli/keys_command.h"
 #include "cli/model_command.h"
@@ -68,6 +69,7 @@ int RunKeelctl(int argc, const char* const* argv, std::ostream& out, std::ostrea
 
   auto* device = app.add_subcommand("device", "Register, inspect and revoke devices");
   device->require_subcommand(1);
+  AddDeployCommands(app, *device, &action, out, &as_json, SystemClock());
   auto* add = device->add_subcommand("add", "Register a device; prints its one-time token");
   add->add_option("id", id, "Device id")->required();
   add->callback([&] {

@@ -8,12 +8,14 @@
 
 #include <charconv>
 #include <limits>
+#include <optional>
 #include <thread>
 
 #include "crypto/tokens.h"
 #include "hub/api/artifact_routes.h"
 #include "hub/api/event_routes.h"
 #include "hub/api/http_json.h"
+#include "hub/api/rollout_routes.h"
 #include "hub/api/update_routes.h"
 #include "wire/messages.h"
 #include "wire/topics.h"
@@ -93,10 +95,16 @@ class ApiServerImpl : public ApiServer {
  private:
   bool SetupTls(SSL_CTX& ctx);
   bool Authorized(const httplib::Request& req, httplib::Response& res) const;
-  // A verified client certificate of a device that exists and is not revoked.
-  bool DeviceAuthorized(const httplib::Request& req, httplib::Response& res) const;
+  // The id of the device whose verified client certificate this is, if it
+  // exists and is not revoked; otherwise replies with the error.
+  std::optional<std::string> AuthorizedDevice(const httplib::Request& req,
+                                              httplib::Response& res) const;
+  bool DeviceAuthorized(const httplib::Request& req, httplib::Response& res) const {
+    return AuthorizedDevice(req, res).has_value();
+  }
   void Routes();
   void ArtifactRoutes();
+  void RolloutRoutes();
   // Refuses, before the body is read, what no route would accept.
   httplib::Server::HandlerResponse CheckBodyLimits(const httplib::Request& req,
                                                    httplib::Response& res) const;
@@ -146,19 +154,20 @@ bool ApiServerImpl::Authorized(const httplib::Request& req, httplib::Response& r
   return false;
 }
 
-bool ApiServerImpl::DeviceAuthorized(const httplib::Request& req, httplib::Response& res) const {
+std::optional<std::string> ApiServerImpl::AuthorizedDevice(const httplib::Request& req,
+                                                           httplib::Response& res) const {
   auto peer = PeerCertificate(req);
   if (!peer.ok()) {
     ReplyError(res, peer.status());
-    return false;
+    return std::nullopt;
   }
-  auto device = deps_.devices.GetDevice(peer->SubjectCommonName());
+  const std::string id = peer->SubjectCommonName();
+  auto device = deps_.devices.GetDevice(id);
   if (!device.ok() || device->state == DeviceState::kRevoked) {
-    ReplyError(res, Status::PermissionDenied("device \"" + peer->SubjectCommonName() +
-                                             "\" is unknown or revoked"));
-    return false;
+    ReplyError(res, Status::PermissionDenied("device \"" + id + "\" is unknown or revoked"));
+    return std::nullopt;
   }
-  return true;
+  return id;
 }
 
 Status ApiServerImpl::Start() {
@@ -264,8 +273,53 @@ void ApiServerImpl::ArtifactRoutes() {
         });
 }
 
+void ApiServerImpl::RolloutRoutes() {
+  auto& s = *server_;
+  auto unavailable = [](httplib::Response& res) {
+    ReplyError(res, Status::FailedPrecondition("rollouts are not set up"));
+  };
+  s.Post("/api/v1/updates/poll",
+         [this, unavailable](const httplib::Request& req, httplib::Response& res) {
+           auto device = AuthorizedDevice(req, res);
+           if (!device) return;
+           if (deps_.rollouts == nullptr) return unavailable(res);
+           ServeUpdatePoll(req, res, *deps_.rollouts, *device);
+         });
+  s.Post("/api/v1/deployments",
+         [this, unavailable](const httplib::Request& req, httplib::Response& res) {
+           if (!Authorized(req, res)) return;
+           if (deps_.rollouts == nullptr) return unavailable(res);
+           ServeCreateDeployment(req, res, *deps_.rollouts);
+         });
+  s.Get("/api/v1/deployments",
+        [this, unavailable](const httplib::Request& req, httplib::Response& res) {
+          if (!Authorized(req, res)) return;
+          if (deps_.rollouts == nullptr) return unavailable(res);
+          ServeDeploymentList(res, *deps_.rollouts);
+        });
+  s.Get(R"(/api/v1/deployments/([^/]+))",
+        [this, unavailable](const httplib::Request& req, httplib::Response& res) {
+          if (!Authorized(req, res)) return;
+          if (deps_.rollouts == nullptr) return unavailable(res);
+          ServeDeployment(res, *deps_.rollouts, req.matches[1].str());
+        });
+  s.Post(R"(/api/v1/deployments/([^/]+)/(pause|resume|abort|rollback))",
+         [this, unavailable](const httplib::Request& req, httplib::Response& res) {
+           if (!Authorized(req, res)) return;
+           if (deps_.rollouts == nullptr) return unavailable(res);
+           ServeDeploymentAction(res, *deps_.rollouts, req.matches[1].str(), req.matches[2].str());
+         });
+  s.Post(R"(/api/v1/devices/([^/]+)/tags)",
+         [this, unavailable](const httplib::Request& req, httplib::Response& res) {
+           if (!Authorized(req, res)) return;
+           if (deps_.rollout_store == nullptr) return unavailable(res);
+           ServeSetTags(req, res, *deps_.rollout_store, req.matches[1].str());
+         });
+}
+
 void ApiServerImpl::Routes() {
   ArtifactRoutes();
+  RolloutRoutes();
   auto& s = *server_;
   s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     ReplyError(res, Status::Internal("unexpected error"));
@@ -378,7 +432,14 @@ void ApiServerImpl::Routes() {
     if (!Authorized(req, res)) return;
     auto device = deps_.devices.GetDevice(req.matches[1].str());
     if (!device.ok()) return ReplyError(res, device.status());
-    ReplyJson(res, DeviceJson(*device));
+    json reply = DeviceJson(*device);
+    if (deps_.rollout_store != nullptr) {
+      auto tags = deps_.rollout_store->ListDeviceTags();
+      if (!tags.ok()) return ReplyError(res, tags.status());
+      auto it = tags->find(device->id);
+      reply["tags"] = it == tags->end() ? DeviceTags{} : it->second;
+    }
+    ReplyJson(res, reply);
   });
 
   s.Post(R"(/api/v1/devices/([^/]+)/token)",

@@ -16,10 +16,13 @@
 //   GET  /api/v1/info                     {"mqtt_url": ..., "version": ...}
 //   POST /api/v1/blobs  POST /api/v1/artifacts  GET /api/v1/artifacts[/{name}/{version}]
 //        (artifact_routes.h)
+//   POST|GET /api/v1/deployments[/{id}[/{action}]]  POST /api/v1/devices/{id}/tags
+//        (rollout_routes.h)
 //   GET  /metrics (Prometheus text)
 // Device endpoints require the client certificate of a device that is not
 // revoked (update_routes.h):
 //   GET  /api/v1/updates/metadata/{file}   GET /api/v1/updates/targets/{name}
+//   POST /api/v1/updates/poll (rollout_routes.h)
 // Unauthenticated: GET /healthz.
 // Request bodies are limited to max_body_bytes (413 beyond, before the body
 // is read), except blob uploads: max_upload_bytes, accepted only with a
@@ -38,7 +41,9 @@
 #include "hub/models/artifact_registry.h"
 #include "hub/models/blob_store.h"
 #include "hub/registry/enrollment_service.h"
+#include "hub/rollout/rollout_controller.h"
 #include "hub/store/device_store.h"
+#include "hub/store/rollout_store.h"
 #include "hub/store/telemetry_store.h"
 #include "tuf/repository.h"
 
@@ -77,6 +82,10 @@ struct ApiDependencies {
   // artifact endpoints answer FailedPrecondition.
   ArtifactRegistry* registry = nullptr;
   BlobStore* blobs = nullptr;
+  // Deployments and device tags; null: those endpoints answer
+  // FailedPrecondition.
+  rollout::RolloutController* rollouts = nullptr;
+  RolloutStore* rollout_store = nullptr;
 };
 
 class ApiServer {

@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "hub/rollout/rollout_controller.h"
 
 namespace keel::hub::rollout {
@@ -69,12 +71,20 @@ Status RolloutController::TickOne(Entry& e, int64_t now) {
   }
   e.d.reason = note.empty() ? fmt::format("wave {} passed its health gate", e.d.wave)
                             : fmt::format("wave {} passed: {}", e.d.wave, note);
-  if (e.d.wave + 1 >= WaveCount(e.d.spec)) {
+  // The next wave that has devices (small fleets leave some waves empty).
+  int next = e.d.wave + 1;
+  while (next < WaveCount(e.d.spec) &&
+         std::none_of(e.rows.begin(), e.rows.end(), [&](const auto& row) {
+           return row.second.wave == next && row.second.state == "pending";
+         })) {
+    ++next;
+  }
+  if (next >= WaveCount(e.d.spec)) {
     e.d.state = std::string(kCompleted);
     spdlog::info("rollout: deployment {} completed", e.d.id);
     return Save(e, {});
   }
-  return StartWave(e, e.d.wave + 1, now);
+  return StartWave(e, next, now);
 }
 
 std::string RolloutController::Gate(const Entry& e, std::string* note) const {

@@ -16,6 +16,7 @@
 #include "hub/ingest/ingest_service.h"
 #include "hub/models/artifact_registry.h"
 #include "hub/models/blob_store.h"
+#include "hub/rollout/rollout_controller.h"
 #include "hub/server/hub_pki.h"
 #include "hub/store/sqlite_store.h"
 #include "mqtt/client.h"
@@ -92,6 +93,8 @@ class HubServerImpl : public HubServer {
   Status StartMqtt(const Endpoint& mqtt);
   Status PublishRevocations();
   void MaintenanceLoop();
+  // Ticks the rollout controller every second (timeouts, gates, waves).
+  void RolloutLoop();
 
   HubOptions options_;
   const Clock& clock_;
@@ -109,6 +112,7 @@ class HubServerImpl : public HubServer {
   std::unique_ptr<tuf::Repository> updates_;  // null until `keelctl keys init` set it up
   std::unique_ptr<BlobStore> blobs_;          // <data-dir>/updates/targets
   std::unique_ptr<ArtifactRegistry> registry_;
+  std::unique_ptr<rollout::RolloutController> rollouts_;
   std::filesystem::path revoked_ids_file_;
   // Serializes PublishRevocations: API threads and the maintenance thread
   // rewrite the same files.
@@ -122,6 +126,7 @@ class HubServerImpl : public HubServer {
   std::condition_variable maintenance_wake_;
   bool stopping_ = false;
   std::thread maintenance_;
+  std::thread rollout_ticker_;
 };
 
 Status HubServerImpl::Start() {
@@ -216,12 +221,18 @@ Status HubServerImpl::Start() {
   KEEL_ASSIGN_OR_RETURN(blobs_, BlobStore::Open(options_.data_dir / "updates" / "targets"));
   registry_ = std::make_unique<ArtifactRegistry>(*store_, *blobs_, updates_.get(), clock_);
   KEEL_RETURN_IF_ERROR(registry_->Reconcile().status());
+  rollout::RolloutOptions rollout_options;
+  rollout_options.poll_interval_ms = options_.update_poll_interval_ms;
+  KEEL_ASSIGN_OR_RETURN(rollouts_, rollout::RolloutController::Open(*store_, *store_, *store_,
+                                                                    clock_, rollout_options));
   ApiDependencies deps{*store_, *store_,        *enrollment_, metrics_,
                        clock_,  health_problem, send_command};
   deps.updates = updates_.get();
   deps.update_targets_dir = blobs_->dir();
   deps.registry = registry_.get();
   deps.blobs = blobs_.get();
+  deps.rollouts = rollouts_.get();
+  deps.rollout_store = store_.get();
   api_ = NewApiServer(api_options, std::move(deps));
   KEEL_RETURN_IF_ERROR(api_->Start());
 
@@ -233,6 +244,7 @@ Status HubServerImpl::Start() {
   endpoints_.ca_cert = pki_->paths().ca_cert;
   endpoints_.admin_token = dir / "admin.token";
   maintenance_ = std::thread([this] { MaintenanceLoop(); });
+  rollout_ticker_ = std::thread([this] { RolloutLoop(); });
   spdlog::info("hub: API {} MQTT {} data {}", endpoints_.api_url, endpoints_.mqtt_url,
                dir.string());
   return Status::Ok();
@@ -335,6 +347,16 @@ Status HubServerImpl::OpenUpdates() {
   return Status::Ok();
 }
 
+void HubServerImpl::RolloutLoop() {
+  std::unique_lock lock(maintenance_mu_);
+  while (!maintenance_wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; })) {
+    lock.unlock();
+    Status ticked = rollouts_->Tick();
+    if (!ticked.ok()) spdlog::error("hub: rollout tick: {}", ticked.ToString());
+    lock.lock();
+  }
+}
+
 void HubServerImpl::MaintenanceLoop() {
   std::unique_lock lock(maintenance_mu_);
   while (!maintenance_wake_.wait_for(lock, std::chrono::milliseconds(kMaintenanceIntervalMs),
@@ -358,6 +380,7 @@ void HubServerImpl::Stop() {
   }
   maintenance_wake_.notify_all();
   if (maintenance_.joinable()) maintenance_.join();
+  if (rollout_ticker_.joinable()) rollout_ticker_.join();
   if (api_) api_->Stop();
   if (mqtt_) mqtt_->Stop();
   if (ingest_) ingest_->Stop();

@@ -38,6 +38,8 @@ struct HubOptions {
   std::vector<std::string> server_names;
   std::filesystem::path broker_plugin;  // default: next to the executable
   EnrollmentOptions enrollment;
+  // How often devices poll for update directives (told in every poll reply).
+  int64_t update_poll_interval_ms = 30'000;
 };
 
 struct HubEndpoints {

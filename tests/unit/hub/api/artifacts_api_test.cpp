@@ -7,7 +7,6 @@
 #include <chrono>
 #include <sstream>
 
-#include "cli/keelctl.h"
 #include "unit/hub/api/update_api_fixture.h"
 
 namespace keel::hub {
@@ -18,48 +17,6 @@ using ::testing::HasSubstr;
 
 class ArtifactsApiTest : public testing::UpdateApiFixture {
  protected:
-  void SetUp() override {
-    UpdateApiFixture::SetUp();
-    ASSERT_TRUE(WriteFileAtomic(dir_.path() / "operator.token", "operator\n").ok());
-  }
-
-  // Runs keelctl against the test hub; returns {exit code, stdout + stderr}.
-  std::pair<int, std::string> Keelctl(std::vector<std::string> args) {
-    std::vector<std::string> all = {"keelctl",
-                                    "--hub",
-                                    "https://localhost:" + std::to_string(server_->port()),
-                                    "--token-file",
-                                    (dir_.path() / "operator.token").string(),
-                                    "--cacert",
-                                    pki_->ca_cert().string()};
-    all.insert(all.end(), args.begin(), args.end());
-    std::vector<const char*> argv;
-    for (const auto& a : all) argv.push_back(a.c_str());
-    std::ostringstream out, err;
-    const int rc = cli::RunKeelctl(static_cast<int>(argv.size()), argv.data(), out, err);
-    return {rc, out.str() + err.str()};
-  }
-
-  // A model bundle directory for pump-ae@`version` with an onnx file.
-  std::filesystem::path Bundle(const std::string& version, const std::string& model) {
-    const auto dir = dir_.path() / ("bundle-" + version);
-    EXPECT_TRUE(EnsureDirectory(dir).ok());
-    const json manifest = {{"name", "pump-ae"},
-                           {"version", version},
-                           {"backend", "onnx"},
-                           {"inputs", {"a", "b"}},
-                           {"onnx",
-                            {{"file", "model.onnx"},
-                             {"output", "reconstruction"},
-                             {"threshold", {{"quantile", 0.99}}}}},
-                           {"health",
-                            {{"golden", {{{"input", {1.0, 2.0}}, {"expected", {1.0, 2.0}}}}},
-                             {"latency_budget_us", 1000}}}};
-    EXPECT_TRUE(WriteFileAtomic(dir / "manifest.json", manifest.dump(2)).ok());
-    EXPECT_TRUE(WriteFileAtomic(dir / "model.onnx", model).ok());
-    return dir;
-  }
-
   // Sends only the request line and headers over TLS and returns what the
   // server answers before closing (or within 5 s).
   std::string HeadersOnly(const std::string& request_line,

@@ -1,11 +1,15 @@
 // The fixture of the update and artifact API tests: a real ApiServer over
 // HTTPS with a test PKI, a SQLite store, a signed update repository with one
-// model target, and the artifact registry publishing into it.
+// model target, the artifact registry publishing into it and the rollout
+// controller; keelctl runs in-process against it.
 #pragma once
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sstream>
+
+#include "cli/keelctl.h"
 #include "common/files.h"
 #include "crypto/certificate_authority.h"
 #include "crypto/tokens.h"
@@ -73,8 +77,12 @@ class UpdateApiFixture : public ::testing::Test {
     deps.update_targets_dir = repo_dir / "targets";
     deps.registry = registry_.get();
     deps.blobs = blobs_.get();
+    rollouts_ = rollout::RolloutController::Open(*store_, *store_, *store_, keys_.clock).value();
+    deps.rollouts = rollouts_.get();
+    deps.rollout_store = store_.get();
     server_ = NewApiServer(options, std::move(deps));
     ASSERT_TRUE(server_->Start().ok());
+    ASSERT_TRUE(WriteFileAtomic(dir_.path() / "operator.token", "operator\n").ok());
   }
 
   void TearDown() override {
@@ -93,6 +101,44 @@ class UpdateApiFixture : public ::testing::Test {
     return std::move(updater).value();
   }
 
+  // Runs keelctl against the test hub; returns {exit code, stdout + stderr}.
+  std::pair<int, std::string> Keelctl(std::vector<std::string> args) {
+    std::vector<std::string> all = {"keelctl",
+                                    "--hub",
+                                    "https://localhost:" + std::to_string(server_->port()),
+                                    "--token-file",
+                                    (dir_.path() / "operator.token").string(),
+                                    "--cacert",
+                                    pki_->ca_cert().string()};
+    all.insert(all.end(), args.begin(), args.end());
+    std::vector<const char*> argv;
+    for (const auto& a : all) argv.push_back(a.c_str());
+    std::ostringstream out, err;
+    const int rc = cli::RunKeelctl(static_cast<int>(argv.size()), argv.data(), out, err);
+    return {rc, out.str() + err.str()};
+  }
+
+  // A model bundle directory for pump-ae@`version` with an onnx file.
+  std::filesystem::path Bundle(const std::string& version, const std::string& model) {
+    const auto dir = dir_.path() / ("bundle-" + version);
+    EXPECT_TRUE(EnsureDirectory(dir).ok());
+    const nlohmann::json manifest = {
+        {"name", "pump-ae"},
+        {"version", version},
+        {"backend", "onnx"},
+        {"inputs", {"a", "b"}},
+        {"onnx",
+         {{"file", "model.onnx"},
+          {"output", "reconstruction"},
+          {"threshold", {{"quantile", 0.99}}}}},
+        {"health",
+         {{"golden", {{{"input", {1.0, 2.0}}, {"expected", {1.0, 2.0}}}}},
+          {"latency_budget_us", 1000}}}};
+    EXPECT_TRUE(WriteFileAtomic(dir / "manifest.json", manifest.dump(2)).ok());
+    EXPECT_TRUE(WriteFileAtomic(dir / "model.onnx", model).ok());
+    return dir;
+  }
+
   TempDir dir_;
   tuf::testing::Repo keys_;
   std::unique_ptr<TestPki> pki_;
@@ -104,6 +150,7 @@ class UpdateApiFixture : public ::testing::Test {
   std::unique_ptr<tuf::Repository> repo_;
   std::unique_ptr<BlobStore> blobs_;
   std::unique_ptr<ArtifactRegistry> registry_;
+  std::unique_ptr<rollout::RolloutController> rollouts_;
   std::unique_ptr<ApiServer> server_;
 };
 

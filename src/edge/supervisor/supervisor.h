@@ -48,13 +48,14 @@
 
 #include "common/clock.h"
 #include "common/filesystem.h"
+#include "edge/ota/agent_install.h"
 #include "edge/ota/slot_store.h"
 #include "edge/supervisor/child_processes.h"
 
 namespace keel::edge::supervisor {
 
 // The file of an agent slot that is executed.
-inline constexpr const char* kAgentFileName = "keel-edge";
+inline constexpr const char* kAgentFileName = ota::kAgentBinaryFile;
 
 struct SupervisorOptions {
   std::filesystem::path slots_dir;         // the agent's SlotStore directory

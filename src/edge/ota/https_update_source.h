@@ -7,18 +7,12 @@
 #include <filesystem>
 #include <string>
 
-#include "common/endpoint.h"
+#include "edge/ota/hub_https.h"
 #include "edge/ota/update_source.h"
 
 namespace keel::edge::ota {
 
-struct HttpsUpdateSourceOptions {
-  Endpoint hub;                     // https://host:port of the hub's API
-  std::filesystem::path ca_file;    // the CA that signed the hub's certificate
-  std::filesystem::path cert_file;  // the device's certificate and key
-  std::filesystem::path key_file;
-  int timeout_s = 30;
-};
+using HttpsUpdateSourceOptions = HubHttpsOptions;
 
 class HttpsUpdateSource final : public UpdateSource {
  public:

@@ -1,0 +1,117 @@
+// OtaManager: the device's participant in the hub's rollouts (docs/ota.md,
+// "Device rollout participation"). One Step() per poll:
+//
+//   1. refresh the signed update metadata (Updater; a failure is logged and
+//      the poll goes on, so reports still flow)
+//   2. poll the hub (PollTransport) with the installed versions, the KPIs
+//      counted since the last answered poll, and the oldest unacknowledged
+//      reports (ReportQueue)
+//   3. drop the reports the hub acknowledged
+//   4. carry out each directive not carried out yet:
+//        model install: report "installing", InstallModel (deltas, health
+//          gate, automatic rollback), hand the new slot to the agent
+//          (ModelChanged), report "committed", "rolled_back" (reason: the
+//          slots' last_result) or "failed" (the error); a download cut by
+//          the network (Unavailable) is retried on the next poll
+//        model revert: SlotStore::Revert, hand the slot to the agent, report
+//          "reverted" ("not installed" when the version is not the active one)
+//        config, agent: report "failed", not supported by this agent yet
+//
+// Exactly once: every report is added to the queue, durably and together
+// with the directive's progress, before the next action, and a directive
+// whose last report is final is never acted on again. Open() resolves what a
+// kill interrupted: a model slot on trial is started and health-checked as
+// InstallModel does (RecordStart, then Commit or Rollback), and a directive
+// whose "installing" has no final report gets one from the slots' state
+// ("committed", "rolled_back", or "failed: interrupted").
+//
+// Layout under options.dir: metadata/, downloads/ (Updater), model/ (the
+// model SlotStore), reports.json (ReportQueue).
+// Not thread-safe: one thread (the agent's OTA thread) owns it after Open.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/clock.h"
+#include "common/filesystem.h"
+#include "common/status.h"
+#include "edge/model/model_health.h"
+#include "edge/ota/poll_transport.h"
+#include "edge/ota/report_queue.h"
+#include "edge/ota/slot_store.h"
+#include "edge/ota/update_source.h"
+#include "edge/ota/updater.h"
+#include "wire/ota_messages.h"
+
+namespace keel::edge::ota {
+
+struct OtaManagerOptions {
+  std::filesystem::path dir;  // the device's OTA state directory
+  std::string pinned_root;    // root.json pinned at enrollment (update-root.json)
+  model::HealthCheckOptions health;
+};
+
+// The device's KPI totals since the agent started: counts that only grow
+// (windows, anomalies, inference errors) and the current scoring latency
+// p99. The manager sends the growth since the last answered poll.
+using KpiTotals = std::function<wire::DeviceKpis()>;
+
+// The model slot to run changed (an install committed, or a revert): the
+// agent switches its analytics to the bundle in slot.dir. An error means the
+// agent cannot run that bundle and keeps what it runs; after an install the
+// manager then reverts the slots and reports "rolled_back".
+using ModelChanged = std::function<Status(const Slot& slot)>;
+
+class OtaManager {
+ public:
+  // Opens the updater, the model slots and the report queue under
+  // options.dir and resolves what a previous run left unfinished (see
+  // above). `fs` must be the real file system for model installs (bundles
+  // are loaded from the slot directory). `fs`, `clock`, `source` and
+  // `transport` must outlive the manager.
+  static Result<std::unique_ptr<OtaManager>> Open(FileSystem& fs, const Clock& clock,
+                                                  UpdateSource& source, PollTransport& transport,
+                                                  OtaManagerOptions options, KpiTotals kpis,
+                                                  ModelChanged model_changed);
+
+  // One poll and the directives it brings. Errors: the poll's (nothing was
+  // acted on; the next Step sends the same reports again) or the local
+  // disk's (IoError: a report could not be recorded, so nothing after it
+  // was done).
+  Status Step();
+
+  // When the hub asked to be polled next (ms from the last answered poll).
+  int64_t poll_after_ms() const { return poll_after_ms_; }
+  const SlotStore& model_slots() const { return *model_slots_; }
+  const ReportQueue& reports() const { return *queue_; }
+
+ private:
+  OtaManager(const Clock& clock, UpdateSource& source, PollTransport& transport,
+             OtaManagerOptions options, KpiTotals kpis, ModelChanged model_changed);
+
+  Status Recover();
+  // Starts and health-checks a model slot left on trial (as InstallModel).
+  Status FinishTrial();
+  wire::PollRequest MakeRequest(wire::DeviceKpis* totals) const;
+  Status Carry(const wire::Directive& d);
+  Status InstallModelDirective(const wire::Directive& d, bool announced);
+  Status RevertModelDirective(const wire::Directive& d);
+  Status Report(const wire::Directive& d, const std::string& state, const std::string& reason);
+
+  const Clock& clock_;
+  UpdateSource& source_;
+  PollTransport& transport_;
+  OtaManagerOptions options_;
+  KpiTotals kpis_;
+  ModelChanged model_changed_;
+  std::unique_ptr<Updater> updater_;
+  std::unique_ptr<SlotStore> model_slots_;
+  std::unique_ptr<ReportQueue> queue_;
+  wire::DeviceKpis kpi_baseline_;  // totals sent in the last answered poll
+  int64_t poll_after_ms_ = 30'000;
+};
+
+}  // namespace keel::edge::ota

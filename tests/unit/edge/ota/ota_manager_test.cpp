@@ -1,0 +1,375 @@
+#include "edge/ota/ota_manager.h"
+
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "common/files.h"
+#include "crypto/tokens.h"
+#include "test_util/temp_dir.h"
+#include "unit/edge/model/onnx_model_builder.h"
+#include "unit/edge/ota/fake_update_source.h"
+
+namespace keel::edge::ota {
+namespace {
+
+using nlohmann::json;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+// A hub's update poll as the protocol describes it: reports stored once by
+// seq, acked = the highest seq held, a directive repeated until a final
+// report for it is held. Requests and replies go through the wire codec.
+class FakeHub final : public PollTransport {
+ public:
+  Result<wire::PollReply> Poll(const wire::PollRequest& request) override {
+    auto decoded = wire::DecodePollRequest(wire::EncodePollRequest(request));
+    EXPECT_TRUE(decoded.ok()) << decoded.status().ToString();
+    requests.push_back(request);
+    if (lose_requests > 0) {
+      --lose_requests;
+      return Status::Unavailable("request lost");
+    }
+    if (ignore_reports > 0) {
+      --ignore_reports;  // e.g. a hub that could not store them
+    } else {
+      for (const auto& r : request.reports) {
+        if (!held.emplace(r.seq, r).second) ++duplicates;
+      }
+    }
+    wire::PollReply reply;
+    reply.acked = held.empty() ? 0 : held.rbegin()->first;
+    for (const auto& d : directives) {
+      if (!HasFinal(d)) reply.directives.push_back(d);
+    }
+    reply.poll_after_ms = 5000;
+    if (lose_replies > 0) {
+      --lose_replies;
+      return Status::Unavailable("reply lost");
+    }
+    return wire::DecodePollReply(wire::EncodePollReply(reply));
+  }
+
+  bool HasFinal(const wire::Directive& d) const {
+    for (const auto& [seq, r] : held) {
+      if (r.deployment != d.deployment || !wire::IsFinalOtaState(r.state)) continue;
+      if ((d.action == "revert") == (r.state == "reverted")) return true;
+    }
+    return false;
+  }
+
+  // "<deployment> <version> <state>" of the held reports, in seq order.
+  std::vector<std::string> States() const {
+    std::vector<std::string> out;
+    for (const auto& [seq, r] : held) {
+      out.push_back(fmt::format("{} {} {}", r.deployment, r.version, r.state));
+    }
+    return out;
+  }
+  const wire::OtaReport& Last() const { return held.rbegin()->second; }
+
+  std::vector<wire::Directive> directives;
+  std::map<int64_t, wire::OtaReport> held;
+  std::vector<wire::PollRequest> requests;
+  int duplicates = 0;
+  int lose_requests = 0;
+  int lose_replies = 0;
+  int ignore_reports = 0;
+};
+
+wire::Directive Directive(int64_t deployment, const std::string& version,
+                          const std::string& action = "install",
+                          const std::string& kind = "model") {
+  return {deployment, kind, "pump-ae", version, action};
+}
+
+// An 8-4-8 autoencoder bundle; `golden_offset` spoils its golden sample.
+json BundleManifest(const std::string& version, double golden_offset = 0.0) {
+  const auto layers = model::testing::Autoencoder(8, 4);
+  const std::vector<double> x = {0.1, -0.2, 0.3, 0.0, 0.5, -0.4, 0.2, 0.1};
+  std::vector<double> expected = model::testing::ForwardMlp(layers, x);
+  expected[0] += golden_offset;
+  json inputs = json::array();
+  for (int i = 0; i < 8; ++i) inputs.push_back("f" + std::to_string(i));
+  return {{"name", "pump-ae"},
+          {"version", version},
+          {"backend", "onnx"},
+          {"inputs", inputs},
+          {"onnx",
+           {{"file", "model.onnx"},
+            {"output", "reconstruction"},
+            {"threshold", {{"quantile", 0.99}, {"margin", 1.2}}}}},
+          {"health",
+           {{"golden", {{{"input", x}, {"expected", expected}, {"tolerance", 1e-5}}}},
+            {"latency_budget_us", 1'000'000}}}};
+}
+
+class OtaManagerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    repo_ = testing::OpenTestRepository(keys_, tmp_.path() / "hub", &pinned_root_);
+    ASSERT_NE(repo_, nullptr);
+    source_ = std::make_unique<testing::FakeSource>(*repo_);
+    Reopen();
+  }
+
+  // A (re)start of the agent: the manager is destroyed and opened again on
+  // the same directory, as after a kill.
+  void Reopen() {
+    manager_.reset();
+    OtaManagerOptions options;
+    options.dir = tmp_.path() / "device" / "ota";
+    options.pinned_root = pinned_root_;
+    auto manager = OtaManager::Open(
+        PosixFileSystem(), clock_, *source_, hub_, options, [this] { return totals_; },
+        [this](const Slot& slot) -> Status {
+          swapped_to_.push_back(slot.manifest.version);
+          return refuse_swap_;
+        });
+    ASSERT_TRUE(manager.ok()) << manager.status().ToString();
+    manager_ = std::move(manager).value();
+  }
+
+  void Publish(const json& manifest) {
+    const std::string prefix = "pump-ae@" + manifest["version"].get<std::string>() + "/";
+    testing::PublishTarget(*repo_, *source_, prefix + "manifest.json", manifest.dump(2),
+                           {{"kind", "model"}});
+    testing::PublishTarget(*repo_, *source_, prefix + "model.onnx",
+                           model::testing::BuildMlpOnnx(model::testing::Autoencoder(8, 4)),
+                           {{"kind", "model"}});
+  }
+
+  void Step() {
+    const Status s = manager_->Step();
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+
+  std::string Running() const {
+    auto slot = manager_->model_slots().Current();
+    return slot.ok() ? slot->manifest.version : "none";
+  }
+
+  // Installs `version` through a deployment and has its reports acked.
+  void Deploy(int64_t deployment, const std::string& version) {
+    hub_.directives.push_back(Directive(deployment, version));
+    Step();  // installs
+    Step();  // reports
+  }
+
+  TempDir tmp_;
+  tuf::testing::Repo keys_;
+  FakeClock clock_;
+  std::string pinned_root_;
+  std::unique_ptr<tuf::Repository> repo_;
+  std::unique_ptr<testing::FakeSource> source_;
+  FakeHub hub_;
+  wire::DeviceKpis totals_;
+  std::vector<std::string> swapped_to_;
+  Status refuse_swap_;
+  std::unique_ptr<OtaManager> manager_;
+};
+
+TEST_F(OtaManagerTest, InstallIsCommittedReportedOnceAndHandedToTheAgent) {
+  Publish(BundleManifest("1.2.0"));
+  hub_.directives.push_back(Directive(7, "1.2.0"));
+  Step();
+  EXPECT_EQ(Running(), "1.2.0");
+  EXPECT_THAT(swapped_to_, ElementsAre("1.2.0"));
+  EXPECT_TRUE(hub_.held.empty());  // reports go with the next poll
+  EXPECT_EQ(manager_->reports().size(), 2u);
+  Step();
+  EXPECT_THAT(hub_.States(), ElementsAre("7 1.2.0 installing", "7 1.2.0 committed"));
+  EXPECT_EQ(manager_->reports().size(), 0u);  // acked
+  ASSERT_EQ(hub_.requests.back().installed.size(), 1u);
+  EXPECT_EQ(hub_.requests.back().installed[0],
+            (wire::InstalledArtifact{"model", "pump-ae", "1.2.0"}));
+  EXPECT_EQ(manager_->poll_after_ms(), 5000);
+  Step();  // nothing more
+  EXPECT_EQ(hub_.held.size(), 2u);
+  EXPECT_EQ(hub_.duplicates, 0);
+}
+
+TEST_F(OtaManagerTest, UnhealthyBundleIsRolledBackAndReportedWithTheReason) {
+  Publish(BundleManifest("1.2.0"));
+  Deploy(1, "1.2.0");
+  Publish(BundleManifest("1.3.0", /*golden_offset=*/0.01));
+  Deploy(2, "1.3.0");
+  EXPECT_EQ(Running(), "1.2.0");
+  EXPECT_THAT(swapped_to_, ElementsAre("1.2.0"));  // 1.3.0 never reached the agent
+  EXPECT_EQ(hub_.Last().state, "rolled_back");
+  EXPECT_THAT(hub_.Last().reason, HasSubstr("rolled back pump-ae 1.3.0"));
+  EXPECT_THAT(hub_.Last().reason, HasSubstr("golden sample 0"));
+}
+
+TEST_F(OtaManagerTest, RefusalsAreReportedAsFailed) {
+  Publish(BundleManifest("1.2.0"));
+  Deploy(1, "1.2.0");
+  Publish(BundleManifest("1.1.0"));
+  hub_.directives.push_back(Directive(2, "1.1.0"));                      // downgrade
+  hub_.directives.push_back(Directive(3, "9.9.9"));                      // not published
+  hub_.directives.push_back(Directive(4, "2.0.0", "install", "agent"));  // not yet
+  Step();
+  Step();
+  EXPECT_EQ(Running(), "1.2.0");
+  std::map<int64_t, std::string> reasons;
+  for (const auto& [seq, r] : hub_.held) {
+    if (r.deployment > 1 && r.state == "failed") reasons[r.deployment] = r.reason;
+  }
+  ASSERT_EQ(reasons.size(), 3u);
+  EXPECT_THAT(reasons[2], HasSubstr("downgrade"));
+  EXPECT_THAT(reasons[3], HasSubstr("9.9.9"));
+  EXPECT_EQ(reasons[4], "not supported by this agent yet");
+}
+
+TEST_F(OtaManagerTest, RevertRunsThePreviousVersionAgain) {
+  Publish(BundleManifest("1.2.0"));
+  Deploy(1, "1.2.0");
+  Publish(BundleManifest("1.3.0"));
+  Deploy(2, "1.3.0");
+  EXPECT_EQ(Running(), "1.3.0");
+  hub_.directives.push_back(Directive(2, "1.3.0", "revert"));
+  hub_.directives.push_back(Directive(5, "4.0.0", "revert"));  // never installed here
+  Step();
+  Step();
+  EXPECT_EQ(Running(), "1.2.0");
+  EXPECT_THAT(swapped_to_, ElementsAre("1.2.0", "1.3.0", "1.2.0"));
+  std::vector<std::string> reverts;
+  for (const auto& [seq, r] : hub_.held) {
+    if (r.state == "reverted") reverts.push_back(fmt::format("{}: {}", r.deployment, r.reason));
+  }
+  EXPECT_THAT(reverts, ElementsAre("2: reverted pump-ae 1.3.0: deployment 2", "5: not installed"));
+  const size_t held = hub_.held.size();
+  Step();
+  EXPECT_EQ(hub_.held.size(), held);  // done once
+  EXPECT_EQ(hub_.requests.back().installed[0].version, "1.2.0");
+}
+
+TEST_F(OtaManagerTest, ABundleTheAgentCannotRunIsRevertedAndReportedRolledBack) {
+  Publish(BundleManifest("1.2.0"));
+  Deploy(1, "1.2.0");
+  Publish(BundleManifest("1.3.0"));
+  refuse_swap_ = Status::InvalidArgument("inputs are not the configured features");
+  Deploy(2, "1.3.0");
+  EXPECT_EQ(Running(), "1.2.0");
+  EXPECT_EQ(hub_.Last().state, "rolled_back");
+  EXPECT_THAT(hub_.Last().reason, HasSubstr("the agent cannot run it: inputs are not"));
+}
+
+// [ota-report-2] A lost request or reply loses nothing and does nothing
+// twice: the directive comes again, the install is not repeated, and the
+// reports are resent until the hub acks them, each held once.
+TEST_F(OtaManagerTest, LostRepliesRepeatTheDirectiveButNotTheInstall) {
+  Publish(BundleManifest("1.2.0"));
+  hub_.directives.push_back(Directive(7, "1.2.0"));
+  hub_.lose_replies = 1;  // the directive's reply is lost
+  EXPECT_EQ(manager_->Step().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(Running(), "none");
+  Step();  // the directive again: installed
+  const int64_t fetched = source_->bytes_served_;
+  hub_.ignore_reports = 1;  // the hub does not hold the reports: the directive repeats
+  Step();
+  EXPECT_EQ(hub_.requests.back().reports.size(), 2u);
+  EXPECT_EQ(manager_->reports().size(), 2u);
+  hub_.lose_requests = 1;
+  EXPECT_EQ(manager_->Step().code(), StatusCode::kUnavailable);
+  hub_.lose_replies = 1;  // the reports arrive, the ack does not
+  EXPECT_EQ(manager_->Step().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(manager_->reports().size(), 2u);
+  Step();  // resent, acked
+  EXPECT_EQ(manager_->reports().size(), 0u);
+  EXPECT_EQ(hub_.duplicates, 2);  // the resent two, dropped by seq
+  EXPECT_THAT(hub_.States(), ElementsAre("7 1.2.0 installing", "7 1.2.0 committed"));
+  EXPECT_EQ(source_->bytes_served_, fetched);  // not downloaded again
+  EXPECT_THAT(swapped_to_, ElementsAre("1.2.0"));
+}
+
+TEST_F(OtaManagerTest, AKillBetweenStepsResendsReportsOnceAndRepeatsNothing) {
+  Publish(BundleManifest("1.2.0"));
+  hub_.directives.push_back(Directive(7, "1.2.0"));
+  Step();
+  Reopen();  // killed before the reports were sent
+  EXPECT_EQ(Running(), "1.2.0");
+  EXPECT_EQ(manager_->reports().size(), 2u);
+  Step();
+  Reopen();
+  Step();
+  EXPECT_THAT(hub_.States(), ElementsAre("7 1.2.0 installing", "7 1.2.0 committed"));
+  EXPECT_EQ(hub_.duplicates, 0);
+  EXPECT_THAT(swapped_to_, ElementsAre("1.2.0"));
+}
+
+// A kill during an install: after the restart the install ends in exactly
+// one final report, decided from the slots.
+TEST_F(OtaManagerTest, AKillDuringAnInstallEndsInOneFinalReport) {
+  Publish(BundleManifest("1.2.0"));
+  Deploy(1, "1.2.0");
+  // Killed on trial: 1.3.0 switched, not yet checked.
+  Publish(BundleManifest("1.3.0"));
+  manager_.reset();
+  const std::filesystem::path dir = tmp_.path() / "device" / "ota";
+  {
+    auto queue = ReportQueue::Open(PosixFileSystem(), dir, 1).value();
+    wire::OtaReport installing{0, 2, "model", "pump-ae", "1.3.0", "installing", "", 1};
+    ASSERT_TRUE(queue->Add(installing, "install").ok());
+    installing.deployment = 3;
+    installing.version = "1.4.0";  // killed while downloading
+    ASSERT_TRUE(queue->Add(installing, "install").ok());
+    auto slots = SlotStore::Open(PosixFileSystem(), dir / "model").value();
+    std::map<std::string, std::string> files;
+    SlotManifest manifest{"pump-ae", "1.3.0", {}};
+    for (const char* file : {"manifest.json", "model.onnx"}) {
+      files[file] = source_->payloads_.at(std::string("pump-ae@1.3.0/") + file);
+      manifest.files[file] = DigestOf(files[file]);
+    }
+    ASSERT_TRUE(slots.Stage(manifest, files).ok());
+    ASSERT_TRUE(slots.Switch().ok());
+  }
+  hub_.directives.push_back(Directive(2, "1.3.0"));
+  hub_.directives.push_back(Directive(3, "1.4.0"));
+  Reopen();
+  EXPECT_EQ(Running(), "1.3.0");  // the trial passed its health check
+  EXPECT_FALSE(manager_->model_slots().status().trial.has_value());
+  Step();
+  Step();
+  std::vector<std::string> states;
+  for (const auto& [seq, r] : hub_.held) {
+    if (r.deployment > 1)
+      states.push_back(fmt::format("{} {} {}", r.deployment, r.state, r.reason));
+  }
+  EXPECT_THAT(states, ElementsAre("2 installing ", "3 installing ", "2 committed ",
+                                  "3 failed interrupted"));
+  EXPECT_EQ(hub_.duplicates, 0);
+}
+
+TEST_F(OtaManagerTest, ADownloadCutByTheNetworkIsRetriedNotFailed) {
+  Publish(BundleManifest("1.2.0"));
+  hub_.directives.push_back(Directive(7, "1.2.0"));
+  source_->break_after_ = 0;  // the first transfer breaks at once
+  Step();
+  EXPECT_EQ(Running(), "none");
+  EXPECT_EQ(manager_->reports().size(), 1u);  // installing only
+  Step();                                     // resumed
+  EXPECT_EQ(Running(), "1.2.0");
+  Step();
+  EXPECT_THAT(hub_.States(), ElementsAre("7 1.2.0 installing", "7 1.2.0 committed"));
+}
+
+TEST_F(OtaManagerTest, KpisAreTheGrowthSinceTheLastAnsweredPoll) {
+  totals_ = {100, 3, 1, 850.0};
+  Step();
+  EXPECT_EQ(hub_.requests.back().kpis, (wire::DeviceKpis{100, 3, 1, 850.0}));
+  totals_ = {160, 4, 1, 900.0};
+  hub_.lose_requests = 1;
+  EXPECT_FALSE(manager_->Step().ok());
+  totals_ = {200, 5, 9, 910.0};
+  Step();  // the unanswered poll's growth is sent again
+  EXPECT_EQ(hub_.requests.back().kpis, (wire::DeviceKpis{100, 2, 8, 910.0}));
+  totals_ = {205, 5, 20, 0.0};
+  Step();  // errors capped by windows (the hub refuses more)
+  EXPECT_EQ(hub_.requests.back().kpis, (wire::DeviceKpis{5, 0, 5, 0.0}));
+}
+
+}  // namespace
+}  // namespace keel::edge::ota

@@ -9,6 +9,7 @@
 #include "crypto/tokens.h"
 #include "edge/model/manifest.h"
 #include "edge/model/model_bundle.h"
+#include "hub/models/delta_publisher.h"
 
 namespace keel::hub {
 namespace {
@@ -137,9 +138,30 @@ Result<PublishOutcome> ArtifactRegistry::Publish(const PublishRequest& r) {
   a.published_ms = clock_.NowMs();
   KEEL_RETURN_IF_ERROR(store_.AddArtifact(a));
   KEEL_RETURN_IF_ERROR(SignTargets(a));
+  PublishDeltas(a, DeltaBases(a), blobs_, *updates_);
   spdlog::info("registry: published {} {}@{} ({} files, {} bytes) by \"{}\"",
                ArtifactKindName(a.kind), a.name, a.version, a.files.size(), a.size, a.published_by);
   return PublishOutcome{std::move(a), true};
+}
+
+std::vector<ArtifactRecord> ArtifactRegistry::DeltaBases(const ArtifactRecord& a) const {
+  std::vector<ArtifactRecord> bases;
+  auto versions = store_.ListArtifacts(a.name);
+  if (!versions.ok()) return bases;
+  const SemVer mine = *ParseSemVer(a.version);
+  const ArtifactRecord* newest_older = nullptr;
+  for (const auto& v : *versions) {
+    if (v.kind != a.kind || v.version == a.version) continue;
+    const auto theirs = ParseSemVer(v.version);
+    if (!theirs || CompareSemVer(*theirs, mine) >= 0) continue;
+    if (v.version == a.parent) bases.push_back(v);
+    if (newest_older == nullptr ||
+        CompareSemVer(*theirs, *ParseSemVer(newest_older->version)) > 0) {
+      newest_older = &v;
+    }
+  }
+  if (newest_older != nullptr && newest_older->version != a.parent) bases.push_back(*newest_older);
+  return bases;
 }
 
 Status ArtifactRegistry::SignTargets(const ArtifactRecord& a) {

@@ -6,7 +6,8 @@
 // Publishing order: the files' bytes are in the BlobStore first (uploaded),
 // then the record is added to the store, then each file becomes the signed
 // TUF target "<name>@<version>/<file>" (custom data: artifact, version,
-// kind). A crash between the store and the repository leaves a record
+// kind), and deltas from older versions are published (delta_publisher.h).
+// A crash between the store and the repository leaves a record
 // without targets; Reconcile() (run when the hub starts) signs them, so a
 // recorded artifact is always eventually installable.
 //
@@ -70,6 +71,9 @@ class ArtifactRegistry {
  private:
   Status ValidateContent(const PublishRequest& request) const;
   Status SignTargets(const ArtifactRecord& artifact);
+  // The versions deltas to `artifact` are made from: its parent and the
+  // newest older version of the same name and kind.
+  std::vector<ArtifactRecord> DeltaBases(const ArtifactRecord& artifact) const;
 
   ArtifactStore& store_;
   BlobStore& blobs_;

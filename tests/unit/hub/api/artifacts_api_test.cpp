@@ -5,8 +5,11 @@
 #include <openssl/ssl.h>
 
 #include <chrono>
+#include <random>
 #include <sstream>
 
+#include "edge/ota/delta_download.h"
+#include "tuf/delta_names.h"
 #include "unit/hub/api/update_api_fixture.h"
 
 namespace keel::hub {
@@ -82,6 +85,32 @@ TEST_F(ArtifactsApiTest, PushedModelIsListedShownAndInstallableByADevice) {
   auto payload = device->Download(source, "pump-ae@1.3.0/model.onnx");
   ASSERT_TRUE(payload.ok()) << payload.status().ToString();
   EXPECT_EQ(*payload, model);
+}
+
+TEST_F(ArtifactsApiTest, ANewVersionIsPublishedWithADeltaADeviceWithTheOldOneUses) {
+  std::mt19937 rng(7);
+  std::string v1(200000, '\0');
+  for (char& c : v1) c = static_cast<char>(rng());
+  std::string v2 = v1;
+  for (size_t i = 0; i < v2.size(); i += 1000) v2[i] = static_cast<char>(v2[i] + 1);  // 0.1%
+  ASSERT_EQ(Keelctl({"model", "push", Bundle("1.0.0", v1).string()}).first, 0);
+  auto [rc, out] = Keelctl({"model", "push", Bundle("1.1.0", v2).string()});
+  ASSERT_EQ(rc, 0) << out;
+  const std::string delta_name =
+      tuf::DeltaTargetName("pump-ae@1.1.0/model.onnx", crypto::Sha256Hex(v1));
+  const auto targets = repo_->targets().targets;
+  ASSERT_TRUE(targets.contains(delta_name));
+  EXPECT_EQ(targets.at(delta_name).custom["delta_of"], "pump-ae@1.1.0/model.onnx");
+  EXPECT_LT(targets.at(delta_name).length, 20000);
+
+  auto source = Source("pump-1");
+  auto device = Device();
+  ASSERT_TRUE(device->RefreshMetadata(source).ok());
+  auto got = edge::ota::DownloadPreferringDelta(*device, source, "pump-ae@1.1.0/model.onnx", v1);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_TRUE(got->via_delta) << got->fallback_reason;
+  EXPECT_EQ(got->content, v2);
+  EXPECT_LT(got->downloaded_length, 20000);
 }
 
 TEST_F(ArtifactsApiTest, AVersionCannotBeRepublishedWithOtherContent) {

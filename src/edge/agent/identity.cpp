@@ -85,8 +85,16 @@ Status Enroll(const EnrollRequest& request) {
                            {{"id", request.device_id}, {"token", request.token}, {"csr", csr}}));
   KEEL_ASSIGN_OR_RETURN(auto cert, CheckIssued(reply, key, request.device_id, ca));
 
+  std::optional<std::string> update_root;
+  if (auto it = reply.find("update_root"); it != reply.end()) {
+    if (!it->is_string())
+      return Status::Internal("POST /api/v1/enroll: update_root is not a string");
+    update_root = it->get<std::string>();
+  }
+
   KEEL_RETURN_IF_ERROR(EnsureDirectory(request.dir, std::filesystem::perms(0700)));
   KEEL_RETURN_IF_ERROR(WriteFileAtomic(paths.ca, ca.ToPem()));
+  if (update_root) KEEL_RETURN_IF_ERROR(WriteFileAtomic(paths.update_root, *update_root));
   KEEL_RETURN_IF_ERROR(key.SaveFile(paths.key));
   return WriteFileAtomic(paths.cert, cert.ToPem());
 }
@@ -132,6 +140,15 @@ Status RepairInterruptedRenewal(const std::filesystem::path& dir) {
   }
   return Status::FailedPrecondition(paths.key.string() + " does not match " + paths.cert.string() +
                                     " and no earlier pair matches; " + "enroll the device again");
+}
+
+Result<std::optional<std::string>> LoadUpdateRoot(const std::filesystem::path& dir) {
+  auto content = ReadFile(IdentityPaths(dir).update_root);
+  if (!content.ok()) {
+    if (content.status().code() == StatusCode::kNotFound) return std::optional<std::string>();
+    return content.status();
+  }
+  return std::optional<std::string>(std::move(content).value());
 }
 
 Result<int64_t> RenewalDueMs(const std::filesystem::path& dir) {

@@ -4,6 +4,10 @@
 //   <dir>/device.key  the device's private key (0600); generated here, never sent
 //   <dir>/device.crt  the certificate the hub issued for it
 //   <dir>/ca.crt      the hub's CA: trust anchor for the hub's TLS
+//   <dir>/update-root.json  the update repository's root.json as the hub
+//                     served it at enrollment (when signed updates are set
+//                     up): the root of trust the device pins for updates
+//                     (docs/ota.md); absent otherwise
 //
 // Enrollment sends a CSR plus the one-time token over HTTPS (server verified
 // against the CA file the operator gave). Renewal sends a CSR for a NEW key
@@ -12,6 +16,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "common/status.h"
@@ -19,13 +24,19 @@
 namespace keel::edge {
 
 struct IdentityPaths {
-  std::filesystem::path dir, key, cert, ca;
+  std::filesystem::path dir, key, cert, ca, update_root;
   explicit IdentityPaths(const std::filesystem::path& identity_dir)
       : dir(identity_dir),
         key(identity_dir / "device.key"),
         cert(identity_dir / "device.crt"),
-        ca(identity_dir / "ca.crt") {}
+        ca(identity_dir / "ca.crt"),
+        update_root(identity_dir / "update-root.json") {}
 };
+
+// The pinned update root of the identity in `dir`: the content of
+// update-root.json, std::nullopt when the device was enrolled without one
+// (the hub had no signed updates set up), IoError if it cannot be read.
+Result<std::optional<std::string>> LoadUpdateRoot(const std::filesystem::path& dir);
 
 struct EnrollRequest {
   std::string hub_url;  // https://host:port
@@ -35,7 +46,9 @@ struct EnrollRequest {
   std::filesystem::path ca_file;  // the hub's pki/ca.crt, the trust the device starts with
 };
 
-// Enrolls and writes the identity files. Refuses to overwrite an existing
+// Enrolls and writes the identity files (update-root.json when the reply
+// carries "update_root", written durably before the certificate, so an
+// identity with a certificate has its root if the hub sent one). Refuses to overwrite an existing
 // identity (FailedPrecondition) so a mistyped command cannot destroy one.
 Status Enroll(const EnrollRequest& request);
 

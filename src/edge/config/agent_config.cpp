@@ -43,8 +43,8 @@ class AgentConfigParser {
 
   Result<AgentConfig> Parse() {
     for (const auto& [key, node] : root_) {
-      static constexpr std::string_view kKnown[] = {"device", "hub",    "outbox",   "batch",
-                                                    "mqtt",   "sensor", "analytics"};
+      static constexpr std::string_view kKnown[] = {"device", "hub",    "outbox",    "batch",
+                                                    "mqtt",   "sensor", "analytics", "ota"};
       if (std::find(std::begin(kKnown), std::end(kKnown), key.str()) == std::end(kKnown)) {
         return Status::InvalidArgument(
             fmt::format("{} [{}]: unknown section", TomlLocation(source_, &node), key.str()));
@@ -56,6 +56,7 @@ class AgentConfigParser {
     KEEL_RETURN_IF_ERROR(ParseOutbox(config.device, &config.outbox));
     KEEL_RETURN_IF_ERROR(ParseBatch(&config.batch));
     KEEL_RETURN_IF_ERROR(ParseMqtt(&config.mqtt));
+    KEEL_RETURN_IF_ERROR(ParseOta(config.device, &config.ota));
     KEEL_ASSIGN_OR_RETURN(config.sensors, ParseSensorSection(root_.get("sensor"), source_));
     if (const toml::node* node = root_.get("analytics")) {
       KEEL_ASSIGN_OR_RETURN(config.analytics, analytics::ParseAnalyticsSection(*node, source_));
@@ -157,6 +158,18 @@ class AgentConfigParser {
     return r.CheckNoUnknownKeys();
   }
 
+  Status ParseOta(const DeviceConfig& device, OtaConfig* ota) {
+    KEEL_ASSIGN_OR_RETURN(TomlReader r, Section("ota"));
+    bool enabled = false;
+    KEEL_ASSIGN_OR_RETURN(bool present, r.Bool("enabled", &enabled));
+    if (present) ota->enabled = enabled;
+    KEEL_RETURN_IF_ERROR(r.Int("poll_interval_s", 1, 86'400, &ota->poll_interval_s));
+    std::string dir;
+    KEEL_RETURN_IF_ERROR(r.String("dir", &dir));
+    ota->dir = dir.empty() ? device.dir / "ota" : std::filesystem::path(dir);
+    return r.CheckNoUnknownKeys();
+  }
+
   const toml::table& root_;
   std::string_view source_;
 };
@@ -182,6 +195,7 @@ Result<AgentConfig> LoadAgentConfig(const std::filesystem::path& path) {
   const std::filesystem::path base = path.parent_path();
   if (config.device.dir.is_relative()) config.device.dir = base / config.device.dir;
   if (config.outbox.path.is_relative()) config.outbox.path = base / config.outbox.path;
+  if (config.ota.dir.is_relative()) config.ota.dir = base / config.ota.dir;
   if (config.analytics) {
     for (auto* p : {&config.analytics->rules_file, &config.analytics->model_dir}) {
       if (!p->empty() && p->is_relative()) *p = base / *p;

@@ -58,6 +58,16 @@ struct MqttConfig {
   int64_t max_inflight = 64;         // published but unacked batches, 1..65535
 };
 
+// [ota]: taking part in the hub's rollouts (docs/ota.md, "Device rollout
+// participation").
+struct OtaConfig {
+  // Unset: on when the identity directory holds update-root.json (the device
+  // was enrolled with a hub that has signed updates set up).
+  std::optional<bool> enabled;
+  int64_t poll_interval_s = 30;  // 1..86400; a longer poll_after_ms from the hub wins
+  std::filesystem::path dir;     // default <device.dir>/ota: metadata, downloads, slots, reports
+};
+
 struct AgentConfig {
   DeviceConfig device;
   HubConfig hub;
@@ -70,6 +80,7 @@ struct AgentConfig {
   // [analytics]: local decisions and data reduction; absent = every raw
   // sample is sent and nothing is decided on the device.
   std::optional<analytics::AnalyticsConfig> analytics;
+  OtaConfig ota;
 };
 
 // Parses TOML text; `source_name` (e.g. the file name) prefixes every error.
@@ -78,8 +89,8 @@ struct AgentConfig {
 Result<AgentConfig> ParseAgentConfig(std::string_view toml_text, std::string_view source_name);
 
 // Reads and parses a file (NotFound / IoError if unreadable). Relative
-// device.dir, outbox.path, analytics.rules and analytics.model are resolved
-// against the file's directory.
+// device.dir, outbox.path, ota.dir, analytics.rules and analytics.model are
+// resolved against the file's directory.
 Result<AgentConfig> LoadAgentConfig(const std::filesystem::path& path);
 
 }  // namespace keel::edge

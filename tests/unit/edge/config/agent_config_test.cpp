@@ -300,3 +300,33 @@ TEST(AgentConfigTest, SensorErrors) {
 
 }  // namespace
 }  // namespace keel::edge
+
+namespace keel::edge {
+namespace {
+
+TEST(AgentConfigTest, OtaSectionDefaultsAndRanges) {
+  const AgentConfig defaults = ParseOk(kMinimal);
+  EXPECT_FALSE(defaults.ota.enabled.has_value());  // decided by update-root.json at start
+  EXPECT_EQ(defaults.ota.poll_interval_s, 30);
+  EXPECT_EQ(defaults.ota.dir, "/var/lib/keel/ota");
+  const AgentConfig set = ParseOk(
+      std::string(kMinimal) + "[ota]\nenabled = false\npoll_interval_s = 1\ndir = \"/data/ota\"\n");
+  EXPECT_EQ(set.ota.enabled, false);
+  EXPECT_EQ(set.ota.poll_interval_s, 1);
+  EXPECT_EQ(set.ota.dir, "/data/ota");
+  EXPECT_THAT(ParseError(std::string(kMinimal) + "[ota]\npoll_interval_s = 0\n"),
+              HasSubstr("[ota] poll_interval_s"));
+  EXPECT_THAT(ParseError(std::string(kMinimal) + "[ota]\nenabled = 1\n"), HasSubstr("enabled"));
+  EXPECT_THAT(ParseError(std::string(kMinimal) + "[ota]\nurl = \"x\"\n"), HasSubstr("url"));
+
+  TempDir dir;
+  ASSERT_TRUE(
+      WriteFileAtomic(dir.path() / "edge.toml", std::string(kMinimal) + "[ota]\ndir = \"ota\"\n")
+          .ok());
+  auto loaded = LoadAgentConfig(dir.path() / "edge.toml");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(loaded->ota.dir, dir.path() / "ota");
+}
+
+}  // namespace
+}  // namespace keel::edge

@@ -1,5 +1,6 @@
 // keel-edge: the device agent. `enroll` obtains the device identity once;
-// `run` streams telemetry. See README.md and examples/edge.toml.
+// `run` streams telemetry; `supervise` runs the agent under the update
+// supervisor (docs/ota.md). See README.md and examples/edge.toml.
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <random>
@@ -11,6 +12,7 @@
 #include "edge/agent/identity.h"
 #include "edge/config/agent_config.h"
 #include "edge/plant/motor_sensor.h"
+#include "edge/supervisor/supervise_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"keel-edge: the Keel device agent"};
@@ -30,8 +32,29 @@ int main(int argc, char** argv) {
   std::string config_path;
   auto* run_cmd = app.add_subcommand("run", "Run the agent");
   run_cmd->add_option("--config", config_path, "Agent configuration (TOML)")->required();
+
+  keel::edge::supervisor::SuperviseCommand supervise;
+  auto* supervise_cmd = app.add_subcommand(
+      "supervise",
+      "Run the agent (the arguments after --) from its update slots, reverting a "
+      "new agent version that does not report healthy in time or crashes 3 times");
+  supervise_cmd->add_option("--state-dir", supervise.state_dir, "The agent's device.dir")
+      ->required();
+  supervise_cmd
+      ->add_option("--healthy-timeout", supervise.healthy_timeout_s,
+                   "Seconds a new agent version has to reach the hub")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  supervise_cmd
+      ->add_option("--fallback", supervise.fallback,
+                   "Agent binary run when none is installed (default: this executable)")
+      ->capture_default_str();
+  supervise_cmd->add_option("agent-args", supervise.agent_args, "Agent arguments, after --")
+      ->required();
   CLI11_PARSE(app, argc, argv);
   keel::ConfigureLogging(log_level, "keel-edge");
+
+  if (*supervise_cmd) return keel::edge::supervisor::RunSupervise(supervise);
 
   if (*enroll_cmd) {
     enroll.dir = dir;

@@ -13,6 +13,9 @@
 #include <chrono>
 #include <climits>
 #include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "edge/supervisor/child_processes.h"
 #include "edge/supervisor/health_notifier.h"

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "crypto/certificate.h"
 #include "edge/agent/analytics_setup.h"
 #include "edge/agent/batching.h"
@@ -49,17 +51,18 @@ Status Agent::Start() {
     KEEL_ASSIGN_OR_RETURN(auto driver, CreateSensor(sensor, seed++));
     sensors_.push_back(std::move(driver));
   }
-  if (config_.analytics) {
-    std::vector<ChannelSpec> channels;
-    for (const auto& sensor : sensors_) {
-      channels.insert(channels.end(), sensor->channels().begin(), sensor->channels().end());
-    }
-    KEEL_ASSIGN_OR_RETURN(analytics_, BuildAnalytics(*config_.analytics, channels));
+  for (const auto& sensor : sensors_) {
+    channels_.insert(channels_.end(), sensor->channels().begin(), sensor->channels().end());
+  }
+  StartOta();  // may set analytics_ from the installed model slot
+  if (config_.analytics && !analytics_) {
+    KEEL_ASSIGN_OR_RETURN(analytics_, BuildAnalytics(*config_.analytics, channels_));
   }
   KEEL_ASSIGN_OR_RETURN(renew_due_ms_, RenewalDueMs(config_.device.dir));
   KEEL_RETURN_IF_ERROR(StartMqtt());
   sampler_ = std::thread([this] { SamplerLoop(); });
   publisher_ = std::thread([this] { PublisherLoop(); });
+  if (ota_) ota_thread_ = std::thread([this] { OtaLoop(); });
   return Status::Ok();
 }
 
@@ -110,9 +113,11 @@ void Agent::Stop() {
     if (stopping_) return;
     stopping_ = true;
   }
+  ota_stopping_ = true;
   wake_.notify_all();
   if (sampler_.joinable()) sampler_.join();
   if (publisher_.joinable()) publisher_.join();
+  if (ota_thread_.joinable()) ota_thread_.join();
   std::unique_ptr<mqtt::Client> client;
   {
     std::lock_guard lock(mqtt_mu_);
@@ -132,6 +137,7 @@ AgentStats Agent::stats() const {
     out.connected = mqtt_ && mqtt_->connected();
   }
   if (outbox_) out.outbox = outbox_->Stats();
+  std::lock_guard lock(analytics_mu_);
   if (analytics_) out.analytics = analytics_->stats();
   return out;
 }
@@ -151,10 +157,13 @@ void Agent::SamplerLoop() {
   analytics::AnalyticsOutput pending;
   size_t pending_samples = 0;
   for (;;) {
+    std::unique_ptr<analytics::EdgeAnalytics> next;
     {
       std::unique_lock lock(mu_);
       if (stopping_ || sampling_stopped_) break;
+      next = std::move(next_analytics_);
     }
+    if (next) SwapAnalytics(std::move(next), &pending);
     const int64_t now = clock_.NowMs();
     if (now < next_tick) {
       clock_.SleepMs(std::min<int64_t>(next_tick - now, 100));
@@ -175,8 +184,15 @@ void Agent::SamplerLoop() {
       stats_.samples_read += samples;
     }
     if (analytics_) {
+      const size_t events_before = pending.events.size();
       Status s = analytics_->Process(std::move(series), now, &pending);
       if (!s.ok()) spdlog::warn("{}: analytics: {}", device_id(), s.ToString());
+      const auto raised = std::count_if(
+          pending.events.begin() + static_cast<std::ptrdiff_t>(events_before), pending.events.end(),
+          [](const wire::Event& e) { return e.type == "anomaly.raised"; });
+      std::lock_guard lock(mu_);
+      stats_.anomalies_raised += static_cast<uint64_t>(raised);
+      if (!s.ok()) ++stats_.analytics_errors;
     } else {
       analytics::MergeSeries(std::move(series), &pending.series);
     }
@@ -230,6 +246,7 @@ void Agent::OnRawRequest(const mqtt::Message& message) {
     spdlog::warn("{}: bad raw request: {}", device_id(), request.status().ToString());
     return;
   }
+  std::lock_guard lock(analytics_mu_);
   if (!analytics_) {
     spdlog::info("{}: raw request: every raw sample is sent already (no [analytics])", device_id());
     return;

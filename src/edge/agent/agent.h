@@ -13,6 +13,12 @@
 //                     the certificate at 2/3 of its lifetime
 //   MQTT thread:      acks from keel/v1/<id>/cmd/ack -> Outbox::Ack; raw
 //                     requests from keel/v1/<id>/cmd/raw -> EdgeAnalytics
+//   OTA thread:       with [ota] (agent_ota.cpp): OtaManager::Step every poll
+//                     interval (rollout directives, install reports, KPIs);
+//                     a model that changed is built into a new EdgeAnalytics
+//                     here and handed to the sampler, which swaps it in
+//                     between two ticks (the new instance learns again, as at
+//                     start)
 //
 // A batch leaves the outbox only when the hub says it is durably stored, so
 // a crash of the agent, the broker or the hub loses nothing; redelivered
@@ -33,6 +39,7 @@
 #include "common/status.h"
 #include "edge/analytics/edge_analytics.h"
 #include "edge/config/agent_config.h"
+#include "edge/ota/ota_manager.h"
 #include "edge/outbox/outbox.h"
 #include "edge/sensors/sensor_driver.h"
 #include "mqtt/client.h"
@@ -47,8 +54,11 @@ struct AgentStats {
   uint64_t resends = 0;
   uint64_t acked_seq = 0;
   uint64_t renewals = 0;
-  uint64_t events_appended = 0;  // device events written to the outbox
-  uint64_t bytes_appended = 0;   // encoded payload bytes written to the outbox
+  uint64_t events_appended = 0;   // device events written to the outbox
+  uint64_t bytes_appended = 0;    // encoded payload bytes written to the outbox
+  uint64_t anomalies_raised = 0;  // "anomaly.raised" events from the analytics
+  uint64_t analytics_errors = 0;  // EdgeAnalytics::Process calls that failed
+  uint64_t model_swaps = 0;       // models swapped in after an OTA change
   bool connected = false;
   // The sampler thread runs under SCHED_FIFO ([analytics] realtime_priority
   // set and permitted).
@@ -101,6 +111,19 @@ class Agent {
   // keel/v1/<id>/cmd/raw: send raw samples for a while (wire::RawRequest).
   void OnRawRequest(const mqtt::Message& message);
   void OnConnect(mqtt::Client& client);
+  // agent_ota.cpp: opens the OtaManager when [ota] is on (errors are logged:
+  // telemetry runs without OTA); the model slot to start with, if any.
+  void StartOta();
+  void OtaLoop();
+  // On the OTA thread: builds analytics for the bundle in `slot` and hands
+  // it to the sampler. An error (the bundle does not fit the configuration)
+  // leaves the running analytics alone.
+  Status OnModelChanged(const ota::Slot& slot);
+  // On the sampler thread: flushes the running analytics into *pending and
+  // swaps in `next`.
+  void SwapAnalytics(std::unique_ptr<analytics::EdgeAnalytics> next,
+                     analytics::AnalyticsOutput* pending);
+  wire::DeviceKpis KpiTotals() const;
 
   AgentConfig config_;
   const Clock& clock_;
@@ -109,7 +132,18 @@ class Agent {
 
   std::unique_ptr<Outbox> outbox_;
   std::vector<std::unique_ptr<SensorDriver>> sensors_;
-  std::unique_ptr<analytics::EdgeAnalytics> analytics_;  // with [analytics] only
+  // With [analytics] only. Replaced only by the sampler thread, under
+  // analytics_mu_; other threads use it under analytics_mu_.
+  std::unique_ptr<analytics::EdgeAnalytics> analytics_;
+  mutable std::mutex analytics_mu_;
+  uint64_t windows_before_swap_ = 0;   // of the replaced instances; under analytics_mu_
+  std::vector<ChannelSpec> channels_;  // of the sensors, for rebuilding the analytics
+
+  // [ota]: null when off. The sources outlive the manager that uses them.
+  std::unique_ptr<ota::UpdateSource> ota_source_;
+  std::unique_ptr<ota::PollTransport> ota_transport_;
+  std::unique_ptr<ota::OtaManager> ota_;
+  std::atomic<bool> ota_stopping_{false};  // cuts a download short on Stop
 
   mutable std::mutex mqtt_mu_;  // guards mqtt_ replacement during renewal
   std::unique_ptr<mqtt::Client> mqtt_;
@@ -126,9 +160,12 @@ class Agent {
   int64_t cert_not_after_ms_ = 0;
   uint64_t dropped_notified_ = 0;  // dropped_total when notices were last sent
   AgentStats stats_;
+  // Built by the OTA thread, swapped in by the sampler (under mu_).
+  std::unique_ptr<analytics::EdgeAnalytics> next_analytics_;
 
   std::thread sampler_;
   std::thread publisher_;
+  std::thread ota_thread_;
 };
 
 }  // namespace keel::edge

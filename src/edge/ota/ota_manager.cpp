@@ -130,6 +130,13 @@ Status OtaManager::Step() {
   std::set<DirectiveKey> directed;
   for (const auto& d : reply.directives) directed.insert({d.deployment, d.action});
   KEEL_RETURN_IF_ERROR(queue_->Prune(reply.acked, directed));
+  // An install left "installing" (its download was cut) that the hub no
+  // longer directs was cancelled or superseded: it ends here, truthfully.
+  for (const auto& [key, progress] : queue_->AllProgress()) {
+    if (wire::IsFinalOtaState(progress.state) || directed.contains(key)) continue;
+    const wire::Directive d{key.first, progress.kind, progress.name, progress.version, key.second};
+    KEEL_RETURN_IF_ERROR(Report(d, "failed", "no longer directed by the hub"));
+  }
   for (const auto& d : reply.directives) KEEL_RETURN_IF_ERROR(Carry(d));
   return Status::Ok();
 }

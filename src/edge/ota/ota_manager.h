@@ -16,6 +16,8 @@
 //        model revert: SlotStore::Revert, hand the slot to the agent, report
 //          "reverted" ("not installed" when the version is not the active one)
 //        config, agent: report "failed", not supported by this agent yet
+//      an install still "installing" (download cut) that the hub no longer
+//      directs (cancelled, superseded) is reported "failed"
 //
 // Exactly once: every report is added to the queue, durably and together
 // with the directive's progress, before the next action, and a directive

@@ -356,6 +356,19 @@ TEST_F(OtaManagerTest, ADownloadCutByTheNetworkIsRetriedNotFailed) {
   EXPECT_THAT(hub_.States(), ElementsAre("7 1.2.0 installing", "7 1.2.0 committed"));
 }
 
+TEST_F(OtaManagerTest, AnInterruptedInstallTheHubNoLongerDirectsEndsFailed) {
+  Publish(BundleManifest("1.2.0"));
+  hub_.directives.push_back(Directive(7, "1.2.0"));
+  source_->break_after_ = 0;
+  Step();                   // installing, download cut
+  hub_.directives.clear();  // e.g. superseded by a newer deployment
+  Step();
+  Step();
+  EXPECT_THAT(hub_.States(), ElementsAre("7 1.2.0 installing", "7 1.2.0 failed"));
+  EXPECT_EQ(hub_.Last().reason, "no longer directed by the hub");
+  EXPECT_EQ(Running(), "none");
+}
+
 TEST_F(OtaManagerTest, KpisAreTheGrowthSinceTheLastAnsweredPoll) {
   totals_ = {100, 3, 1, 850.0};
   Step();

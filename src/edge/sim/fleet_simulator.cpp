@@ -55,21 +55,27 @@ std::vector<std::string> FleetSimulator::device_ids() const {
   return ids;
 }
 
-Status FleetSimulator::EnsureIdentity(const std::string& id, const std::filesystem::path& dir) {
+Status EnsureEnrolled(const HubAccess& hub, const std::string& id,
+                      const std::filesystem::path& dir) {
   if (std::filesystem::exists(IdentityPaths(dir).cert)) return Status::Ok();
-  KEEL_ASSIGN_OR_RETURN(auto api, Api(options_));
+  KEEL_ASSIGN_OR_RETURN(auto api,
+                        cli::ApiClient::Create({hub.hub_url, hub.token_file, hub.ca_file}));
   auto added = api.Post("/api/v1/devices", {{"id", id}});
   if (!added.ok() && added.status().code() == StatusCode::kAlreadyExists) {
     added = api.Post("/api/v1/devices/" + id + "/token", nlohmann::json::object());
   }
   if (!added.ok()) return added.status().WithContext("register " + id);
   EnrollRequest request;
-  request.hub_url = options_.hub_url;
+  request.hub_url = hub.hub_url;
   request.device_id = id;
   request.token = (*added)["token"].get<std::string>();
   request.dir = dir;
-  request.ca_file = options_.ca_file;
+  request.ca_file = hub.ca_file;
   return Enroll(request).WithContext("enroll " + id);
+}
+
+Status FleetSimulator::EnsureIdentity(const std::string& id, const std::filesystem::path& dir) {
+  return EnsureEnrolled({options_.hub_url, options_.ca_file, options_.token_file}, id, dir);
 }
 
 Status FleetSimulator::Start() {

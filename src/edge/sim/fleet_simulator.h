@@ -84,6 +84,18 @@ class FleetSimulator {
   std::vector<std::unique_ptr<Agent>> agents_;
 };
 
+// How simulated devices reach the hub as its operator would: to register
+// and enroll themselves.
+struct HubAccess {
+  std::string hub_url;  // https://host:port (API)
+  std::filesystem::path ca_file, token_file;
+};
+
+// Registers `id` through the API (or issues it a new token when it exists)
+// and enrolls it into `dir`, unless `dir` already holds a certificate.
+Status EnsureEnrolled(const HubAccess& hub, const std::string& id,
+                      const std::filesystem::path& dir);
+
 // The default simulated motor: temperature 1 Hz, vibration RMS 10 Hz,
 // current 10 Hz.
 std::vector<SensorConfig> DefaultMotorSensors();

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "edge/model/model_bundle.h"
+#include "edge/ota/agent_install.h"
 #include "edge/ota/model_install.h"
 
 namespace keel::edge::ota {
@@ -42,9 +43,11 @@ int64_t Growth(int64_t total, int64_t baseline) { return std::max<int64_t>(total
 
 }  // namespace
 
-OtaManager::OtaManager(const Clock& clock, UpdateSource& source, PollTransport& transport,
-                       OtaManagerOptions options, KpiTotals kpis, ModelChanged model_changed)
-    : clock_(clock),
+OtaManager::OtaManager(FileSystem& fs, const Clock& clock, UpdateSource& source,
+                       PollTransport& transport, OtaManagerOptions options, KpiTotals kpis,
+                       ModelChanged model_changed)
+    : fs_(fs),
+      clock_(clock),
       source_(source),
       transport_(transport),
       options_(std::move(options)),
@@ -55,7 +58,7 @@ Result<std::unique_ptr<OtaManager>> OtaManager::Open(FileSystem& fs, const Clock
                                                      UpdateSource& source, PollTransport& transport,
                                                      OtaManagerOptions options, KpiTotals kpis,
                                                      ModelChanged model_changed) {
-  std::unique_ptr<OtaManager> m(new OtaManager(clock, source, transport, std::move(options),
+  std::unique_ptr<OtaManager> m(new OtaManager(fs, clock, source, transport, std::move(options),
                                                std::move(kpis), std::move(model_changed)));
   const std::filesystem::path& dir = m->options_.dir;
   KEEL_ASSIGN_OR_RETURN(m->updater_, Updater::Open(fs, dir, m->options_.pinned_root, clock));
@@ -79,7 +82,8 @@ Status OtaManager::Recover() {
   if (model_slots_->status().trial) KEEL_RETURN_IF_ERROR(FinishTrial());
   const SlotStatus status = model_slots_->status();
   for (const auto& [key, progress] : queue_->AllProgress()) {
-    if (wire::IsFinalOtaState(progress.state)) continue;
+    // An agent install is decided by the supervisor: resolved in Step.
+    if (wire::IsFinalOtaState(progress.state) || progress.kind != "model") continue;
     const wire::Directive d{key.first, progress.kind, progress.name, progress.version, key.second};
     const std::string what = fmt::format("{} {}", progress.name, progress.version);
     std::string state = "failed", reason = "interrupted";
@@ -101,6 +105,11 @@ wire::PollRequest OtaManager::MakeRequest(wire::DeviceKpis* totals) const {
   wire::PollRequest request;
   if (const auto active = model_slots_->status().active) {
     request.installed.push_back({"model", active->name, active->version});
+  }
+  if (!options_.agent_slots_dir.empty() && fs_.Exists(options_.agent_slots_dir)) {
+    auto agent_slots = SlotStore::Open(fs_, options_.agent_slots_dir);
+    const auto active = agent_slots.ok() ? agent_slots->status().active : std::nullopt;
+    if (active) request.installed.push_back({"agent", active->name, active->version});
   }
   *totals = kpis_ ? kpis_() : wire::DeviceKpis{};
   wire::DeviceKpis& k = request.kpis;
@@ -137,13 +146,20 @@ Status OtaManager::Step() {
     const wire::Directive d{key.first, progress.kind, progress.name, progress.version, key.second};
     KEEL_RETURN_IF_ERROR(Report(d, "failed", "no longer directed by the hub"));
   }
-  for (const auto& d : reply.directives) KEEL_RETURN_IF_ERROR(Carry(d));
+  for (const auto& d : reply.directives) {
+    if (restart_requested_) break;  // the next binary carries on
+    KEEL_RETURN_IF_ERROR(Carry(d));
+  }
   return Status::Ok();
 }
 
 Status OtaManager::Carry(const wire::Directive& d) {
   const auto progress = queue_->Progress({d.deployment, d.action});
   if (progress && wire::IsFinalOtaState(progress->state)) return Status::Ok();  // done
+  if (d.kind == "agent") {
+    if (d.action == kInstall) return InstallAgentDirective(d, progress.has_value());
+    return RevertAgentDirective(d);
+  }
   if (d.kind != "model") return Report(d, "failed", kNotSupported);
   if (d.action == kInstall) return InstallModelDirective(d, progress.has_value());
   return RevertModelDirective(d);
@@ -201,6 +217,65 @@ Status OtaManager::RevertModelDirective(const wire::Directive& d) {
     }
   }
   return Report(d, "reverted", model_slots_->status().last_result);
+}
+
+Status OtaManager::InstallAgentDirective(const wire::Directive& d, bool announced) {
+  if (!options_.supervised || options_.agent_slots_dir.empty()) {
+    return Report(d, "failed", "the agent does not run under keel-edge supervise");
+  }
+  KEEL_ASSIGN_OR_RETURN(SlotStore slots, SlotStore::Open(fs_, options_.agent_slots_dir));
+  const SlotStatus status = slots.status();
+  const std::string what = fmt::format("{} {}", d.name, d.version);
+  if (announced) {
+    // Installed by an earlier run: the supervisor's decision is the outcome.
+    if (status.last_result == "committed " + what) return Report(d, "committed", "");
+    if (status.last_result.starts_with("rolled back " + what)) {
+      return Report(d, "rolled_back", status.last_result);
+    }
+    if (status.trial) return Status::Ok();  // on trial: the supervisor decides
+    // Otherwise the earlier attempt stopped before its switch: try again.
+  } else {
+    if (IsActive(status, d.name, d.version)) return Report(d, "committed", "already installed");
+    KEEL_RETURN_IF_ERROR(Report(d, "installing", ""));
+  }
+  spdlog::info("ota: deployment {}: installing agent {}", d.deployment, what);
+  auto outcome = InstallAgentBinary(*updater_, source_, slots, d.name, d.version);
+  if (!outcome.ok()) {
+    if (outcome.status().code() == StatusCode::kUnavailable) {
+      spdlog::warn("ota: deployment {}: {} (will retry)", d.deployment,
+                   outcome.status().ToString());
+      return Status::Ok();
+    }
+    return Report(d, "failed", outcome.status().message());
+  }
+  if (!outcome->restart_required) return Report(d, "failed", outcome->result);
+  spdlog::info("ota: deployment {}: {}; restarting into it", d.deployment, outcome->result);
+  return RequestRestart();
+}
+
+Status OtaManager::RevertAgentDirective(const wire::Directive& d) {
+  if (options_.agent_slots_dir.empty()) return Report(d, "reverted", "not installed");
+  KEEL_ASSIGN_OR_RETURN(SlotStore slots, SlotStore::Open(fs_, options_.agent_slots_dir));
+  const SlotStatus status = slots.status();
+  if (!IsActive(status, d.name, d.version)) {
+    const bool done =
+        status.last_result.starts_with(fmt::format("reverted {} {}:", d.name, d.version));
+    return Report(d, "reverted", done ? status.last_result : "not installed");
+  }
+  if (!options_.supervised) {
+    return Report(d, "failed", "the agent does not run under keel-edge supervise");
+  }
+  if (Status s = slots.Revert(fmt::format("deployment {}", d.deployment)); !s.ok()) {
+    return Report(d, "failed", s.message());
+  }
+  KEEL_RETURN_IF_ERROR(Report(d, "reverted", slots.status().last_result));
+  return RequestRestart();
+}
+
+Status OtaManager::RequestRestart() {
+  restart_requested_ = true;
+  if (options_.request_restart) options_.request_restart();
+  return Status::Ok();
 }
 
 Status OtaManager::Report(const wire::Directive& d, const std::string& state,

@@ -15,7 +15,14 @@
 //          the network (Unavailable) is retried on the next poll
 //        model revert: SlotStore::Revert, hand the slot to the agent, report
 //          "reverted" ("not installed" when the version is not the active one)
-//        config, agent: report "failed", not supported by this agent yet
+//        agent install (only under `keel-edge supervise`): report
+//          "installing", InstallAgentBinary (the new binary goes on trial),
+//          then ask the agent to exit with kRestartRequested; the final report
+//          ("committed" once the supervisor committed the trial, "rolled_back"
+//          when it rolled it back) is made by whichever binary runs next
+//        agent revert: SlotStore::Revert of the agent slots, report
+//          "reverted", ask for a restart (the supervisor runs the active slot)
+//        config: report "failed", not supported by this agent yet
 //      an install still "installing" (download cut) that the hub no longer
 //      directs (cancelled, superseded) is reported "failed"
 //
@@ -25,7 +32,8 @@
 // kill interrupted: a model slot on trial is started and health-checked as
 // InstallModel does (RecordStart, then Commit or Rollback), and a directive
 // whose "installing" has no final report gets one from the slots' state
-// ("committed", "rolled_back", or "failed: interrupted").
+// ("committed", "rolled_back", or "failed: interrupted"); an agent install's
+// final report comes from the agent slots, which the supervisor decides.
 //
 // Layout under options.dir: metadata/, downloads/ (Updater), model/ (the
 // model SlotStore), reports.json (ReportQueue).
@@ -54,6 +62,17 @@ struct OtaManagerOptions {
   std::filesystem::path dir;  // the device's OTA state directory
   std::string pinned_root;    // root.json pinned at enrollment (update-root.json)
   model::HealthCheckOptions health;
+  // The agent binary's slots, shared with `keel-edge supervise` (which writes
+  // them too; opened afresh for every use): <device.dir>/ota/agent. Empty:
+  // agent directives are reported failed.
+  std::filesystem::path agent_slots_dir;
+  // Whether the agent runs under `keel-edge supervise`; without a supervisor
+  // nothing would start an installed binary, so agent installs are refused.
+  bool supervised = false;
+  // Called (on the stepping thread) when an agent binary was put on trial or
+  // reverted: the agent should exit with kRestartRequested. No further
+  // directive is carried out by this manager afterwards.
+  std::function<void()> request_restart;
 };
 
 // The device's KPI totals since the agent started: counts that only grow
@@ -89,9 +108,11 @@ class OtaManager {
   int64_t poll_after_ms() const { return poll_after_ms_; }
   const SlotStore& model_slots() const { return *model_slots_; }
   const ReportQueue& reports() const { return *queue_; }
+  // An agent binary install or revert asked for a restart.
+  bool restart_requested() const { return restart_requested_; }
 
  private:
-  OtaManager(const Clock& clock, UpdateSource& source, PollTransport& transport,
+  OtaManager(FileSystem& fs, const Clock& clock, UpdateSource& source, PollTransport& transport,
              OtaManagerOptions options, KpiTotals kpis, ModelChanged model_changed);
 
   Status Recover();
@@ -101,8 +122,12 @@ class OtaManager {
   Status Carry(const wire::Directive& d);
   Status InstallModelDirective(const wire::Directive& d, bool announced);
   Status RevertModelDirective(const wire::Directive& d);
+  Status InstallAgentDirective(const wire::Directive& d, bool announced);
+  Status RevertAgentDirective(const wire::Directive& d);
+  Status RequestRestart();
   Status Report(const wire::Directive& d, const std::string& state, const std::string& reason);
 
+  FileSystem& fs_;
   const Clock& clock_;
   UpdateSource& source_;
   PollTransport& transport_;
@@ -114,6 +139,7 @@ class OtaManager {
   std::unique_ptr<ReportQueue> queue_;
   wire::DeviceKpis kpi_baseline_;  // totals sent in the last answered poll
   int64_t poll_after_ms_ = 30'000;
+  bool restart_requested_ = false;
 };
 
 }  // namespace keel::edge::ota

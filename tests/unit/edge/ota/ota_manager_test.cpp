@@ -122,6 +122,9 @@ class OtaManagerTest : public ::testing::Test {
     OtaManagerOptions options;
     options.dir = tmp_.path() / "device" / "ota";
     options.pinned_root = pinned_root_;
+    options.agent_slots_dir = AgentSlotsDir();
+    options.supervised = supervised_;
+    options.request_restart = [this] { ++restarts_; };
     auto manager = OtaManager::Open(
         PosixFileSystem(), clock_, *source_, hub_, options, [this] { return totals_; },
         [this](const Slot& slot) -> Status {
@@ -139,6 +142,16 @@ class OtaManagerTest : public ::testing::Test {
     testing::PublishTarget(*repo_, *source_, prefix + "model.onnx",
                            model::testing::BuildMlpOnnx(model::testing::Autoencoder(8, 4)),
                            {{"kind", "model"}});
+  }
+
+  std::filesystem::path AgentSlotsDir() const { return tmp_.path() / "device" / "ota" / "agent"; }
+  SlotStore AgentSlots() const {
+    return SlotStore::Open(PosixFileSystem(), AgentSlotsDir()).value();
+  }
+  void PublishAgent(const std::string& version) {
+    testing::PublishTarget(*repo_, *source_, "keel-edge@" + version + "/keel-edge",
+                           "#!/bin/sh\necho keel-edge " + version + "\n",
+                           {{"kind", "agent"}, {"version", version}});
   }
 
   void Step() {
@@ -168,6 +181,8 @@ class OtaManagerTest : public ::testing::Test {
   wire::DeviceKpis totals_;
   std::vector<std::string> swapped_to_;
   Status refuse_swap_;
+  bool supervised_ = true;
+  int restarts_ = 0;
   std::unique_ptr<OtaManager> manager_;
 };
 
@@ -207,9 +222,9 @@ TEST_F(OtaManagerTest, RefusalsAreReportedAsFailed) {
   Publish(BundleManifest("1.2.0"));
   Deploy(1, "1.2.0");
   Publish(BundleManifest("1.1.0"));
-  hub_.directives.push_back(Directive(2, "1.1.0"));                      // downgrade
-  hub_.directives.push_back(Directive(3, "9.9.9"));                      // not published
-  hub_.directives.push_back(Directive(4, "2.0.0", "install", "agent"));  // not yet
+  hub_.directives.push_back(Directive(2, "1.1.0"));                       // downgrade
+  hub_.directives.push_back(Directive(3, "9.9.9"));                       // not published
+  hub_.directives.push_back(Directive(4, "2.0.0", "install", "config"));  // not yet
   Step();
   Step();
   EXPECT_EQ(Running(), "1.2.0");
@@ -382,6 +397,101 @@ TEST_F(OtaManagerTest, KpisAreTheGrowthSinceTheLastAnsweredPoll) {
   totals_ = {205, 5, 20, 0.0};
   Step();  // errors capped by windows (the hub refuses more)
   EXPECT_EQ(hub_.requests.back().kpis, (wire::DeviceKpis{5, 0, 5, 0.0}));
+}
+
+}  // namespace
+}  // namespace keel::edge::ota
+
+namespace keel::edge::ota {
+namespace {
+
+// An agent install: the new binary goes on trial and the agent is asked to
+// restart; the supervisor (simulated here) decides, and the binary that runs
+// next reports the outcome once.
+TEST_F(OtaManagerTest, AgentInstallIsReportedFromTheSupervisorsDecisionAfterTheRestart) {
+  PublishAgent("1.3.0");
+  hub_.directives.push_back(Directive(4, "1.3.0", "install", "agent"));
+  hub_.directives.back().name = "keel-edge";
+  Step();
+  EXPECT_EQ(restarts_, 1);
+  EXPECT_TRUE(manager_->restart_requested());
+  ASSERT_TRUE(AgentSlots().status().trial.has_value());
+  // The new binary starts on trial (the supervisor counts the start).
+  ASSERT_TRUE(AgentSlots().RecordStart().value());
+  Reopen();
+  Step();  // still on trial: nothing final yet
+  EXPECT_THAT(hub_.States(), ElementsAre("4 1.3.0 installing"));
+  // Its health line came: the supervisor commits.
+  ASSERT_TRUE(AgentSlots().Commit().ok());
+  Step();
+  Step();
+  EXPECT_THAT(hub_.States(), ElementsAre("4 1.3.0 installing", "4 1.3.0 committed"));
+  ASSERT_EQ(hub_.requests.back().installed.size(), 1u);
+  EXPECT_EQ(hub_.requests.back().installed[0],
+            (wire::InstalledArtifact{"agent", "keel-edge", "1.3.0"}));
+  EXPECT_EQ(restarts_, 1);
+
+  // A second version never becomes healthy: rolled back and reported so.
+  PublishAgent("1.4.0");
+  hub_.directives.push_back(Directive(5, "1.4.0", "install", "agent"));
+  hub_.directives.back().name = "keel-edge";
+  Step();
+  EXPECT_EQ(restarts_, 2);
+  ASSERT_TRUE(AgentSlots().Rollback("not healthy within 120 s").ok());
+  Reopen();  // the previous binary runs again
+  Step();
+  Step();
+  EXPECT_EQ(hub_.Last().state, "rolled_back");
+  EXPECT_THAT(hub_.Last().reason, HasSubstr("rolled back keel-edge 1.4.0: not healthy"));
+
+  // A fleet rollback of 1.3.0 reverts to nothing earlier: failed, no restart.
+  hub_.directives.push_back(Directive(4, "1.3.0", "revert", "agent"));
+  hub_.directives.back().name = "keel-edge";
+  Step();
+  Step();
+  EXPECT_EQ(hub_.Last().state, "failed");
+  EXPECT_THAT(hub_.Last().reason, HasSubstr("no earlier version"));
+  EXPECT_EQ(restarts_, 2);
+  EXPECT_EQ(hub_.duplicates, 0);
+}
+
+TEST_F(OtaManagerTest, AgentRevertRestartsIntoThePreviousBinary) {
+  for (const std::string version : {"1.3.0", "1.4.0"}) {
+    PublishAgent(version);
+    hub_.directives.push_back(Directive(version == "1.3.0" ? 1 : 2, version, "install", "agent"));
+    hub_.directives.back().name = "keel-edge";
+    Step();
+    ASSERT_TRUE(AgentSlots().RecordStart().value());
+    ASSERT_TRUE(AgentSlots().Commit().ok());
+    Reopen();
+    Step();
+  }
+  hub_.directives.push_back(Directive(2, "1.4.0", "revert", "agent"));
+  hub_.directives.back().name = "keel-edge";
+  const int restarts = restarts_;
+  Step();
+  EXPECT_EQ(restarts_, restarts + 1);
+  EXPECT_EQ(AgentSlots().Current()->manifest.version, "1.3.0");
+  Reopen();
+  Step();
+  Step();
+  EXPECT_EQ(hub_.Last().state, "reverted");
+  EXPECT_THAT(hub_.Last().reason, HasSubstr("reverted keel-edge 1.4.0"));
+  EXPECT_EQ(restarts_, restarts + 1);
+}
+
+TEST_F(OtaManagerTest, AgentInstallsNeedTheSupervisor) {
+  supervised_ = false;
+  Reopen();
+  PublishAgent("1.3.0");
+  hub_.directives.push_back(Directive(4, "1.3.0", "install", "agent"));
+  hub_.directives.back().name = "keel-edge";
+  Step();
+  Step();
+  EXPECT_EQ(hub_.Last().state, "failed");
+  EXPECT_THAT(hub_.Last().reason, HasSubstr("keel-edge supervise"));
+  EXPECT_EQ(restarts_, 0);
+  EXPECT_FALSE(AgentSlots().status().trial.has_value());
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // `run` streams telemetry; `supervise` runs the agent under the update
 // supervisor (docs/ota.md). See README.md and examples/edge.toml.
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <iostream>
 #include <random>
 
@@ -12,6 +13,7 @@
 #include "edge/agent/identity.h"
 #include "edge/config/agent_config.h"
 #include "edge/plant/motor_sensor.h"
+#include "edge/supervisor/health_notifier.h"
 #include "edge/supervisor/supervise_command.h"
 
 int main(int argc, char** argv) {
@@ -88,7 +90,10 @@ int main(int argc, char** argv) {
     std::cerr << "keel-edge: " << started.ToString() << "\n";
     return 1;
   }
-  signals.Wait();
+  // Until SIGINT/SIGTERM, or until a rollout installed (or reverted) an agent
+  // binary: then exit 75 so that `keel-edge supervise` starts it.
+  while (signals.WaitFor(std::chrono::milliseconds(200)) == 0 && !agent.restart_requested()) {
+  }
   agent.Stop();
-  return 0;
+  return agent.restart_requested() ? keel::edge::supervisor::kRestartRequested : 0;
 }

@@ -94,6 +94,10 @@ class Agent {
   void Stop();
 
   AgentStats stats() const;
+  // An agent binary was installed (on trial) or reverted by a rollout: the
+  // process should Stop() and exit with supervisor::kRestartRequested so
+  // that `keel-edge supervise` starts the slot to run.
+  bool restart_requested() const { return restart_requested_; }
   const std::string& device_id() const { return config_.device.id; }
 
  private:
@@ -144,6 +148,7 @@ class Agent {
   std::unique_ptr<ota::PollTransport> ota_transport_;
   std::unique_ptr<ota::OtaManager> ota_;
   std::atomic<bool> ota_stopping_{false};  // cuts a download short on Stop
+  std::atomic<bool> restart_requested_{false};
 
   mutable std::mutex mqtt_mu_;  // guards mqtt_ replacement during renewal
   std::unique_ptr<mqtt::Client> mqtt_;

@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 
 #include "edge/agent/agent.h"
 #include "edge/agent/analytics_setup.h"
 #include "edge/agent/identity.h"
 #include "edge/ota/https_update_source.h"
 #include "edge/ota/poll_transport.h"
+#include "edge/supervisor/health_notifier.h"
 
 namespace keel::edge {
 namespace {
@@ -69,6 +71,16 @@ void Agent::StartOta() {
   // A configuration built in code (keel-sim) may leave the directory unset.
   options.dir = config_.ota.dir.empty() ? config_.device.dir / "ota" : config_.ota.dir;
   options.pinned_root = **root;
+  // Where `keel-edge supervise --state-dir <device.dir>` keeps the agent's
+  // slots; read before the first broker connection, which consumes the
+  // supervisor's descriptor.
+  options.agent_slots_dir = config_.device.dir / "ota" / "agent";
+  options.supervised = std::getenv(std::string(supervisor::kSupervisorFdEnv).c_str()) != nullptr;
+  options.request_restart = [this] {
+    restart_requested_ = true;
+    spdlog::info("{}: ota: restart requested (exit {})", device_id(),
+                 supervisor::kRestartRequested);
+  };
   auto manager = ota::OtaManager::Open(
       PosixFileSystem(), clock_, *ota_source_, *ota_transport_, std::move(options),
       [this] { return KpiTotals(); },
@@ -105,6 +117,10 @@ void Agent::OtaLoop() {
     const int64_t now = clock_.MonotonicMs();
     if (now < next_poll_ms) {
       wake_.wait_for(lock, std::chrono::milliseconds(std::min<int64_t>(next_poll_ms - now, 100)));
+      continue;
+    }
+    if (ota_->restart_requested()) {  // the next binary carries on
+      wake_.wait_for(lock, std::chrono::milliseconds(100));
       continue;
     }
     lock.unlock();

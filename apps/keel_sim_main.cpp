@@ -1,10 +1,12 @@
 // keel-sim: a fleet of simulated keel-edge agents in one process, with a
 // live summary. With --duration it stops by itself, lets every outbox drain
 // and exits 0 only if the hub stored every produced sample exactly once.
+// With --ota it runs devices that only take part in rollouts (OtaFleet).
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <map>
 #include <random>
 #include <sstream>
 
@@ -13,6 +15,7 @@
 #include "common/random.h"
 #include "common/termination_signals.h"
 #include "edge/sim/fleet_simulator.h"
+#include "edge/sim/ota_fleet.h"
 
 namespace {
 
@@ -28,6 +31,42 @@ double SumMetric(const std::string& text, const std::string& metric) {
     total += std::stod(line.substr(line.rfind(' ') + 1));
   }
   return total;
+}
+
+// The --ota mode: steps an OtaFleet every `step_ms` until a signal or the
+// duration, with a summary line of the model versions the devices run.
+int RunOtaFleet(keel::edge::OtaFleetOptions options, int64_t step_ms, int duration_s, int summary_s,
+                keel::TerminationSignals& signals) {
+  std::cout << "keel-sim: enrolling " << options.devices << " OTA devices" << std::endl;
+  auto fleet = keel::edge::OtaFleet::Create(std::move(options), keel::SystemClock());
+  if (!fleet.ok()) {
+    std::cerr << "keel-sim: " << fleet.status().ToString() << "\n";
+    return 1;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  auto last_summary = start;
+  for (;;) {
+    (*fleet)->StepAll();
+    const auto now = std::chrono::steady_clock::now();
+    const double elapsed = std::chrono::duration<double>(now - start).count();
+    if (now - last_summary >= std::chrono::seconds(summary_s)) {
+      last_summary = now;
+      std::map<std::string, int> versions;
+      for (const auto& [device, version] : (*fleet)->ModelVersions()) {
+        ++versions[version.empty() ? "none" : version];
+      }
+      std::string text;
+      for (const auto& [version, n] : versions) text += fmt::format(" {}x{}", n, version);
+      const auto s = (*fleet)->stats();
+      std::cout << fmt::format(
+                       "[{:6.1f}s] ota devices run:{} | lost replies {} | health failures {}",
+                       elapsed, text, s.lost_replies, s.health_failures)
+                << std::endl;
+    }
+    if (signals.WaitFor(std::chrono::milliseconds(step_ms)) > 0) break;
+    if (duration_s > 0 && elapsed >= duration_s) break;
+  }
+  return 0;
 }
 
 }  // namespace
@@ -50,6 +89,18 @@ int main(int argc, char** argv) {
   app.add_option("--duration", duration_s, "Stop after this many seconds and verify (0: run)");
   app.add_option("--summary-every", summary_s, "Seconds between summary lines");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error");
+  bool ota = false;
+  std::string fail_version;
+  double fail_share = 0.3, lost_replies = 0;
+  int64_t step_ms = 500;
+  app.add_flag("--ota", ota, "Run devices that only take part in rollouts (no sensors)");
+  app.add_option("--fail-version", fail_version,
+                 "--ota: this model version fails the health check on --fail-share of devices");
+  app.add_option("--fail-share", fail_share, "--ota: share of devices (default 0.3)")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--lost-replies", lost_replies, "--ota: share of poll replies lost")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--step-ms", step_ms, "--ota: pause between polls of every device");
   CLI11_PARSE(app, argc, argv);
   keel::ConfigureLogging(log_level, "keel-sim");
   options.ca_file = ca;
@@ -58,6 +109,20 @@ int main(int argc, char** argv) {
   options.encoding = encoding == "json" ? keel::wire::Encoding::kJson : keel::wire::Encoding::kCbor;
 
   keel::TerminationSignals signals;  // before any thread starts
+  if (ota) {
+    keel::edge::OtaFleetOptions ota_options;
+    ota_options.hub = {options.hub_url, ca, token};
+    ota_options.dir = dir;
+    ota_options.devices = options.devices;
+    ota_options.id_prefix = options.id_prefix;
+    ota_options.lost_reply_probability = lost_replies;
+    ota_options.fails_health = [fail_version, fail_share](const std::string& device,
+                                                          const std::string& version) {
+      return !fail_version.empty() && version == fail_version &&
+             keel::edge::DeviceFraction(device) < fail_share;
+    };
+    return RunOtaFleet(std::move(ota_options), step_ms, duration_s, summary_s, signals);
+  }
 
   keel::SeededRandom random(std::random_device{}());
   keel::edge::FleetSimulator fleet(options, keel::SystemClock(), random);

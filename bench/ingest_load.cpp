@@ -13,14 +13,13 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "bench_hub.h"
 #include "cli/api_client.h"
 #include "common/logging.h"
 #include "common/random.h"
 #include "edge/agent/identity.h"
 #include "edge/sim/fleet_simulator.h"
 #include "mqtt/client.h"
-#include "test_util/net.h"
-#include "test_util/process.h"
 #include "test_util/temp_dir.h"
 #include "wire/messages.h"
 #include "wire/telemetry_codec.h"
@@ -51,36 +50,6 @@ long SelfRssKb() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   return usage.ru_maxrss;
-}
-
-struct Hub {
-  std::unique_ptr<ChildProcess> process;
-  std::string api, mqtt_host;
-  int mqtt_port = 0;
-  std::filesystem::path dir;
-  int BrokerPid() const {
-    std::ifstream in(dir / "broker" / "mosquitto.pid");
-    int pid = 0;
-    in >> pid;
-    return pid;
-  }
-};
-
-Hub StartHub(const std::filesystem::path& bin, const std::filesystem::path& root) {
-  Hub hub;
-  hub.dir = root / "hub";
-  const int http = FreeLoopbackPort();
-  hub.mqtt_port = FreeLoopbackPort();
-  hub.api = "https://127.0.0.1:" + std::to_string(http);
-  hub.process = std::make_unique<ChildProcess>(
-      std::vector<std::string>{(bin / "keel-hub").string(), "--data-dir", hub.dir.string(),
-                               "--http", "127.0.0.1:" + std::to_string(http), "--mqtt",
-                               "127.0.0.1:" + std::to_string(hub.mqtt_port), "--log-level", "warn"},
-      root / "hub.out", root / "hub.err");
-  if (!hub.process->WaitForOutput("keel-hub ready", std::chrono::seconds(60))) {
-    throw std::runtime_error("keel-hub did not start: " + hub.process->Stderr());
-  }
-  return hub;
 }
 
 // One device publishing `messages` pre-encoded batches with at most `window`

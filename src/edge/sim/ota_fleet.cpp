@@ -3,11 +3,14 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cmath>
+#include <optional>
 #include <random>
 #include <thread>
 
 #include "common/filesystem.h"
+#include "crypto/tokens.h"
 #include "edge/agent/identity.h"
 #include "edge/ota/https_update_source.h"
 #include "edge/ota/ota_manager.h"
@@ -43,6 +46,11 @@ class LossyPollTransport final : public ota::PollTransport {
 
 }  // namespace
 
+double DeviceFraction(const std::string& device) {
+  const std::string hex = crypto::Sha256Hex(device).substr(0, 8);
+  return static_cast<double>(std::stoull(hex, nullptr, 16)) / 4294967296.0;
+}
+
 struct OtaFleet::Device {
   std::string id;
   std::unique_ptr<ota::HttpsUpdateSource> source;
@@ -51,6 +59,7 @@ struct OtaFleet::Device {
   mutable std::mutex mu;  // one Step at a time; guards the fields below
   std::string running;    // the model version the simulated agent runs
   wire::DeviceKpis totals;
+  std::optional<std::chrono::steady_clock::time_point> failed_at;  // this Step's health failure
 };
 
 OtaFleet::OtaFleet(OtaFleetOptions options, const Clock& clock)
@@ -94,6 +103,7 @@ Result<std::unique_ptr<OtaFleet>> OtaFleet::Create(OtaFleetOptions options, cons
       const std::string& version = slot.manifest.version;
       if (self->options_.fails_health && self->options_.fails_health(d->id, version)) {
         ++self->health_failures_;
+        d->failed_at = std::chrono::steady_clock::now();
         return Status::FailedPrecondition(
             fmt::format("golden sample out of tolerance on {} (simulated)", d->id));
       }
@@ -123,8 +133,16 @@ void OtaFleet::StepAll() {
       const double rate = options_.anomaly_rate ? options_.anomaly_rate(d.id, d.running) : 0.0;
       d.totals.windows += options_.windows_per_step;
       d.totals.anomalies += std::lround(rate * static_cast<double>(options_.windows_per_step));
+      d.failed_at.reset();
       Status stepped = d.manager->Step();
       ++steps_;
+      if (d.failed_at) {
+        const double ms = std::chrono::duration<double, std::milli>(
+                              std::chrono::steady_clock::now() - *d.failed_at)
+                              .count();
+        std::lock_guard rollback_lock(rollback_mu_);
+        rollback_ms_.push_back(ms);
+      }
       if (!stepped.ok()) {
         ++step_errors_;
         spdlog::debug("ota fleet: {}: {}", d.id, stepped.ToString());
@@ -156,7 +174,9 @@ std::map<std::string, size_t> OtaFleet::PendingReports() const {
 }
 
 OtaFleetStats OtaFleet::stats() const {
-  return {steps_.load(), step_errors_.load(), lost_replies_.load(), health_failures_.load()};
+  std::lock_guard lock(rollback_mu_);
+  return {steps_.load(), step_errors_.load(), lost_replies_.load(), health_failures_.load(),
+          rollback_ms_};
 }
 
 }  // namespace keel::edge

@@ -48,7 +48,16 @@ struct OtaFleetStats {
   int64_t step_errors = 0;      // failed Steps (hub unreachable, lost replies)
   int64_t lost_replies = 0;     // injected
   int64_t health_failures = 0;  // injected health-check failures
+  // For each injected health failure: ms from the failed check to the end
+  // of that Step, by which the device runs its previous version again and
+  // has recorded its report.
+  std::vector<double> rollback_ms;
 };
+
+// A stable number in [0, 1) per device id (from its SHA-256), to pick a
+// share of a fleet for a fault: DeviceFraction(id) < 0.3 holds for about
+// 30% of the devices, the same ones every run.
+double DeviceFraction(const std::string& device);
 
 class OtaFleet {
  public:
@@ -77,6 +86,8 @@ class OtaFleet {
   const Clock& clock_;
   std::vector<std::unique_ptr<Device>> devices_;
   std::atomic<int64_t> steps_{0}, step_errors_{0}, lost_replies_{0}, health_failures_{0};
+  mutable std::mutex rollback_mu_;
+  std::vector<double> rollback_ms_;  // guarded by rollback_mu_
 };
 
 }  // namespace keel::edge

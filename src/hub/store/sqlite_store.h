@@ -1,5 +1,5 @@
-// SqliteStore: DeviceStore, TelemetryStore, ArtifactStore and RolloutStore on
-// one embedded SQLite file.
+// SqliteStore: DeviceStore, TelemetryStore, ArtifactStore, RolloutStore and
+// AttestationStore on one embedded SQLite file.
 //
 // Durability: journal_mode=WAL with synchronous=FULL, so a write that has
 // returned OK survives power loss. One writer connection (writes are
@@ -15,6 +15,7 @@
 
 #include "common/status.h"
 #include "hub/store/artifact_store.h"
+#include "hub/store/attestation_store.h"
 #include "hub/store/device_store.h"
 #include "hub/store/rollout_store.h"
 #include "hub/store/telemetry_store.h"
@@ -24,7 +25,8 @@ namespace keel::hub {
 class SqliteStore final : public DeviceStore,
                           public TelemetryStore,
                           public ArtifactStore,
-                          public RolloutStore {
+                          public RolloutStore,
+                          public AttestationStore {
  public:
   struct State;  // internal (sqlite/store_state.h)
   explicit SqliteStore(std::unique_ptr<State> state);
@@ -75,6 +77,14 @@ class SqliteStore final : public DeviceStore,
                        const std::vector<std::pair<int64_t, std::string>>& reports) override;
   Status SetDeviceTags(std::string_view device, const DeviceTags& tags) override;
   Result<std::map<std::string, DeviceTags>> ListDeviceTags() override;
+
+  // AttestationStore
+  Result<std::map<std::string, AttestationBaseline>> GetBaselines(std::string_view device) override;
+  Result<AttestationBaseline> RecordBaseline(std::string_view device, std::string_view kind,
+                                             const AttestationBaseline& baseline) override;
+  Result<std::map<std::string, QuarantineRecord>> ListQuarantines() override;
+  Status SetQuarantine(std::string_view device, const std::optional<QuarantineRecord>& record,
+                       const HubEvent& event) override;
 
   DeviceStore& devices() { return *this; }
   TelemetryStore& telemetry() { return *this; }

@@ -7,7 +7,7 @@ namespace {
 
 constexpr const char* kCreateSchema = R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-INSERT INTO meta VALUES('schema_version', 4), ('duplicates_total', 0);
+INSERT INTO meta VALUES('schema_version', 5), ('duplicates_total', 0);
 CREATE TABLE devices(
   dkey INTEGER PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
@@ -120,8 +120,26 @@ CREATE TABLE ota_reports(
   PRIMARY KEY(dkey, seq)) WITHOUT ROWID;
 )sql";
 
-// The schema changes that lead from version N-1 to N, for N = 2, 3, 4.
-constexpr const char* kMigrations[] = {kCreateEvents, kCreateArtifacts, kCreateRollouts};
+// Version 5 added measured-load attestation.
+constexpr const char* kCreateAttestation = R"sql(
+CREATE TABLE attestation_baselines(
+  dkey INTEGER NOT NULL REFERENCES devices(dkey),
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL,
+  version TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  recorded_ms INTEGER NOT NULL,
+  PRIMARY KEY(dkey, kind)) WITHOUT ROWID;
+CREATE TABLE quarantines(
+  dkey INTEGER PRIMARY KEY REFERENCES devices(dkey),
+  since_ms INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  remediation TEXT NOT NULL);
+)sql";
+
+// The schema changes that lead from version N-1 to N, for N = 2, 3, 4, 5.
+constexpr const char* kMigrations[] = {kCreateEvents, kCreateArtifacts, kCreateRollouts,
+                                       kCreateAttestation};
 constexpr int64_t kFirstMigratedVersion = 2;
 
 // Applies every migration after `from`, each in its own transaction, so a

@@ -2,7 +2,7 @@
 // connection settings it relies on.
 //
 // File: one SQLite 3 database in WAL mode (<path>, <path>-wal, <path>-shm).
-// Schema version 4 (meta.schema_version):
+// Schema version 5 (meta.schema_version):
 //   meta(key TEXT PK, value INTEGER)   schema_version, duplicates_total
 //   devices(dkey INTEGER PK, id TEXT UNIQUE, state 0=registered 1=active
 //           2=revoked, created_ms, enrolled_ms, last_seen_ms, cert_serial,
@@ -29,11 +29,16 @@
 //   deployment_devices(deployment, dkey, body JSON) PK(deployment, dkey)
 //   device_ota(dkey PK, report_seq, body JSON): the last update poll
 //   ota_reports(dkey, seq, body JSON) PK(dkey, seq): every install report
+//   attestation_baselines(dkey, kind, name, version, sha256, recorded_ms)
+//           PK(dkey, kind): measurements trusted on first use (hub/attest)
+//   quarantines(dkey PK, since_ms, reason, remediation JSON): devices whose
+//           attestation did not match; their quarantine events go into
+//           `events` with seq 0 (never a batch's seq)
 // Sequence numbers are stored as signed 64-bit integers (<= INT64_MAX).
 // Migrations: an older version is upgraded in place when the writer opens
 // it, one version per transaction (1 -> 2 adds events, 2 -> 3 adds
-// artifacts, 3 -> 4 adds rollouts and tags). A database with a newer schema_version is refused,
-// never migrated down.
+// artifacts, 3 -> 4 adds rollouts and tags, 4 -> 5 adds attestation). A database with a newer
+// schema_version is refused, never migrated down.
 #pragma once
 
 #include <cstdint>
@@ -43,7 +48,7 @@
 
 namespace keel::hub::sqlite {
 
-inline constexpr int64_t kSchemaVersion = 4;
+inline constexpr int64_t kSchemaVersion = 5;
 
 // On the single writer connection: WAL, synchronous=FULL, foreign keys; then
 // creates the schema in a new file, or checks the version of an existing one

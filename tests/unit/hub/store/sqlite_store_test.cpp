@@ -71,7 +71,7 @@ TEST_F(SqliteStoreTest, Version1DatabaseIsMigratedToTheCurrentVersion) {
   RunSql(path(),
          "DROP TABLE events; DROP TABLE artifacts; DROP TABLE device_tags; "
          "DROP TABLE deployment_devices; DROP TABLE deployments; DROP TABLE device_ota; "
-         "DROP TABLE ota_reports; "
+         "DROP TABLE ota_reports; DROP TABLE attestation_baselines; DROP TABLE quarantines; "
          "UPDATE meta SET value = 1 WHERE key = 'schema_version'");
 
   Reopen();
@@ -94,13 +94,14 @@ TEST_F(SqliteStoreTest, Version1DatabaseIsMigratedToTheCurrentVersion) {
                                nullptr),
             SQLITE_OK);
   ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int64(stmt, 0), 4);
+  EXPECT_EQ(sqlite3_column_int64(stmt, 0), 5);
   sqlite3_finalize(stmt);
   sqlite3_close(db);
   Reopen();  // opening a current store again migrates nothing
   EXPECT_EQ(store_->Stats()->events, 1u);
   EXPECT_EQ(store_->ListArtifacts("")->size(), 1u);
   EXPECT_TRUE(store_->ListDeployments()->empty());
+  EXPECT_TRUE(store_->ListQuarantines()->empty());
 }
 
 TEST_F(SqliteStoreTest, ForeignSqliteDatabaseIsRefused) {

@@ -37,7 +37,10 @@ IngestService::IngestService(DeviceStore& devices, TelemetryStore& telemetry, co
                                      "Telemetry messages dropped as already stored (redelivery)")),
       shed_(metrics.GetCounter("keel_ingest_shed_total",
                                "Messages shed because the ingest queue was full (device resends)")),
-      commits_(metrics.GetCounter("keel_ingest_commits_total", "Store transactions committed")) {
+      commits_(metrics.GetCounter("keel_ingest_commits_total", "Store transactions committed")),
+      quarantined_(metrics.GetCounter(
+          "keel_ingest_quarantined_total",
+          "Messages of quarantined devices dropped unacknowledged (the device resends later)")) {
   for (const auto reason : wire::kAllRejectReasons) {
     if (reason == wire::RejectReason::kDuplicate) continue;  // keel_ingest_duplicates_total
     metrics_.GetCounter("keel_ingest_rejected_total", "Messages rejected, by reason",
@@ -145,6 +148,14 @@ void IngestService::OnMessage(const mqtt::Message& message) {
   wire::RejectReason reason{};
   if (!DeviceAllowed(topic->device_id, &reason)) {
     Reject(reason, message.topic, "device \"" + topic->device_id + "\" may not send");
+    return;
+  }
+  const bool upload =
+      topic->kind == wire::TopicKind::kTelemetry || topic->kind == wire::TopicKind::kEvents;
+  if (upload && options_.is_quarantined && options_.is_quarantined(topic->device_id)) {
+    quarantined_.Increment();
+    spdlog::debug("ingest: dropped a message on {}: device \"{}\" is quarantined", message.topic,
+                  topic->device_id);
     return;
   }
   switch (topic->kind) {

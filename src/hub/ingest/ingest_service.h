@@ -48,6 +48,13 @@ struct IngestOptions {
   // ACL is the only check.
   bool require_identity_property = true;
   wire::DecodeLimits limits;
+  // Whether a device is quarantined by attestation (hub/attest). Its
+  // telemetry and outbox notices (events topic) are then dropped WITHOUT an
+  // ack and counted in keel_ingest_quarantined_total: they stay in the
+  // device's outbox and are stored once the quarantine is lifted. State
+  // messages still count. Null: no device is quarantined. Called on the
+  // broker thread; must be fast and thread-safe.
+  std::function<bool(const std::string& device_id)> is_quarantined;
 };
 
 class IngestService {
@@ -113,6 +120,7 @@ class IngestService {
   Counter& duplicates_;
   Counter& shed_;
   Counter& commits_;
+  Counter& quarantined_;
 
   mutable std::mutex mu_;
   std::condition_variable work_ready_;

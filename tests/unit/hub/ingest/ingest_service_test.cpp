@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <mutex>
 
 #include "hub/store/sqlite_store.h"
@@ -252,6 +253,31 @@ TEST_F(IngestServiceTest, AcksSurviveARestartOfTheService) {
   Restart();
   Send(Telemetry("dev1", 2, 1.0, "dev1"));
   EXPECT_EQ(LastAck("dev1"), 3u);
+}
+
+TEST_F(IngestServiceTest, QuarantinedDevicesUploadsAreDroppedWithoutAnAck) {
+  std::atomic<bool> quarantined{true};
+  IngestOptions options;
+  options.is_quarantined = [&](const std::string& device) {
+    return device == "dev1" && quarantined.load();
+  };
+  ingest_->Stop();
+  ingest_ = std::make_unique<IngestService>(*store_, *store_, clock_, metrics_, options,
+                                            [this](const std::string& device, uint64_t seq) {
+                                              std::lock_guard lock(mu_);
+                                              acks_.emplace_back(device, seq);
+                                            });
+  ingest_->Start();
+  Send(Telemetry("dev1", 1, 1.0, "dev1"));
+  Send(Telemetry("dev2", 1, 1.0, "dev2"));
+  EXPECT_EQ(LastAck("dev1"), 0u);  // not acked: the batch stays in the device's outbox
+  EXPECT_EQ(LastAck("dev2"), 1u);
+  EXPECT_EQ(store_->GetDevice("dev1")->acked_seq, 0u);
+  EXPECT_EQ(metrics_.GetCounter("keel_ingest_quarantined_total", "").value(), 1u);
+  // Remediated: the resent batch is stored and acked.
+  quarantined = false;
+  Send(Telemetry("dev1", 1, 1.0, "dev1"));
+  EXPECT_EQ(LastAck("dev1"), 1u);
 }
 
 }  // namespace

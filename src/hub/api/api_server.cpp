@@ -13,6 +13,7 @@
 
 #include "crypto/tokens.h"
 #include "hub/api/artifact_routes.h"
+#include "hub/api/attest_routes.h"
 #include "hub/api/event_routes.h"
 #include "hub/api/http_json.h"
 #include "hub/api/rollout_routes.h"
@@ -105,6 +106,7 @@ class ApiServerImpl : public ApiServer {
   void Routes();
   void ArtifactRoutes();
   void RolloutRoutes();
+  void AttestRoutes();
   // Refuses, before the body is read, what no route would accept.
   httplib::Server::HandlerResponse CheckBodyLimits(const httplib::Request& req,
                                                    httplib::Response& res) const;
@@ -278,13 +280,16 @@ void ApiServerImpl::RolloutRoutes() {
   auto unavailable = [](httplib::Response& res) {
     ReplyError(res, Status::FailedPrecondition("rollouts are not set up"));
   };
-  s.Post("/api/v1/updates/poll",
-         [this, unavailable](const httplib::Request& req, httplib::Response& res) {
-           auto device = AuthorizedDevice(req, res);
-           if (!device) return;
-           if (deps_.rollouts == nullptr) return unavailable(res);
-           ServeUpdatePoll(req, res, *deps_.rollouts, *device);
-         });
+  s.Post("/api/v1/updates/poll", [this, unavailable](const httplib::Request& req,
+                                                     httplib::Response& res) {
+    auto device = AuthorizedDevice(req, res);
+    if (!device) return;
+    if (deps_.rollouts == nullptr) return unavailable(res);
+    if (deps_.attestation != nullptr && deps_.attestation->IsQuarantined(*device)) {
+      return ServeQuarantinedUpdatePoll(req, res, *deps_.rollouts, *deps_.attestation, *device);
+    }
+    ServeUpdatePoll(req, res, *deps_.rollouts, *device);
+  });
   s.Post("/api/v1/deployments",
          [this, unavailable](const httplib::Request& req, httplib::Response& res) {
            if (!Authorized(req, res)) return;
@@ -317,9 +322,33 @@ void ApiServerImpl::RolloutRoutes() {
          });
 }
 
+void ApiServerImpl::AttestRoutes() {
+  auto& s = *server_;
+  auto unavailable = [](httplib::Response& res) {
+    ReplyError(res, Status::FailedPrecondition("attestation is not set up"));
+  };
+  s.Post("/api/v1/attest/nonce",
+         [this, unavailable](const httplib::Request& req, httplib::Response& res) {
+           auto device = AuthorizedDevice(req, res);
+           if (!device) return;
+           if (deps_.attestation == nullptr) return unavailable(res);
+           ServeAttestNonce(res, *deps_.attestation, *device);
+         });
+  s.Post("/api/v1/attest",
+         [this, unavailable](const httplib::Request& req, httplib::Response& res) {
+           auto device = AuthorizedDevice(req, res);
+           if (!device) return;
+           if (deps_.attestation == nullptr) return unavailable(res);
+           auto peer = PeerCertificate(req);  // verified by AuthorizedDevice
+           if (!peer.ok()) return ReplyError(res, peer.status());
+           ServeAttest(req, res, *deps_.attestation, *device, *peer);
+         });
+}
+
 void ApiServerImpl::Routes() {
   ArtifactRoutes();
   RolloutRoutes();
+  AttestRoutes();
   auto& s = *server_;
   s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     ReplyError(res, Status::Internal("unexpected error"));
@@ -439,6 +468,9 @@ void ApiServerImpl::Routes() {
       auto it = tags->find(device->id);
       reply["tags"] = it == tags->end() ? DeviceTags{} : it->second;
     }
+    if (deps_.attestation != nullptr) {
+      reply["quarantined"] = QuarantineJson(deps_.attestation->Quarantine(device->id));
+    }
     ReplyJson(res, reply);
   });
 
@@ -473,6 +505,12 @@ void ApiServerImpl::Routes() {
       return ReplyError(res,
                         Status::FailedPrecondition("device \"" + id + "\" is " +
                                                    std::string(DeviceStateName(device->state))));
+    }
+    if (deps_.attestation != nullptr) {
+      if (auto quarantine = deps_.attestation->Quarantine(id)) {
+        return ReplyError(res, Status::FailedPrecondition(
+                                   "device \"" + id + "\" is quarantined: " + quarantine->reason));
+      }
     }
     if (!deps_.send_command) {
       return ReplyError(res, Status::Unavailable("commands cannot be sent"));

@@ -23,6 +23,7 @@
 // revoked (update_routes.h):
 //   GET  /api/v1/updates/metadata/{file}   GET /api/v1/updates/targets/{name}
 //   POST /api/v1/updates/poll (rollout_routes.h)
+//   POST /api/v1/attest/nonce  POST /api/v1/attest (attest_routes.h)
 // Unauthenticated: GET /healthz.
 // Request bodies are limited to max_body_bytes (413 beyond, before the body
 // is read), except blob uploads: max_upload_bytes, accepted only with a
@@ -38,6 +39,7 @@
 #include "common/clock.h"
 #include "common/metrics.h"
 #include "common/status.h"
+#include "hub/attest/attestation_service.h"
 #include "hub/models/artifact_registry.h"
 #include "hub/models/blob_store.h"
 #include "hub/registry/enrollment_service.h"
@@ -86,6 +88,9 @@ struct ApiDependencies {
   // FailedPrecondition.
   rollout::RolloutController* rollouts = nullptr;
   RolloutStore* rollout_store = nullptr;
+  // Measured-load attestation; null: the attest endpoints answer
+  // FailedPrecondition and no device is quarantined.
+  attest::AttestationService* attestation = nullptr;
 };
 
 class ApiServer {

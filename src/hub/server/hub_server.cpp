@@ -11,6 +11,7 @@
 #include "crypto/private_key.h"
 #include "crypto/tokens.h"
 #include "hub/api/api_server.h"
+#include "hub/attest/attestation_service.h"
 #include "hub/broker/broker_config.h"
 #include "hub/broker/broker_supervisor.h"
 #include "hub/ingest/ingest_service.h"
@@ -104,6 +105,7 @@ class HubServerImpl : public HubServer {
 
   std::unique_ptr<HubPki> pki_;
   std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<attest::AttestationService> attestation_;  // used by ingest_ and api_
   std::unique_ptr<EnrollmentService> enrollment_;
   std::unique_ptr<BrokerSupervisor> broker_;
   std::unique_ptr<mqtt::Client> mqtt_;
@@ -159,8 +161,13 @@ Status HubServerImpl::Start() {
     KEEL_ASSIGN_OR_RETURN(mqtt, ParseEndpoint(options_.external_broker, "mqtts"));
   }
 
+  KEEL_ASSIGN_OR_RETURN(
+      attestation_, attest::AttestationService::Open(*store_, *store_, *store_, clock_, metrics_));
   IngestOptions ingest_options;
   ingest_options.require_identity_property = options_.external_broker.empty();
+  ingest_options.is_quarantined = [this](const std::string& device) {
+    return attestation_->IsQuarantined(device);
+  };
   ingest_ = std::make_unique<IngestService>(
       *store_, *store_, clock_, metrics_, ingest_options,
       [this](const std::string& device, uint64_t seq) {
@@ -233,6 +240,7 @@ Status HubServerImpl::Start() {
   deps.blobs = blobs_.get();
   deps.rollouts = rollouts_.get();
   deps.rollout_store = store_.get();
+  deps.attestation = attestation_.get();
   api_ = NewApiServer(api_options, std::move(deps));
   KEEL_RETURN_IF_ERROR(api_->Start());
 

@@ -80,6 +80,9 @@ class UpdateApiFixture : public ::testing::Test {
     rollouts_ = rollout::RolloutController::Open(*store_, *store_, *store_, keys_.clock).value();
     deps.rollouts = rollouts_.get();
     deps.rollout_store = store_.get();
+    attestation_ =
+        attest::AttestationService::Open(*store_, *store_, *store_, keys_.clock, metrics_).value();
+    deps.attestation = attestation_.get();
     server_ = NewApiServer(options, std::move(deps));
     ASSERT_TRUE(server_->Start().ok());
     ASSERT_TRUE(WriteFileAtomic(dir_.path() / "operator.token", "operator\n").ok());
@@ -151,6 +154,7 @@ class UpdateApiFixture : public ::testing::Test {
   std::unique_ptr<BlobStore> blobs_;
   std::unique_ptr<ArtifactRegistry> registry_;
   std::unique_ptr<rollout::RolloutController> rollouts_;
+  std::unique_ptr<attest::AttestationService> attestation_;
   std::unique_ptr<ApiServer> server_;
 };
 

@@ -176,31 +176,91 @@ class AgentConfigParser {
 
 }  // namespace
 
-Result<AgentConfig> ParseAgentConfig(std::string_view toml_text, std::string_view source_name) {
+namespace {
+
+// Runs `parse` on the TOML tables of the texts, turning toml++'s exceptions
+// into InvalidArgument naming the text that did not parse.
+template <typename Parse>
+Result<AgentConfig> WithParsed(std::string_view text, std::string_view source, Parse parse) {
   try {
-    toml::table root = toml::parse(toml_text, source_name);
-    return AgentConfigParser(root, source_name).Parse();
+    toml::table root = toml::parse(text, source);
+    return parse(root);
   } catch (const toml::parse_error& e) {
     const auto& begin = e.source().begin;
     return Status::InvalidArgument(
-        fmt::format("{}:{}:{}: {}", source_name, begin.line, begin.column, e.description()));
+        fmt::format("{}:{}:{}: {}", source, begin.line, begin.column, e.description()));
   } catch (const std::exception& e) {
-    return Status::Internal(fmt::format("{}: reading configuration: {}", source_name, e.what()));
+    return Status::Internal(fmt::format("{}: reading configuration: {}", source, e.what()));
+  }
+}
+
+bool ForbiddenInOverlay(std::string_view key) {
+  return std::find(std::begin(kOverlayForbiddenSections), std::end(kOverlayForbiddenSections),
+                   key) != std::end(kOverlayForbiddenSections);
+}
+
+}  // namespace
+
+Result<AgentConfig> ParseAgentConfig(std::string_view toml_text, std::string_view source_name) {
+  return WithParsed(toml_text, source_name, [&](const toml::table& root) {
+    return AgentConfigParser(root, source_name).Parse();
+  });
+}
+
+Result<AgentConfig> ParseAgentConfigWithOverlay(std::string_view local_text,
+                                                std::string_view local_source,
+                                                std::string_view overlay_text,
+                                                std::string_view overlay_source) {
+  // The local text alone first, so that its errors name it.
+  KEEL_RETURN_IF_ERROR(ParseAgentConfig(local_text, local_source).status());
+  // Nodes keep their positions only when moved (toml++ copies drop them), so
+  // each check parses the texts afresh and moves the overlay's nodes in.
+  auto merge = [&](const toml::table& local, toml::table& overlay, bool local_identity_only) {
+    toml::table merged;
+    for (const auto& [key, node] : local) {
+      if (!local_identity_only || ForbiddenInOverlay(key.str())) merged.insert(key, node);
+    }
+    for (auto&& [key, node] : overlay) merged.insert_or_assign(key, std::move(node));
+    return merged;
+  };
+  return WithParsed(local_text, local_source, [&](const toml::table& local) -> Result<AgentConfig> {
+    // The overlay's own sections, with the local identity: errors name the
+    // overlay and its lines.
+    KEEL_RETURN_IF_ERROR(
+        WithParsed(overlay_text, overlay_source, [&](toml::table& overlay) -> Result<AgentConfig> {
+          for (const auto& [key, node] : overlay) {
+            if (ForbiddenInOverlay(key.str())) {
+              return Status::InvalidArgument(fmt::format(
+                  "{} [{}]: a configuration overlay may not set [device], [hub] or [ota] "
+                  "(they are per device)",
+                  TomlLocation(overlay_source, &node), key.str()));
+            }
+          }
+          return AgentConfigParser(merge(local, overlay, true), overlay_source).Parse();
+        }).status());
+    const std::string both = fmt::format("{} with {}", local_source, overlay_source);
+    return WithParsed(overlay_text, overlay_source, [&](toml::table& overlay) {
+      return AgentConfigParser(merge(local, overlay, false), both).Parse();
+    });
+  });
+}
+
+void ResolveRelativePaths(AgentConfig* config, const std::filesystem::path& base) {
+  if (config->device.dir.is_relative()) config->device.dir = base / config->device.dir;
+  if (config->outbox.path.is_relative()) config->outbox.path = base / config->outbox.path;
+  if (config->ota.dir.is_relative()) config->ota.dir = base / config->ota.dir;
+  if (config->analytics) {
+    for (auto* p : {&config->analytics->rules_file, &config->analytics->model_dir}) {
+      if (!p->empty() && p->is_relative()) *p = base / *p;
+    }
   }
 }
 
 Result<AgentConfig> LoadAgentConfig(const std::filesystem::path& path) {
   KEEL_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
   KEEL_ASSIGN_OR_RETURN(AgentConfig config, ParseAgentConfig(text, path.string()));
-  const std::filesystem::path base = path.parent_path();
-  if (config.device.dir.is_relative()) config.device.dir = base / config.device.dir;
-  if (config.outbox.path.is_relative()) config.outbox.path = base / config.outbox.path;
-  if (config.ota.dir.is_relative()) config.ota.dir = base / config.ota.dir;
-  if (config.analytics) {
-    for (auto* p : {&config.analytics->rules_file, &config.analytics->model_dir}) {
-      if (!p->empty() && p->is_relative()) *p = base / *p;
-    }
-  }
+  ResolveRelativePaths(&config, path.parent_path());
+  config.file = path;
   return config;
 }
 

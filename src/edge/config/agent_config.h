@@ -81,6 +81,10 @@ struct AgentConfig {
   // sample is sent and nothing is decided on the device.
   std::optional<analytics::AnalyticsConfig> analytics;
   OtaConfig ota;
+  // The local file it was loaded from (LoadAgentConfig, ota::LoadEffectiveAgentConfig);
+  // empty when parsed from text or built in code. Configuration overlays
+  // installed by rollouts are merged with this file (edge/ota/config_install.h).
+  std::filesystem::path file;
 };
 
 // Parses TOML text; `source_name` (e.g. the file name) prefixes every error.
@@ -92,5 +96,32 @@ Result<AgentConfig> ParseAgentConfig(std::string_view toml_text, std::string_vie
 // device.dir, outbox.path, ota.dir, analytics.rules and analytics.model are
 // resolved against the file's directory.
 Result<AgentConfig> LoadAgentConfig(const std::filesystem::path& path);
+
+// Top-level sections a configuration overlay may not contain: the device's
+// identity, its hub and its update trust are per device, never fleet-wide.
+inline constexpr std::string_view kOverlayForbiddenSections[] = {"device", "hub", "ota"};
+
+// A configuration overlay (a fleet-wide agent.toml published as an artifact
+// of kind "config", docs/ota.md "Configuration artifacts") applied to the
+// local configuration: every top-level key of the overlay (a section such as
+// [batch] or [analytics], or an array of tables such as [[sensor]]) replaces
+// the local one as a whole; local keys the overlay does not name stay.
+// Both texts are parsed with the agent's own parser:
+//   - InvalidArgument, naming `overlay_source`, when the overlay is not TOML,
+//     names a section of kOverlayForbiddenSections, or one of its sections
+//     is invalid (positions are the overlay's lines; the check runs with the
+//     local [device], [hub] and [ota]);
+//   - InvalidArgument naming `local_source` when the local text is invalid;
+//   - the merged result otherwise (errors there name both sources).
+// Relative paths are kept as written, as by ParseAgentConfig. Never throws.
+Result<AgentConfig> ParseAgentConfigWithOverlay(std::string_view local_text,
+                                                std::string_view local_source,
+                                                std::string_view overlay_text,
+                                                std::string_view overlay_source);
+
+// Resolves the relative device.dir, outbox.path, ota.dir, analytics.rules and
+// analytics.model of `config` against `base` (as LoadAgentConfig does with the
+// file's directory).
+void ResolveRelativePaths(AgentConfig* config, const std::filesystem::path& base);
 
 }  // namespace keel::edge

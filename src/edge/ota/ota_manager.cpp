@@ -9,6 +9,7 @@
 
 #include "edge/model/model_bundle.h"
 #include "edge/ota/agent_install.h"
+#include "edge/ota/config_install.h"
 #include "edge/ota/model_install.h"
 
 namespace keel::edge::ota {
@@ -17,6 +18,8 @@ namespace {
 constexpr const char* kInstall = "install";
 constexpr const char* kRevert = "revert";
 constexpr const char* kNotSupported = "not supported by this agent yet";
+constexpr const char* kAgentUnsupervised = "the agent does not run under keel-edge supervise";
+constexpr const char* kConfigUnsupervised = "config updates need keel-edge supervise";
 
 // The first report seq of a new queue: the wall clock in microseconds, which
 // an earlier queue of the device (before a re-install) cannot have reached
@@ -111,6 +114,11 @@ wire::PollRequest OtaManager::MakeRequest(wire::DeviceKpis* totals) const {
     const auto active = agent_slots.ok() ? agent_slots->status().active : std::nullopt;
     if (active) request.installed.push_back({"agent", active->name, active->version});
   }
+  if (const auto config_dir = ConfigSlotsDir(options_.dir); fs_.Exists(config_dir)) {
+    auto config_slots = SlotStore::Open(fs_, config_dir);
+    const auto active = config_slots.ok() ? config_slots->status().active : std::nullopt;
+    if (active) request.installed.push_back({"config", active->name, active->version});
+  }
   *totals = kpis_ ? kpis_() : wire::DeviceKpis{};
   wire::DeviceKpis& k = request.kpis;
   k.windows = Growth(totals->windows, kpi_baseline_.windows);
@@ -158,7 +166,14 @@ Status OtaManager::Carry(const wire::Directive& d) {
   if (progress && wire::IsFinalOtaState(progress->state)) return Status::Ok();  // done
   if (d.kind == "agent") {
     if (d.action == kInstall) return InstallAgentDirective(d, progress.has_value());
-    return RevertAgentDirective(d);
+    if (options_.agent_slots_dir.empty()) return Report(d, "reverted", "not installed");
+    return RevertThenRestart(d, options_.agent_slots_dir, kAgentUnsupervised,
+                             /*end_own_trial=*/false);
+  }
+  if (d.kind == "config") {
+    if (d.action == kInstall) return InstallConfigDirective(d, progress.has_value());
+    return RevertThenRestart(d, ConfigSlotsDir(options_.dir), kConfigUnsupervised,
+                             /*end_own_trial=*/true);
   }
   if (d.kind != "model") return Report(d, "failed", kNotSupported);
   if (d.action == kInstall) return InstallModelDirective(d, progress.has_value());
@@ -221,25 +236,57 @@ Status OtaManager::RevertModelDirective(const wire::Directive& d) {
 
 Status OtaManager::InstallAgentDirective(const wire::Directive& d, bool announced) {
   if (!options_.supervised || options_.agent_slots_dir.empty()) {
-    return Report(d, "failed", "the agent does not run under keel-edge supervise");
+    return Report(d, "failed", kAgentUnsupervised);
   }
-  KEEL_ASSIGN_OR_RETURN(SlotStore slots, SlotStore::Open(fs_, options_.agent_slots_dir));
-  const SlotStatus status = slots.status();
+  return InstallThenRestart(
+      d, announced, options_.agent_slots_dir, [&](SlotStore& slots) -> Result<SwitchedInstall> {
+        KEEL_ASSIGN_OR_RETURN(AgentInstallOutcome outcome,
+                              InstallAgentBinary(*updater_, source_, slots, d.name, d.version));
+        return SwitchedInstall{outcome.restart_required, outcome.result};
+      });
+}
+
+Status OtaManager::InstallConfigDirective(const wire::Directive& d, bool announced) {
+  // Without a supervisor nothing would start the agent again with it.
+  if (!options_.supervised) return Report(d, "failed", kConfigUnsupervised);
+  if (options_.local_config.empty()) {
+    return Report(d, "failed", "the agent's configuration was not loaded from a file");
+  }
+  return InstallThenRestart(
+      d, announced, ConfigSlotsDir(options_.dir), [&](SlotStore& slots) -> Result<SwitchedInstall> {
+        KEEL_ASSIGN_OR_RETURN(
+            ConfigInstallOutcome outcome,
+            InstallConfig(*updater_, source_, slots, d.name, d.version, options_.local_config));
+        return SwitchedInstall{outcome.restart_required, outcome.result};
+      });
+}
+
+std::optional<Status> OtaManager::ReportAfterRestart(const wire::Directive& d,
+                                                     const SlotStatus& status) {
   const std::string what = fmt::format("{} {}", d.name, d.version);
+  if (status.last_result == "committed " + what) return Report(d, "committed", "");
+  if (status.last_result.starts_with("rolled back " + what)) {
+    return Report(d, "rolled_back", status.last_result);
+  }
+  if (status.trial) return Status::Ok();  // on trial: decided after a start
+  return std::nullopt;
+}
+
+Status OtaManager::InstallThenRestart(
+    const wire::Directive& d, bool announced, const std::filesystem::path& slots_dir,
+    const std::function<Result<SwitchedInstall>(SlotStore&)>& install) {
+  KEEL_ASSIGN_OR_RETURN(SlotStore slots, SlotStore::Open(fs_, slots_dir));
+  const SlotStatus status = slots.status();
   if (announced) {
-    // Installed by an earlier run: the supervisor's decision is the outcome.
-    if (status.last_result == "committed " + what) return Report(d, "committed", "");
-    if (status.last_result.starts_with("rolled back " + what)) {
-      return Report(d, "rolled_back", status.last_result);
-    }
-    if (status.trial) return Status::Ok();  // on trial: the supervisor decides
+    // Installed by an earlier run: the decision after its restart is the outcome.
+    if (auto reported = ReportAfterRestart(d, status)) return *reported;
     // Otherwise the earlier attempt stopped before its switch: try again.
   } else {
     if (IsActive(status, d.name, d.version)) return Report(d, "committed", "already installed");
     KEEL_RETURN_IF_ERROR(Report(d, "installing", ""));
   }
-  spdlog::info("ota: deployment {}: installing agent {}", d.deployment, what);
-  auto outcome = InstallAgentBinary(*updater_, source_, slots, d.name, d.version);
+  spdlog::info("ota: deployment {}: installing {} {} {}", d.deployment, d.kind, d.name, d.version);
+  auto outcome = install(slots);
   if (!outcome.ok()) {
     if (outcome.status().code() == StatusCode::kUnavailable) {
       spdlog::warn("ota: deployment {}: {} (will retry)", d.deployment,
@@ -253,18 +300,26 @@ Status OtaManager::InstallAgentDirective(const wire::Directive& d, bool announce
   return RequestRestart();
 }
 
-Status OtaManager::RevertAgentDirective(const wire::Directive& d) {
-  if (options_.agent_slots_dir.empty()) return Report(d, "reverted", "not installed");
-  KEEL_ASSIGN_OR_RETURN(SlotStore slots, SlotStore::Open(fs_, options_.agent_slots_dir));
+Status OtaManager::RevertThenRestart(const wire::Directive& d,
+                                     const std::filesystem::path& slots_dir,
+                                     const std::string& unsupervised, bool end_own_trial) {
+  KEEL_ASSIGN_OR_RETURN(SlotStore slots, SlotStore::Open(fs_, slots_dir));
   const SlotStatus status = slots.status();
+  const bool on_trial =
+      status.trial && status.trial->name == d.name && status.trial->version == d.version;
+  if (on_trial && end_own_trial && options_.supervised) {
+    // This agent runs that version on trial: it must not be committed later.
+    const std::string why = fmt::format("reverted by deployment {}", d.deployment);
+    if (Status s = slots.Rollback(why); !s.ok()) return Report(d, "failed", s.message());
+    KEEL_RETURN_IF_ERROR(Report(d, "reverted", slots.status().last_result));
+    return RequestRestart();
+  }
   if (!IsActive(status, d.name, d.version)) {
     const bool done =
         status.last_result.starts_with(fmt::format("reverted {} {}:", d.name, d.version));
     return Report(d, "reverted", done ? status.last_result : "not installed");
   }
-  if (!options_.supervised) {
-    return Report(d, "failed", "the agent does not run under keel-edge supervise");
-  }
+  if (!options_.supervised) return Report(d, "failed", unsupervised);
   if (Status s = slots.Revert(fmt::format("deployment {}", d.deployment)); !s.ok()) {
     return Report(d, "failed", s.message());
   }

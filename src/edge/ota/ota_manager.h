@@ -22,7 +22,16 @@
 //          when it rolled it back) is made by whichever binary runs next
 //        agent revert: SlotStore::Revert of the agent slots, report
 //          "reverted", ask for a restart (the supervisor runs the active slot)
-//        config: report "failed", not supported by this agent yet
+//        config install (only under `keel-edge supervise`): report
+//          "installing", InstallConfig (validated against the local
+//          configuration file, then on trial in <dir>/config), ask for a
+//          restart; the agent that starts next counts the trial, commits it
+//          once healthy (edge/ota/config_install.h), and its manager reports
+//          "committed" or "rolled_back" as for agent binaries
+//        config revert: SlotStore::Revert of the config slots, report
+//          "reverted", ask for a restart (the agent starts with the previous
+//          configuration)
+//        other kinds: report "failed", not supported by this agent yet
 //      an install still "installing" (download cut) that the hub no longer
 //      directs (cancelled, superseded) is reported "failed"
 //
@@ -32,17 +41,20 @@
 // kill interrupted: a model slot on trial is started and health-checked as
 // InstallModel does (RecordStart, then Commit or Rollback), and a directive
 // whose "installing" has no final report gets one from the slots' state
-// ("committed", "rolled_back", or "failed: interrupted"); an agent install's
-// final report comes from the agent slots, which the supervisor decides.
+// ("committed", "rolled_back", or "failed: interrupted"); the final report of
+// an agent or config install comes from its slots, decided after the restart
+// (by the supervisor, or by the agent started with the configuration).
 //
 // Layout under options.dir: metadata/, downloads/ (Updater), model/ (the
-// model SlotStore), reports.json (ReportQueue).
+// model SlotStore), config/ (the configuration SlotStore, opened afresh for
+// every use since the agent commits its trial), reports.json (ReportQueue).
 // Not thread-safe: one thread (the agent's OTA thread) owns it after Open.
 #pragma once
 
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/clock.h"
@@ -73,6 +85,10 @@ struct OtaManagerOptions {
   // reverted: the agent should exit with kRestartRequested. No further
   // directive is carried out by this manager afterwards.
   std::function<void()> request_restart;
+  // The agent's local configuration file, which configuration overlays are
+  // validated against and merged with (AgentConfig::file). Empty: config
+  // directives are reported failed.
+  std::filesystem::path local_config;
 };
 
 // The device's KPI totals since the agent started: counts that only grow
@@ -108,7 +124,7 @@ class OtaManager {
   int64_t poll_after_ms() const { return poll_after_ms_; }
   const SlotStore& model_slots() const { return *model_slots_; }
   const ReportQueue& reports() const { return *queue_; }
-  // An agent binary install or revert asked for a restart.
+  // An agent binary or configuration install or revert asked for a restart.
   bool restart_requested() const { return restart_requested_; }
 
  private:
@@ -123,7 +139,29 @@ class OtaManager {
   Status InstallModelDirective(const wire::Directive& d, bool announced);
   Status RevertModelDirective(const wire::Directive& d);
   Status InstallAgentDirective(const wire::Directive& d, bool announced);
-  Status RevertAgentDirective(const wire::Directive& d);
+  Status InstallConfigDirective(const wire::Directive& d, bool announced);
+  // An install that takes effect at the next start (agent binary,
+  // configuration): `install` stages and switches the slots in `slots_dir`,
+  // then a restart is requested; an install announced by an earlier run is
+  // resolved from the slots' state (see ReportAfterRestart).
+  struct SwitchedInstall {
+    bool restart_required = false;
+    std::string result;  // the slots' last_result
+  };
+  Status InstallThenRestart(const wire::Directive& d, bool announced,
+                            const std::filesystem::path& slots_dir,
+                            const std::function<Result<SwitchedInstall>(SlotStore&)>& install);
+  // The final report of an install announced by an earlier run, from the
+  // slots: "committed" / "rolled_back" once decided; nothing while on trial.
+  // Null when the earlier attempt stopped before its switch (install again).
+  std::optional<Status> ReportAfterRestart(const wire::Directive& d, const SlotStatus& status);
+  // Revert of an agent binary or a configuration: SlotStore::Revert of the
+  // slots in `slots_dir`, report "reverted", request a restart. With
+  // `end_own_trial` (configurations: the trial is the one this agent runs
+  // with, and only the agent writes those slots) a trial of the reverted
+  // version is rolled back instead, so that it is never committed.
+  Status RevertThenRestart(const wire::Directive& d, const std::filesystem::path& slots_dir,
+                           const std::string& unsupervised, bool end_own_trial);
   Status RequestRestart();
   Status Report(const wire::Directive& d, const std::string& state, const std::string& reason);
 

@@ -8,6 +8,7 @@
 
 #include "common/files.h"
 #include "crypto/tokens.h"
+#include "edge/ota/config_install.h"
 #include "test_util/temp_dir.h"
 #include "unit/edge/model/onnx_model_builder.h"
 #include "unit/edge/ota/fake_update_source.h"
@@ -125,6 +126,7 @@ class OtaManagerTest : public ::testing::Test {
     options.agent_slots_dir = AgentSlotsDir();
     options.supervised = supervised_;
     options.request_restart = [this] { ++restarts_; };
+    options.local_config = local_config_;
     auto manager = OtaManager::Open(
         PosixFileSystem(), clock_, *source_, hub_, options, [this] { return totals_; },
         [this](const Slot& slot) -> Status {
@@ -183,6 +185,7 @@ class OtaManagerTest : public ::testing::Test {
   Status refuse_swap_;
   bool supervised_ = true;
   int restarts_ = 0;
+  std::filesystem::path local_config_;  // the agent's local configuration file, if any
   std::unique_ptr<OtaManager> manager_;
 };
 
@@ -224,7 +227,7 @@ TEST_F(OtaManagerTest, RefusalsAreReportedAsFailed) {
   Publish(BundleManifest("1.1.0"));
   hub_.directives.push_back(Directive(2, "1.1.0"));                       // downgrade
   hub_.directives.push_back(Directive(3, "9.9.9"));                       // not published
-  hub_.directives.push_back(Directive(4, "2.0.0", "install", "config"));  // not yet
+  hub_.directives.push_back(Directive(4, "2.0.0", "install", "config"));  // no local file
   Step();
   Step();
   EXPECT_EQ(Running(), "1.2.0");
@@ -235,7 +238,7 @@ TEST_F(OtaManagerTest, RefusalsAreReportedAsFailed) {
   ASSERT_EQ(reasons.size(), 3u);
   EXPECT_THAT(reasons[2], HasSubstr("downgrade"));
   EXPECT_THAT(reasons[3], HasSubstr("9.9.9"));
-  EXPECT_EQ(reasons[4], "not supported by this agent yet");
+  EXPECT_EQ(reasons[4], "the agent's configuration was not loaded from a file");
 }
 
 TEST_F(OtaManagerTest, RevertRunsThePreviousVersionAgain) {
@@ -492,6 +495,206 @@ TEST_F(OtaManagerTest, AgentInstallsNeedTheSupervisor) {
   EXPECT_THAT(hub_.Last().reason, HasSubstr("keel-edge supervise"));
   EXPECT_EQ(restarts_, 0);
   EXPECT_FALSE(AgentSlots().status().trial.has_value());
+}
+
+}  // namespace
+}  // namespace keel::edge::ota
+
+namespace keel::edge::ota {
+namespace {
+
+using ::testing::StartsWith;
+
+// Configuration artifacts: installed on trial, applied by the next start,
+// committed by the healthy agent, reported once by the manager of that start.
+class OtaManagerConfigTest : public OtaManagerTest {
+ protected:
+  void SetUp() override {
+    local_config_ = tmp_.path() / "edge.toml";
+    ASSERT_TRUE(WriteFileAtomic(local_config_,
+                                "[device]\nid = \"dev-1\"\ndir = \"device\"\n"
+                                "[hub]\nmqtt = \"mqtts://hub:8883\"\n"
+                                "api = \"https://hub:8443\"\n")
+                    .ok());
+    OtaManagerTest::SetUp();
+  }
+
+  void PublishConfig(const std::string& version, const std::string& toml) {
+    testing::PublishTarget(*repo_, *source_, "fleet@" + version + "/agent.toml", toml,
+                           {{"artifact", "fleet"}, {"version", version}, {"kind", "config"}});
+  }
+  void DirectConfig(int64_t deployment, const std::string& version,
+                    const std::string& action = "install") {
+    hub_.directives.push_back(Directive(deployment, version, action, "config"));
+    hub_.directives.back().name = "fleet";
+  }
+  std::filesystem::path ConfigDir() const { return tmp_.path() / "device" / "ota" / "config"; }
+  SlotStatus ConfigStatus() const {
+    return SlotStore::Open(PosixFileSystem(), ConfigDir()).value().status();
+  }
+
+  // A restart of the agent (as keel-edge run does): the effective
+  // configuration is resolved (a trial start counted), then the manager
+  // opens. Returns what the agent runs with.
+  EffectiveAgentConfig StartAgent() {
+    auto effective = LoadEffectiveAgentConfig(PosixFileSystem(), local_config_);
+    EXPECT_TRUE(effective.ok()) << effective.status().ToString();
+    Reopen();
+    return effective.ok() ? std::move(effective).value() : EffectiveAgentConfig{};
+  }
+};
+
+TEST_F(OtaManagerConfigTest, InstallRestartsAndTheHealthyNextStartCommitsReportedOnce) {
+  PublishConfig("1.0.0", "[batch]\ninterval_ms = 500\n");
+  DirectConfig(7, "1.0.0");
+  Step();
+  EXPECT_EQ(restarts_, 1);
+  EXPECT_TRUE(manager_->restart_requested());
+  EXPECT_TRUE(ConfigStatus().trial.has_value());
+
+  EffectiveAgentConfig started = StartAgent();
+  ASSERT_TRUE(started.on_trial);
+  EXPECT_EQ(started.config.batch.interval_ms, 500);
+  Step();  // on trial: nothing final yet
+  Step();
+  EXPECT_THAT(hub_.States(), ElementsAre("7 1.0.0 installing"));
+  // The agent reached the broker: it commits; the next poll reports.
+  ASSERT_TRUE(CommitConfigTrial(PosixFileSystem(), ConfigDir(), *started.overlay).ok());
+  Step();
+  Step();
+  EXPECT_THAT(hub_.States(), ElementsAre("7 1.0.0 installing", "7 1.0.0 committed"));
+  EXPECT_EQ(hub_.requests.back().installed.back(),
+            (wire::InstalledArtifact{"config", "fleet", "1.0.0"}));
+  // Later starts apply it and report nothing more.
+  EXPECT_FALSE(StartAgent().on_trial);
+  Step();
+  Step();
+  EXPECT_EQ(hub_.held.size(), 2u);
+  EXPECT_EQ(restarts_, 1);
+  EXPECT_EQ(hub_.duplicates, 0);
+}
+
+TEST_F(OtaManagerConfigTest, AConfigTheAgentCannotStartWithIsRolledBackAfterThreeStarts) {
+  PublishConfig("1.0.0", "[batch]\ninterval_ms = 500\n");
+  DirectConfig(7, "1.0.0");
+  Step();
+  // Three starts with it, each failing before the agent is healthy (the
+  // manager of such a start may or may not have polled).
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(StartAgent().on_trial);
+  Step();
+  EXPECT_THAT(hub_.States(), ElementsAre("7 1.0.0 installing"));
+  const EffectiveAgentConfig fourth = StartAgent();  // rolled back by the slots
+  EXPECT_FALSE(fourth.on_trial);
+  EXPECT_FALSE(fourth.overlay.has_value());
+  EXPECT_EQ(fourth.config.batch.interval_ms, 1000);
+  Step();
+  Step();
+  EXPECT_THAT(hub_.States(), ElementsAre("7 1.0.0 installing", "7 1.0.0 rolled_back"));
+  EXPECT_THAT(hub_.Last().reason, HasSubstr("rolled back fleet 1.0.0: did not become healthy"));
+  EXPECT_EQ(hub_.duplicates, 0);
+}
+
+TEST_F(OtaManagerConfigTest, RefusedOverlaysAndUnsupervisedAgentsAreReportedFailed) {
+  PublishConfig("1.0.0", "[ota]\npoll_interval_s = 1\n");
+  DirectConfig(7, "1.0.0");
+  Step();
+  Step();
+  EXPECT_EQ(hub_.Last().state, "failed");
+  EXPECT_THAT(hub_.Last().reason, HasSubstr("may not set [device], [hub] or [ota]"));
+  PublishConfig("1.1.0", "[batch]\nmax_samples = -1\n");
+  DirectConfig(8, "1.1.0");
+  Step();
+  Step();
+  EXPECT_EQ(hub_.Last().state, "failed");
+  EXPECT_THAT(hub_.Last().reason, HasSubstr("fleet@1.1.0/agent.toml:2:15: [batch] max_samples"));
+  EXPECT_FALSE(ConfigStatus().trial.has_value());
+  EXPECT_FALSE(ConfigStatus().active.has_value());
+
+  supervised_ = false;
+  Reopen();
+  PublishConfig("1.2.0", "[batch]\ninterval_ms = 500\n");
+  DirectConfig(9, "1.2.0");
+  Step();
+  Step();
+  EXPECT_EQ(hub_.Last().state, "failed");
+  EXPECT_EQ(hub_.Last().reason, "config updates need keel-edge supervise");
+  EXPECT_EQ(restarts_, 0);
+}
+
+TEST_F(OtaManagerConfigTest, RevertRestartsWithThePreviousConfiguration) {
+  for (const std::string version : {"1.0.0", "1.1.0"}) {
+    PublishConfig(version, "[batch]\ninterval_ms = " +
+                               std::string(version == "1.0.0" ? "500" : "700") + "\n");
+    DirectConfig(version == "1.0.0" ? 1 : 2, version);
+    Step();
+    const EffectiveAgentConfig started = StartAgent();
+    ASSERT_TRUE(CommitConfigTrial(PosixFileSystem(), ConfigDir(), *started.overlay).ok());
+    Step();
+  }
+  const int restarts = restarts_;
+  DirectConfig(2, "1.1.0", "revert");
+  Step();
+  EXPECT_EQ(restarts_, restarts + 1);
+  EXPECT_EQ(StartAgent().config.batch.interval_ms, 500);
+  Step();
+  Step();
+  EXPECT_EQ(hub_.Last().state, "reverted");
+  EXPECT_THAT(hub_.Last().reason, HasSubstr("reverted fleet 1.1.0: deployment 2"));
+  EXPECT_EQ(restarts_, restarts + 1);
+  EXPECT_EQ(hub_.duplicates, 0);
+}
+
+TEST_F(OtaManagerConfigTest, ARevertDuringTheTrialRollsItBackSoItIsNeverCommitted) {
+  PublishConfig("1.0.0", "[batch]\ninterval_ms = 500\n");
+  DirectConfig(7, "1.0.0");
+  Step();
+  const EffectiveAgentConfig started = StartAgent();
+  hub_.directives.clear();  // the deployment rolls back before the device is healthy
+  DirectConfig(7, "1.0.0", "revert");
+  Step();
+  EXPECT_EQ(restarts_, 2);
+  EXPECT_THAT(ConfigStatus().last_result, StartsWith("rolled back fleet 1.0.0: reverted by"));
+  ASSERT_TRUE(CommitConfigTrial(PosixFileSystem(), ConfigDir(), *started.overlay).ok());  // late
+  EXPECT_FALSE(ConfigStatus().active.has_value());
+  EXPECT_FALSE(StartAgent().overlay.has_value());
+  Step();
+  Step();
+  // The install is no longer directed: it ends "failed" before the revert.
+  EXPECT_THAT(hub_.States(),
+              ElementsAre("7 1.0.0 installing", "7 1.0.0 failed", "7 1.0.0 reverted"));
+  EXPECT_EQ(hub_.duplicates, 0);
+}
+
+// The agent killed (the manager reopened on the same directory) and replies
+// lost between the steps: each state is reported once.
+TEST_F(OtaManagerConfigTest, AKillBetweenStepsReportsEachStateOnce) {
+  PublishConfig("1.0.0", "[batch]\ninterval_ms = 500\n");
+  DirectConfig(7, "1.0.0");
+  hub_.lose_replies = 1;  // the directive is lost
+  EXPECT_FALSE(manager_->Step().ok());
+  Reopen();
+  Step();  // "installing", on trial, restart requested
+  EXPECT_EQ(restarts_, 1);
+  // Killed after the switch, before exiting 75: the supervisor starts it.
+  EffectiveAgentConfig started = StartAgent();
+  ASSERT_TRUE(started.on_trial);
+  hub_.lose_replies = 1;  // "installing" reaches the hub, its ack does not
+  EXPECT_FALSE(manager_->Step().ok());
+  // Killed during the trial: the next start is counted too.
+  started = StartAgent();
+  ASSERT_TRUE(started.on_trial);
+  EXPECT_EQ(ConfigStatus().trial_attempts, 2);
+  Step();  // resends "installing"; still on trial
+  ASSERT_TRUE(CommitConfigTrial(PosixFileSystem(), ConfigDir(), *started.overlay).ok());
+  Step();                 // "committed"
+  hub_.lose_replies = 1;  // "committed" reaches the hub, its ack does not
+  EXPECT_FALSE(manager_->Step().ok());
+  Reopen();
+  Step();
+  Step();
+  EXPECT_THAT(hub_.States(), ElementsAre("7 1.0.0 installing", "7 1.0.0 committed"));
+  EXPECT_EQ(hub_.duplicates, 2);  // the two resends, each stored once
+  EXPECT_EQ(restarts_, 1);
 }
 
 }  // namespace

@@ -1,8 +1,11 @@
 // keel-edge: the device agent. `enroll` obtains the device identity once;
 // `run` streams telemetry; `supervise` runs the agent under the update
 // supervisor (docs/ota.md). See README.md and examples/edge.toml.
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <filesystem>
 #include <iostream>
 #include <random>
 
@@ -12,6 +15,7 @@
 #include "edge/agent/agent.h"
 #include "edge/agent/identity.h"
 #include "edge/config/agent_config.h"
+#include "edge/ota/config_install.h"
 #include "edge/plant/motor_sensor.h"
 #include "edge/supervisor/health_notifier.h"
 #include "edge/supervisor/supervise_command.h"
@@ -76,22 +80,35 @@ int main(int argc, char** argv) {
     std::cerr << "keel-edge: " << s.ToString() << "\n";
     return 1;
   }
-  auto config = keel::edge::LoadAgentConfig(config_path);
-  if (!config.ok()) {
-    std::cerr << "keel-edge: " << config.status().message() << "\n";
+  // The local file with the configuration overlay a rollout installed, if
+  // any; a start with an overlay on trial is counted here (docs/ota.md,
+  // "Configuration artifacts").
+  auto effective = keel::edge::ota::LoadEffectiveAgentConfig(keel::PosixFileSystem(), config_path);
+  if (!effective.ok()) {
+    std::cerr << "keel-edge: " << effective.status().message() << "\n";
     return 2;
   }
+  if (!effective->note.empty()) spdlog::error("{}", effective->note);
   keel::TerminationSignals signals;  // before any thread starts
 
   keel::SeededRandom random(std::random_device{}());
-  keel::edge::Agent agent(std::move(config).value(), keel::SystemClock(), random);
+  const std::filesystem::path config_slots =
+      keel::edge::ota::ConfigSlotsDir(effective->config.ota.dir);
+  keel::edge::Agent agent(std::move(effective->config), keel::SystemClock(), random);
+  if (effective->overlay) {
+    spdlog::info("configuration {} {}{} applied over {}", effective->overlay->name,
+                 effective->overlay->version, effective->on_trial ? " (on trial)" : "",
+                 config_path);
+    if (effective->on_trial) agent.CommitConfigTrialWhenHealthy(config_slots, *effective->overlay);
+  }
   keel::Status started = agent.Start();
   if (!started.ok()) {
     std::cerr << "keel-edge: " << started.ToString() << "\n";
     return 1;
   }
   // Until SIGINT/SIGTERM, or until a rollout installed (or reverted) an agent
-  // binary: then exit 75 so that `keel-edge supervise` starts it.
+  // binary or a configuration: then exit 75 so that `keel-edge supervise`
+  // starts the agent again with it.
   while (signals.WaitFor(std::chrono::milliseconds(200)) == 0 && !agent.restart_requested()) {
   }
   agent.Stop();

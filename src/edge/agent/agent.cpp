@@ -261,6 +261,7 @@ void Agent::OnConnect(mqtt::Client& client) {
   // Reaching the hub's broker is what makes a new agent version healthy for
   // `keel-edge supervise`; only the first connect reports (idempotent).
   supervisor::NotifySupervisorHealthy();
+  if (config_trial_ && !config_trial_resolved_.exchange(true)) CommitConfigTrial();
   {
     std::lock_guard state_lock(mu_);
     resend_from_ack_ = true;

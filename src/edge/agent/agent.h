@@ -27,11 +27,13 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
@@ -99,6 +101,13 @@ class Agent {
   // that `keel-edge supervise` starts the slot to run.
   bool restart_requested() const { return restart_requested_; }
   const std::string& device_id() const { return config_.device.id; }
+  // The agent starts with configuration overlay `overlay` on trial
+  // (ota::LoadEffectiveAgentConfig counted the start): it is committed in the
+  // config slots in `slots_dir` when the agent first becomes healthy (reaches
+  // the hub's broker, with its analytics built: the point at which
+  // `keel-edge supervise` is told so too), and the OTA thread polls at once
+  // to report it. Call before Start.
+  void CommitConfigTrialWhenHealthy(std::filesystem::path slots_dir, ota::SlotManifest overlay);
 
  private:
   Status StartMqtt();
@@ -119,6 +128,8 @@ class Agent {
   // telemetry runs without OTA); the model slot to start with, if any.
   void StartOta();
   void OtaLoop();
+  // On the MQTT thread, at the first healthy connect: commits config_trial_.
+  void CommitConfigTrial();
   // On the OTA thread: builds analytics for the bundle in `slot` and hands
   // it to the sampler. An error (the bundle does not fit the configuration)
   // leaves the running analytics alone.
@@ -149,6 +160,10 @@ class Agent {
   std::unique_ptr<ota::OtaManager> ota_;
   std::atomic<bool> ota_stopping_{false};  // cuts a download short on Stop
   std::atomic<bool> restart_requested_{false};
+  // CommitConfigTrialWhenHealthy; set before Start, read by the MQTT thread.
+  std::optional<std::pair<std::filesystem::path, ota::SlotManifest>> config_trial_;
+  std::atomic<bool> config_trial_resolved_{false};
+  std::atomic<bool> ota_poll_now_{false};  // the OTA thread polls at its next turn
 
   mutable std::mutex mqtt_mu_;  // guards mqtt_ replacement during renewal
   std::unique_ptr<mqtt::Client> mqtt_;

@@ -10,6 +10,7 @@
 #include "edge/agent/agent.h"
 #include "edge/agent/analytics_setup.h"
 #include "edge/agent/identity.h"
+#include "edge/ota/config_install.h"
 #include "edge/ota/https_update_source.h"
 #include "edge/ota/poll_transport.h"
 #include "edge/supervisor/health_notifier.h"
@@ -75,6 +76,7 @@ void Agent::StartOta() {
   // slots; read before the first broker connection, which consumes the
   // supervisor's descriptor.
   options.agent_slots_dir = config_.device.dir / "ota" / "agent";
+  options.local_config = config_.file;
   options.supervised = std::getenv(std::string(supervisor::kSupervisorFdEnv).c_str()) != nullptr;
   options.request_restart = [this] {
     restart_requested_ = true;
@@ -115,6 +117,7 @@ void Agent::OtaLoop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
     const int64_t now = clock_.MonotonicMs();
+    if (ota_poll_now_.exchange(false)) next_poll_ms = now;  // e.g. a configuration committed
     if (now < next_poll_ms) {
       wake_.wait_for(lock, std::chrono::milliseconds(std::min<int64_t>(next_poll_ms - now, 100)));
       continue;
@@ -134,6 +137,26 @@ void Agent::OtaLoop() {
     next_poll_ms = clock_.MonotonicMs() + interval_ms;
     lock.lock();
   }
+}
+
+void Agent::CommitConfigTrialWhenHealthy(std::filesystem::path slots_dir,
+                                         ota::SlotManifest overlay) {
+  config_trial_.emplace(std::move(slots_dir), std::move(overlay));
+}
+
+void Agent::CommitConfigTrial() {
+  const auto& [slots_dir, overlay] = *config_trial_;
+  const Status committed = ota::CommitConfigTrial(PosixFileSystem(), slots_dir, overlay);
+  if (!committed.ok()) {
+    // Stays on trial: the next start counts again (and rolls back after 3).
+    spdlog::error("{}: ota: committing configuration {} {}: {}", device_id(), overlay.name,
+                  overlay.version, committed.ToString());
+    return;
+  }
+  spdlog::info("{}: ota: configuration {} {} committed (healthy)", device_id(), overlay.name,
+               overlay.version);
+  ota_poll_now_ = true;
+  wake_.notify_all();
 }
 
 Status Agent::OnModelChanged(const ota::Slot& slot) {

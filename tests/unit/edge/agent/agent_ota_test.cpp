@@ -17,7 +17,9 @@
 #include "edge/agent/agent.h"
 #include "edge/agent/identity.h"
 #include "edge/fusion/window_features.h"
+#include "edge/ota/config_install.h"
 #include "edge/plant/motor_sensor.h"
+#include "test_util/mosquitto_process.h"
 #include "test_util/net.h"
 #include "test_util/temp_dir.h"
 #include "test_util/test_pki.h"
@@ -235,6 +237,56 @@ TEST_F(AgentOtaTest, WithoutAnUpdateRootRolloutsAreOff) {
   ASSERT_TRUE(agent.Start().ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   EXPECT_EQ(hub_->last_request(), wire::PollRequest{});  // never polled
+  agent.Stop();
+}
+
+}  // namespace
+}  // namespace keel::edge
+
+namespace keel::edge {
+namespace {
+
+// A configuration overlay on trial (as ota::LoadEffectiveAgentConfig leaves
+// it at start) is committed once the agent reaches the broker, not before,
+// and the OTA thread then polls at once with it installed.
+TEST_F(AgentOtaTest, AConfigurationOnTrialIsCommittedOnceTheAgentReachesTheBroker) {
+  const std::filesystem::path slots_dir = ota::ConfigSlotsDir(config_.ota.dir);
+  const std::string overlay = "[batch]\ninterval_ms = 500\n";
+  const ota::SlotManifest manifest{"fleet", "1.0.0", {{ota::kConfigFile, ota::DigestOf(overlay)}}};
+  {
+    auto slots = ota::SlotStore::Open(PosixFileSystem(), slots_dir).value();
+    ASSERT_TRUE(slots.Stage(manifest, {{ota::kConfigFile, overlay}}).ok());
+    ASSERT_TRUE(slots.Switch().ok());
+    ASSERT_TRUE(slots.RecordStart().value());
+  }
+  auto status = [&] { return ota::SlotStore::Open(PosixFileSystem(), slots_dir)->status(); };
+  config_.ota.poll_interval_s = 3600;  // only the first poll and the one the commit asks for
+  {
+    Agent agent(config_, SystemClock(), random_);
+    agent.CommitConfigTrialWhenHealthy(slots_dir, manifest);
+    ASSERT_TRUE(agent.Start().ok());  // no broker: never healthy
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    EXPECT_TRUE(status().trial.has_value());
+    agent.Stop();
+  }
+  MosquittoOptions options;
+  options.dir = dir_.path() / "broker";
+  ASSERT_TRUE(EnsureDirectory(options.dir).ok());
+  options.port = config_.hub.mqtt.port;
+  options.ca_file = pki_.ca_cert();
+  options.cert_file = pki_.cert("server");
+  options.key_file = pki_.key("server");
+  MosquittoProcess broker(options);
+  Agent agent(config_, SystemClock(), random_);
+  agent.CommitConfigTrialWhenHealthy(slots_dir, manifest);
+  ASSERT_TRUE(agent.Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return status().last_result == "committed fleet 1.0.0"; }))
+      << status().last_result;
+  ASSERT_TRUE(WaitFor([&] {
+    const auto installed = hub_->last_request().installed;
+    return !installed.empty() &&
+           installed.back() == wire::InstalledArtifact{"config", "fleet", "1.0.0"};
+  }));
   agent.Stop();
 }
 

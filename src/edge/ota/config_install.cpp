@@ -90,9 +90,25 @@ Result<EffectiveAgentConfig> LoadEffectiveAgentConfig(FileSystem& fs,
   // where the slots are. A configuration built without them has no slots.
   const std::filesystem::path slots_dir = ConfigSlotsDir(out.config.ota.dir);
   if (out.config.ota.dir.empty() || !fs.Exists(slots_dir)) return out;
-  KEEL_ASSIGN_OR_RETURN(SlotStore slots, SlotStore::Open(fs, slots_dir));
+  auto opened = SlotStore::Open(fs, slots_dir);
+  if (!opened.ok()) {
+    out.note = fmt::format("the configuration slots cannot be opened ({}); running {} alone",
+                           opened.status().message(), local_file.string());
+    return out;
+  }
+  SlotStore slots = std::move(opened).value();
   if (slots.status().trial) {
-    KEEL_ASSIGN_OR_RETURN(out.on_trial, slots.RecordStart());
+    auto counted = slots.RecordStart();
+    if (!counted.ok()) {
+      // An uncounted trial start could crash forever without a rollback.
+      out.note = fmt::format(
+          "the start of configuration trial {} {} cannot be counted ({}); "
+          "running {} alone",
+          slots.status().trial->name, slots.status().trial->version, counted.status().message(),
+          local_file.string());
+      return out;
+    }
+    out.on_trial = *counted;
   }
   auto slot = slots.Current();
   if (!slot.ok()) return out;  // nothing installed (or rolled back to nothing)

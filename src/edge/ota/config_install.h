@@ -100,16 +100,17 @@ struct EffectiveAgentConfig {
 
 // At agent start: loads `local_file` and applies the overlay in the config
 // slots under its [ota] dir, if any. A slot on trial is counted first
-// (RecordStart); after 3 uncounted-for starts the store rolls back by itself
-// and the previous slot applies. Errors:
+// (RecordStart); after 3 starts without a commit the store rolls back by
+// itself and the previous slot applies. Errors:
 //   - the local file's (LoadAgentConfig);
-//   - the config slots cannot be opened or written (IoError): a trial cannot
-//     be counted, so it must not run;
-//   - the trial overlay does not merge (InvalidArgument): the caller exits
-//     non-zero so that the supervisor's restart counts another start.
-// A committed overlay that does not merge with the local file (the file was
-// edited since) is not applied: the local file runs alone and `note` says
-// why; the device stays reachable and the hub can deploy again.
+//   - the trial overlay cannot be read or does not merge (InvalidArgument):
+//     the caller exits non-zero so that the supervisor's restart counts
+//     another start.
+// The local file runs alone, with `note` saying why, when the slots cannot
+// be opened, when a trial's start cannot be counted (state.json cannot be
+// written: an uncounted trial must not run, as in the supervisor), and when
+// a committed overlay cannot be read or merged; the device stays reachable
+// and the hub can deploy again.
 // `fs` is the file system of the slots (PosixFileSystem in production).
 Result<EffectiveAgentConfig> LoadEffectiveAgentConfig(FileSystem& fs,
                                                       const std::filesystem::path& local_file);

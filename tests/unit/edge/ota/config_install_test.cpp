@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "common/files.h"
+#include "common/simulated_disk.h"
 #include "test_util/temp_dir.h"
 #include "unit/edge/ota/fake_update_source.h"
 
@@ -157,6 +158,34 @@ TEST_F(ConfigInstallTest, ATrialThatDoesNotParseFailsEachStartUntilRolledBack) {
   EXPECT_FALSE(fourth->overlay.has_value());  // nothing was committed before it
   EXPECT_EQ(fourth->config.batch.interval_ms, 2000);
   EXPECT_THAT(Slots().status().last_result, StartsWith("rolled back fleet 2.0.0"));
+}
+
+// A trial whose start cannot be counted (state.json cannot be written) does
+// not run: it could crash the agent forever without ever being rolled back.
+TEST_F(ConfigInstallTest, ATrialStartThatCannotBeCountedRunsTheLocalFileAlone) {
+  SimulatedDisk disk;
+  const std::string overlay = "[batch]\ninterval_ms = 500\n";
+  {
+    SlotStore slots = SlotStore::Open(disk, SlotsDir()).value();
+    ASSERT_TRUE(
+        slots
+            .Stage({"fleet", "1.0.0", {{kConfigFile, DigestOf(overlay)}}}, {{kConfigFile, overlay}})
+            .ok());
+    ASSERT_TRUE(slots.Switch().ok());
+  }
+  disk.CrashAfter(1);
+  auto uncounted = LoadEffectiveAgentConfig(disk, local_);
+  ASSERT_TRUE(uncounted.ok()) << uncounted.status().ToString();
+  EXPECT_FALSE(uncounted->on_trial);
+  EXPECT_FALSE(uncounted->overlay.has_value());
+  EXPECT_EQ(uncounted->config.batch.interval_ms, 2000);
+  EXPECT_THAT(uncounted->note, HasSubstr("trial fleet 1.0.0 cannot be counted"));
+  disk.Crash();  // the disk works again
+  auto counted = LoadEffectiveAgentConfig(disk, local_);
+  ASSERT_TRUE(counted.ok());
+  EXPECT_TRUE(counted->on_trial);
+  EXPECT_EQ(counted->config.batch.interval_ms, 500);
+  EXPECT_EQ(SlotStore::Open(disk, SlotsDir()).value().status().trial_attempts, 1);
 }
 
 TEST_F(ConfigInstallTest, WithoutSlotsTheLocalFileRunsAlone) {

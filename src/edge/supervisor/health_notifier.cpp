@@ -11,38 +11,23 @@
 #include <ctime>
 #include <string>
 
+#include "common/sigpipe_guard.h"
+
 namespace keel::edge::supervisor {
 namespace {
 
-// Writes `line` to `fd` without letting a closed reader kill the process:
-// SIGPIPE is blocked in this thread for the write and a SIGPIPE it raised is
-// consumed before the mask is restored.
+// Writes `line` to `fd`; a reader that is gone must not kill the agent.
 void WriteIgnoringBrokenPipe(int fd, std::string_view line) {
-  sigset_t pipe_only, previous;
-  sigemptyset(&pipe_only);
-  sigaddset(&pipe_only, SIGPIPE);
-  sigset_t pending;
-  sigemptyset(&pending);
-  sigpending(&pending);
-  const bool was_pending = sigismember(&pending, SIGPIPE) == 1;
-  pthread_sigmask(SIG_BLOCK, &pipe_only, &previous);
-  bool broken = false;
+  ScopedSigpipeBlock no_sigpipe;
   const char* data = line.data();
   size_t left = line.size();
   while (left > 0) {
     const ssize_t n = write(fd, data, left);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EPIPE) broken = true;
     if (n <= 0) break;
     data += n;
     left -= static_cast<size_t>(n);
   }
-  if (broken && !was_pending) {
-    const timespec zero{0, 0};
-    while (sigtimedwait(&pipe_only, nullptr, &zero) < 0 && errno == EINTR) {
-    }
-  }
-  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 }
 
 }  // namespace

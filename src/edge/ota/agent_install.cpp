@@ -11,24 +11,6 @@
 namespace keel::edge::ota {
 namespace {
 
-// The signed custom data must describe an agent binary of `version`.
-Status CheckAgentTarget(const tuf::TargetFile& target, const std::string& target_name,
-                        std::string_view version) {
-  const auto& custom = target.custom;
-  const auto kind = custom.find("kind");
-  if (kind == custom.end() || !kind->is_string() || kind->get<std::string>() != "agent") {
-    return Status::InvalidArgument(
-        fmt::format("{}: the signed target is not of kind \"agent\"", target_name));
-  }
-  const auto signed_version = custom.find("version");
-  if (signed_version != custom.end() &&
-      (!signed_version->is_string() || signed_version->get<std::string>() != version)) {
-    return Status::InvalidArgument(
-        fmt::format("{}: the signed target names version {}", target_name, signed_version->dump()));
-  }
-  return Status::Ok();
-}
-
 // The active slot's binary: the base for a delta (unverified here; a rotted
 // base only makes the delta's result fail its hash check).
 std::optional<std::string> ActiveBinary(const SlotStore& slots) {
@@ -58,7 +40,7 @@ Result<AgentInstallOutcome> InstallAgentBinary(Updater& updater, UpdateSource& s
   }
   const std::string target_name = fmt::format("{}@{}/{}", name, version, kAgentBinaryFile);
   KEEL_ASSIGN_OR_RETURN(tuf::TargetFile target, updater.Target(target_name));
-  KEEL_RETURN_IF_ERROR(CheckAgentTarget(target, target_name, version));
+  KEEL_RETURN_IF_ERROR(CheckSignedKind(target, target_name, "agent", version));
 
   const std::optional<std::string> base = ActiveBinary(agent_slots);
   KEEL_ASSIGN_OR_RETURN(

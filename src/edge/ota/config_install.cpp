@@ -10,24 +10,6 @@
 namespace keel::edge::ota {
 namespace {
 
-// The signed custom data must describe a configuration of `version`.
-Status CheckConfigTarget(const tuf::TargetFile& target, const std::string& target_name,
-                         std::string_view version) {
-  const auto& custom = target.custom;
-  const auto kind = custom.find("kind");
-  if (kind == custom.end() || !kind->is_string() || kind->get<std::string>() != "config") {
-    return Status::InvalidArgument(
-        fmt::format("{}: the signed target is not of kind \"config\"", target_name));
-  }
-  const auto signed_version = custom.find("version");
-  if (signed_version != custom.end() &&
-      (!signed_version->is_string() || signed_version->get<std::string>() != version)) {
-    return Status::InvalidArgument(
-        fmt::format("{}: the signed target names version {}", target_name, signed_version->dump()));
-  }
-  return Status::Ok();
-}
-
 // How an overlay is named in errors and logs.
 std::string OverlaySource(const SlotManifest& manifest) {
   return fmt::format("{}@{}/{}", manifest.name, manifest.version, kConfigFile);
@@ -61,7 +43,7 @@ Result<ConfigInstallOutcome> InstallConfig(Updater& updater, UpdateSource& sourc
   const SlotManifest named{std::string(name), std::string(version), {}};
   const std::string target_name = OverlaySource(named);
   KEEL_ASSIGN_OR_RETURN(tuf::TargetFile target, updater.Target(target_name));
-  KEEL_RETURN_IF_ERROR(CheckConfigTarget(target, target_name, version));
+  KEEL_RETURN_IF_ERROR(CheckSignedKind(target, target_name, "config", version));
 
   std::optional<std::string> base;
   if (auto slot = config_slots.Current(); slot.ok() && slot->manifest.files.contains(kConfigFile)) {

@@ -17,6 +17,24 @@ constexpr int kMaxRootSteps = 32;  // root versions fetched in one refresh
 
 }  // namespace
 
+Status CheckSignedKind(const tuf::TargetFile& target, const std::string& target_name,
+                       std::string_view kind, std::string_view version) {
+  const auto& custom = target.custom;
+  const auto signed_kind = custom.find("kind");
+  if (signed_kind == custom.end() || !signed_kind->is_string() ||
+      signed_kind->get<std::string>() != kind) {
+    return Status::InvalidArgument(
+        fmt::format("{}: the signed target is not of kind \"{}\"", target_name, kind));
+  }
+  const auto signed_version = custom.find("version");
+  if (signed_version != custom.end() &&
+      (!signed_version->is_string() || signed_version->get<std::string>() != version)) {
+    return Status::InvalidArgument(
+        fmt::format("{}: the signed target names version {}", target_name, signed_version->dump()));
+  }
+  return Status::Ok();
+}
+
 Status CheckNotDowngrade(std::string_view installed, std::string_view offered) {
   const auto a = ParseSemVer(installed);
   const auto b = ParseSemVer(offered);

@@ -54,6 +54,11 @@ class Updater {
   std::unique_ptr<tuf::TrustedMetadata> trusted_;
 };
 
+// InvalidArgument (naming `target_name`) unless the signed target's custom
+// data says kind `kind` and, when it names a version, `version`.
+Status CheckSignedKind(const tuf::TargetFile& target, const std::string& target_name,
+                       std::string_view kind, std::string_view version);
+
 // FailedPrecondition if `offered` < `installed` (semantic versions
 // MAJOR.MINOR.PATCH, optional "-prerelease" lower than the release);
 // InvalidArgument if either is not a version. Equal is allowed (re-install).

@@ -40,6 +40,7 @@ Status RolloutController::Load() {
   for (const auto& s : stored) {
     const json body = json::parse(s.body, nullptr, false);
     KEEL_ASSIGN_OR_RETURN(Deployment d, DeploymentFromJson(body));
+    d.id = s.id;  // the document is written before its id is known
     Entry e{std::move(d), {}};
     KEEL_ASSIGN_OR_RETURN(auto rows, store_.ListDeploymentRows(s.id));
     for (const auto& [device, row_body] : rows) {
@@ -116,19 +117,27 @@ Result<DeploymentStatus> RolloutController::Create(DeploymentSpec spec,
   d.spec = spec;
   d.created_ms = d.updated_ms = d.wave_started_ms = now;
   d.created_by = created_by;
-  // The id is assigned by the store; the order needs it, so the rows are
-  // written with the deployment and the order fixed right after.
-  KEEL_ASSIGN_OR_RETURN(d.id, store_.CreateDeployment(ToJson(d).dump(), {}));
-  Entry e{d, {}};
+  // Spread the waves over the fleet: order by a hash of the device and of
+  // this deployment (what it deploys, when it was created).
+  const std::string salt = fmt::format("{}@{}/{}", spec.artifact, spec.version, now);
   std::sort(targets.begin(), targets.end(), [&](const std::string& a, const std::string& b) {
-    return crypto::Sha256Hex(fmt::format("{}/{}", d.id, a)) <
-           crypto::Sha256Hex(fmt::format("{}/{}", d.id, b));
+    return crypto::Sha256Hex(salt + "/" + a) < crypto::Sha256Hex(salt + "/" + b);
   });
-  std::vector<std::string> changed;
+  // The rows, with wave 0 already assigned, are created with the deployment
+  // in one transaction, so a crash never leaves a deployment without them.
+  Entry e{d, {}};
+  DeploymentRows rows;
   for (size_t i = 0; i < targets.size(); ++i) {
-    e.rows[targets[i]] = DeviceRollout{WaveOf(spec, i, targets.size()), "pending", 0, now, ""};
-    changed.push_back(targets[i]);
+    DeviceRollout row{WaveOf(spec, i, targets.size()), "pending", 0, now, ""};
+    if (row.wave == 0) {
+      row.state = "assigned";
+      row.assigned_ms = now;
+    }
+    rows.emplace_back(targets[i], ToJson(row).dump());
+    e.rows[targets[i]] = row;
   }
+  KEEL_ASSIGN_OR_RETURN(e.d.id, store_.CreateDeployment(ToJson(d).dump(), rows));
+  d.id = e.d.id;
   // One active deployment per device and kind: the newest wins.
   for (auto& [other_id, other] : entries_) {
     if (!other.d.Active() || other.d.spec.kind != spec.kind) continue;
@@ -143,9 +152,8 @@ Result<DeploymentStatus> RolloutController::Create(DeploymentSpec spec,
     }
     if (!superseded.empty()) KEEL_RETURN_IF_ERROR(Save(other, superseded));
   }
-  KEEL_RETURN_IF_ERROR(Save(e, changed));
   Entry& stored = entries_[d.id] = std::move(e);
-  KEEL_RETURN_IF_ERROR(StartWave(stored, 0, now));
+  KEEL_RETURN_IF_ERROR(Save(stored, {}));  // the document with its id
   spdlog::info("rollout: deployment {} of {}@{} to {} device(s) in {} wave(s), by \"{}\"", d.id,
                spec.artifact, spec.version, targets.size(), WaveCount(spec), created_by);
   return StatusOf(stored);

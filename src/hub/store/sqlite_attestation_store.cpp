@@ -9,12 +9,6 @@ namespace {
 using sqlite::Connection;
 using sqlite::Transaction;
 
-Result<int64_t> RequireDevice(Connection& conn, std::string_view id) {
-  KEEL_ASSIGN_OR_RETURN(auto found, sqlite::FindDevice(conn, id));
-  if (!found) return Status::NotFound(fmt::format("device \"{}\" is not registered", id));
-  return found->dkey;
-}
-
 // Appends `event` to the device's events with seq 0 (hub-raised), after
 // the hub events it has already.
 Status AppendHubEvent(Connection& conn, int64_t dkey, const HubEvent& event) {
@@ -34,7 +28,7 @@ Status AppendHubEvent(Connection& conn, int64_t dkey, const HubEvent& event) {
 Result<std::map<std::string, AttestationBaseline>> SqliteStore::GetBaselines(
     std::string_view device) {
   auto conn = state_->readers.Acquire();
-  KEEL_ASSIGN_OR_RETURN(const int64_t dkey, RequireDevice(*conn, device));
+  KEEL_ASSIGN_OR_RETURN(const int64_t dkey, sqlite::RequireDeviceKey(*conn, device));
   KEEL_ASSIGN_OR_RETURN(auto stmt,
                         conn->Prepare("SELECT kind, name, version, sha256, recorded_ms FROM "
                                       "attestation_baselines WHERE dkey = ?1"));
@@ -54,7 +48,7 @@ Result<AttestationBaseline> SqliteStore::RecordBaseline(std::string_view device,
   std::lock_guard lock(state_->write_mu);
   Connection& conn = *state_->writer;
   KEEL_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(conn));
-  KEEL_ASSIGN_OR_RETURN(const int64_t dkey, RequireDevice(conn, device));
+  KEEL_ASSIGN_OR_RETURN(const int64_t dkey, sqlite::RequireDeviceKey(conn, device));
   {
     KEEL_ASSIGN_OR_RETURN(
         auto ins, conn.Prepare("INSERT INTO attestation_baselines(dkey, kind, name, version, "
@@ -96,7 +90,7 @@ Status SqliteStore::SetQuarantine(std::string_view device,
   std::lock_guard lock(state_->write_mu);
   Connection& conn = *state_->writer;
   KEEL_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(conn));
-  KEEL_ASSIGN_OR_RETURN(const int64_t dkey, RequireDevice(conn, device));
+  KEEL_ASSIGN_OR_RETURN(const int64_t dkey, sqlite::RequireDeviceKey(conn, device));
   if (record) {
     KEEL_ASSIGN_OR_RETURN(
         auto stmt, conn.Prepare("INSERT INTO quarantines(dkey, since_ms, reason, remediation) "

@@ -9,15 +9,9 @@ namespace {
 using sqlite::Connection;
 using sqlite::Transaction;
 
-Result<int64_t> RequireDeviceKey(Connection& conn, std::string_view id) {
-  KEEL_ASSIGN_OR_RETURN(auto found, sqlite::FindDevice(conn, id));
-  if (!found) return Status::NotFound(fmt::format("device \"{}\" is not registered", id));
-  return found->dkey;
-}
-
 Status UpsertRows(Connection& conn, int64_t id, const DeploymentRows& rows) {
   for (const auto& [device, body] : rows) {
-    KEEL_ASSIGN_OR_RETURN(const int64_t dkey, RequireDeviceKey(conn, device));
+    KEEL_ASSIGN_OR_RETURN(const int64_t dkey, sqlite::RequireDeviceKey(conn, device));
     KEEL_ASSIGN_OR_RETURN(auto stmt,
                           conn.Prepare("INSERT INTO deployment_devices(deployment, dkey, body) "
                                        "VALUES(?1, ?2, ?3) ON CONFLICT(deployment, dkey) DO "
@@ -85,7 +79,7 @@ Result<DeploymentRows> SqliteStore::ListDeploymentRows(int64_t id) {
 
 Result<DeviceOtaRecord> SqliteStore::GetDeviceOta(std::string_view device) {
   auto conn = state_->readers.Acquire();
-  KEEL_ASSIGN_OR_RETURN(const int64_t dkey, RequireDeviceKey(*conn, device));
+  KEEL_ASSIGN_OR_RETURN(const int64_t dkey, sqlite::RequireDeviceKey(*conn, device));
   KEEL_ASSIGN_OR_RETURN(auto stmt,
                         conn->Prepare("SELECT report_seq, body FROM device_ota WHERE dkey = ?1"));
   stmt.Bind(1, dkey);
@@ -99,7 +93,7 @@ Status SqliteStore::SaveDeviceOta(std::string_view device, const DeviceOtaRecord
   std::lock_guard lock(state_->write_mu);
   Connection& conn = *state_->writer;
   KEEL_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(conn));
-  KEEL_ASSIGN_OR_RETURN(const int64_t dkey, RequireDeviceKey(conn, device));
+  KEEL_ASSIGN_OR_RETURN(const int64_t dkey, sqlite::RequireDeviceKey(conn, device));
   for (const auto& [seq, body] : reports) {
     KEEL_ASSIGN_OR_RETURN(auto stmt, conn.Prepare("INSERT INTO ota_reports(dkey, seq, body) "
                                                   "VALUES(?1, ?2, ?3) ON CONFLICT DO NOTHING"));
@@ -119,7 +113,7 @@ Status SqliteStore::SetDeviceTags(std::string_view device, const DeviceTags& tag
   std::lock_guard lock(state_->write_mu);
   Connection& conn = *state_->writer;
   KEEL_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(conn));
-  KEEL_ASSIGN_OR_RETURN(const int64_t dkey, RequireDeviceKey(conn, device));
+  KEEL_ASSIGN_OR_RETURN(const int64_t dkey, sqlite::RequireDeviceKey(conn, device));
   {
     KEEL_ASSIGN_OR_RETURN(auto clear, conn.Prepare("DELETE FROM device_tags WHERE dkey = ?1"));
     clear.Bind(1, dkey);

@@ -1,5 +1,7 @@
 #include "hub/store/sqlite_store.h"
 
+#include <fmt/format.h>
+
 #include "hub/store/sqlite/schema.h"
 #include "hub/store/sqlite/store_state.h"
 
@@ -11,6 +13,12 @@ constexpr int kReaderConnections = 4;
 }  // namespace
 
 namespace sqlite {
+
+Result<int64_t> RequireDeviceKey(Connection& conn, std::string_view id) {
+  KEEL_ASSIGN_OR_RETURN(auto found, FindDevice(conn, id));
+  if (!found) return Status::NotFound(fmt::format("device \"{}\" is not registered", id));
+  return found->dkey;
+}
 
 Result<std::optional<DeviceKey>> FindDevice(Connection& conn, std::string_view id) {
   KEEL_ASSIGN_OR_RETURN(auto stmt,

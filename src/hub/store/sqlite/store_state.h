@@ -42,6 +42,10 @@ struct DeviceKey {
 // nullopt if no device has this id.
 Result<std::optional<DeviceKey>> FindDevice(Connection& conn, std::string_view id);
 
+// The key of device `id`; NotFound ("device \"<id>\" is not registered")
+// if no device has it.
+Result<int64_t> RequireDeviceKey(Connection& conn, std::string_view id);
+
 // Loads the totals that StoreStats reports.
 Result<StoreStats> LoadStats(Connection& conn);
 

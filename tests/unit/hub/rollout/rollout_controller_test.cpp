@@ -215,6 +215,19 @@ TEST_F(RolloutControllerTest, AHubRestartResumesWhereItWas) {
   EXPECT_EQ(InstallAll(id), 8);
 }
 
+TEST_F(RolloutControllerTest, ACrashRightAfterCreationLeavesADeploymentThatRuns) {
+  const int64_t id = Create(Spec());
+  // What a crash after the creating transaction leaves: the rows with the
+  // canary assigned, and the document as first written (without its id).
+  Deployment first = Status(id).deployment;
+  first.id = 0;
+  ASSERT_TRUE(store_->UpdateDeployment(id, ToJson(first).dump(), {}).ok());
+  Reopen();
+  EXPECT_EQ(Status(id).deployment.id, id);
+  EXPECT_EQ(Status(id).counts.at("assigned"), 2);
+  EXPECT_EQ(InstallAll(id), 2);
+}
+
 TEST_F(RolloutControllerTest, ANewDeploymentSupersedesTheOldOneOnItsDevices) {
   const int64_t old_id = Create(Spec("tag:site=north"));
   Publish("pump-ae", "1.2.0");

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <memory>
+#include <optional>
 
 namespace keel::cli {
 namespace {
@@ -18,7 +19,24 @@ struct DeployOptions {
   bool watch = false;
   std::string device;
   std::vector<std::string> tags;
+  // The health gate; unset: the hub's defaults (hub/rollout/deployment.h).
+  std::string max_error_rate, anomaly_margin, latency_margin;
+  std::optional<double> anomaly_factor, latency_factor;
+  std::optional<int64_t> min_windows;
 };
+
+// The "gate" member of a deployment request: the options given, as given
+// (the hub checks them and names a bad one).
+json GateRequest(const DeployOptions& o) {
+  json gate = json::object();
+  if (!o.max_error_rate.empty()) gate["max_error_rate"] = o.max_error_rate;
+  if (!o.anomaly_margin.empty()) gate["anomaly_margin"] = o.anomaly_margin;
+  if (!o.latency_margin.empty()) gate["latency_margin"] = o.latency_margin;
+  if (o.anomaly_factor) gate["anomaly_factor"] = *o.anomaly_factor;
+  if (o.latency_factor) gate["latency_factor"] = *o.latency_factor;
+  if (o.min_windows) gate["min_windows"] = *o.min_windows;
+  return gate;
+}
 
 Result<json> ParseWaves(const std::string& text) {
   json waves = json::array();
@@ -98,6 +116,18 @@ void AddDeployCommands(CLI::App& app, CLI::App& device,
   create->add_option("--wave-soak", o->wave_soak, "Wait after a wave settles (default 60s)");
   create->add_option("--device-timeout", o->device_timeout,
                      "A device silent this long has failed (default 10m)");
+  create->add_option("--max-error-rate", o->max_error_rate,
+                     "Gate: inference errors per window on updated devices (default 1%)");
+  create->add_option("--anomaly-factor", o->anomaly_factor,
+                     "Gate: anomaly rate <= others' * factor + margin (default 2)");
+  create->add_option("--anomaly-margin", o->anomaly_margin,
+                     "Gate: see --anomaly-factor (default 2%)");
+  create->add_option("--latency-factor", o->latency_factor,
+                     "Gate: scoring latency p99 <= others' * factor + margin (default 1.5)");
+  create->add_option("--latency-margin", o->latency_margin,
+                     "Gate: see --latency-factor, like 500us or 2ms (default 1ms)");
+  create->add_option("--min-windows", o->min_windows,
+                     "Gate: windows needed on each side to compare (default 20)");
   create->callback([=, &out] {
     *action = [=, &out](const ApiClient& api) -> Status {
       KEEL_ASSIGN_OR_RETURN(json waves, ParseWaves(o->waves));
@@ -110,6 +140,7 @@ void AddDeployCommands(CLI::App& app, CLI::App& device,
                    {"wave_soak", o->wave_soak},
                    {"device_timeout", o->device_timeout},
                    {"created_by", user != nullptr ? user : "unknown"}};
+      if (json gate = GateRequest(*o); !gate.empty()) body["gate"] = gate;
       KEEL_ASSIGN_OR_RETURN(json reply, api.Post("/api/v1/deployments", body));
       out << (*as_json ? reply.dump() : StatusLine(reply)) << "\n";
       return Status::Ok();

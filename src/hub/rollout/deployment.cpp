@@ -29,6 +29,71 @@ Result<T> Field(const json& j, const char* key, std::string_view where) {
   }
 }
 
+// A fraction (0.05) or a percentage string ("5%") at `where`.
+Result<double> Fraction(const json& value, std::string_view where) {
+  if (value.is_number()) return value.get<double>();
+  if (value.is_string() && !value.get<std::string>().empty() &&
+      value.get<std::string>().back() == '%') {
+    const std::string pct = value.get<std::string>();
+    double number = 0;
+    auto [ptr, ec] = std::from_chars(pct.data(), pct.data() + pct.size() - 1, number);
+    if (ec != std::errc() || ptr != pct.data() + pct.size() - 1) {
+      return Bad(where, fmt::format("\"{}\" is not a percentage", pct));
+    }
+    return number / 100;
+  }
+  return Bad(where, "must be a fraction or a percentage like \"5%\"");
+}
+
+// The "gate" member of a deployment request, strict.
+Status ParseGate(const json& j, HealthGate& g) {
+  if (!j.is_object()) return Bad("gate", "must be an object");
+  for (const auto& [key, value] : j.items()) {
+    const std::string where = "gate." + key;
+    if (key == "max_error_rate" || key == "anomaly_margin") {
+      KEEL_ASSIGN_OR_RETURN(const double f, Fraction(value, where));
+      (key == "max_error_rate" ? g.max_error_rate : g.anomaly_margin) = f;
+    } else if (key == "anomaly_factor" || key == "latency_factor") {
+      if (!value.is_number()) return Bad(where, "must be a number");
+      (key == "anomaly_factor" ? g.anomaly_factor : g.latency_factor) = value.get<double>();
+    } else if (key == "latency_margin") {
+      if (!value.is_string()) return Bad(where, "must be a duration like \"2ms\"");
+      std::string text = value.get<std::string>();
+      const bool micros = text.ends_with("us");
+      if (micros) text.replace(text.size() - 2, 2, "ms");  // parsed as ms, scaled below
+      auto parsed = ParseDuration(text);
+      if (!parsed.ok()) return Bad(where, parsed.status().message());
+      g.latency_margin_us = micros ? *parsed : *parsed * 1000;
+    } else if (key == "min_windows") {
+      if (!value.is_number_integer()) return Bad(where, "must be an integer");
+      g.min_windows = value.get<int64_t>();
+    } else {
+      return Bad(where, "unknown member");
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckGate(const HealthGate& g) {
+  if (!(g.max_error_rate >= 0 && g.max_error_rate <= 1)) {
+    return Bad("gate.max_error_rate", "must be 0..100%");
+  }
+  if (!(g.anomaly_factor >= 1 && g.anomaly_factor <= 1000)) {
+    return Bad("gate.anomaly_factor", "must be 1..1000");
+  }
+  if (!(g.anomaly_margin >= 0 && g.anomaly_margin <= 1)) {
+    return Bad("gate.anomaly_margin", "must be 0..100%");
+  }
+  if (!(g.latency_factor >= 1 && g.latency_factor <= 1000)) {
+    return Bad("gate.latency_factor", "must be 1..1000");
+  }
+  if (g.latency_margin_us < 0) return Bad("gate.latency_margin", "must be >= 0");
+  if (g.min_windows < 1 || g.min_windows > 1'000'000'000) {
+    return Bad("gate.min_windows", "must be 1..1000000000");
+  }
+  return Status::Ok();
+}
+
 Status CheckSpec(const DeploymentSpec& s) {
   if (s.canary < 0 || s.canary > 10000) return Bad("canary", "must be 0..10000");
   if (s.waves.empty() || s.waves.size() > 20) return Bad("waves", "must list 1..20 percentages");
@@ -45,7 +110,28 @@ Status CheckSpec(const DeploymentSpec& s) {
   }
   if (s.wave_soak_ms < 0) return Bad("wave_soak", "must be >= 0");
   if (s.device_timeout_ms < 1000) return Bad("device_timeout", "must be at least 1s");
-  return Status::Ok();
+  return CheckGate(s.gate);
+}
+
+json GateJson(const HealthGate& g) {
+  return {{"max_error_rate", g.max_error_rate},       {"anomaly_factor", g.anomaly_factor},
+          {"anomaly_margin", g.anomaly_margin},       {"latency_factor", g.latency_factor},
+          {"latency_margin_us", g.latency_margin_us}, {"min_windows", g.min_windows}};
+}
+
+// Deployments stored before gates were per deployment have none: defaults.
+Result<HealthGate> StoredGate(const json& j) {
+  HealthGate g;
+  auto it = j.find("gate");
+  if (it == j.end()) return g;
+  constexpr std::string_view w = "stored deployment.gate";
+  KEEL_ASSIGN_OR_RETURN(g.max_error_rate, Field<double>(*it, "max_error_rate", w));
+  KEEL_ASSIGN_OR_RETURN(g.anomaly_factor, Field<double>(*it, "anomaly_factor", w));
+  KEEL_ASSIGN_OR_RETURN(g.anomaly_margin, Field<double>(*it, "anomaly_margin", w));
+  KEEL_ASSIGN_OR_RETURN(g.latency_factor, Field<double>(*it, "latency_factor", w));
+  KEEL_ASSIGN_OR_RETURN(g.latency_margin_us, Field<int64_t>(*it, "latency_margin_us", w));
+  KEEL_ASSIGN_OR_RETURN(g.min_windows, Field<int64_t>(*it, "min_windows", w));
+  return g;
 }
 
 }  // namespace
@@ -79,6 +165,7 @@ json ToJson(const Deployment& d) {
           {"max_failures", d.spec.max_failures},
           {"wave_soak_ms", d.spec.wave_soak_ms},
           {"device_timeout_ms", d.spec.device_timeout_ms},
+          {"gate", GateJson(d.spec.gate)},
           {"state", d.state},
           {"wave", d.wave},
           {"wave_started_ms", d.wave_started_ms},
@@ -104,6 +191,7 @@ Result<Deployment> DeploymentFromJson(const json& j) {
   KEEL_ASSIGN_OR_RETURN(d.spec.max_failures, Field<double>(j, "max_failures", w));
   KEEL_ASSIGN_OR_RETURN(d.spec.wave_soak_ms, Field<int64_t>(j, "wave_soak_ms", w));
   KEEL_ASSIGN_OR_RETURN(d.spec.device_timeout_ms, Field<int64_t>(j, "device_timeout_ms", w));
+  KEEL_ASSIGN_OR_RETURN(d.spec.gate, StoredGate(j));
   KEEL_ASSIGN_OR_RETURN(d.state, Field<std::string>(j, "state", w));
   KEEL_ASSIGN_OR_RETURN(d.wave, Field<int>(j, "wave", w));
   KEEL_ASSIGN_OR_RETURN(d.wave_started_ms, Field<int64_t>(j, "wave_started_ms", w));
@@ -139,7 +227,7 @@ Result<DeploymentSpec> ParseDeploymentRequest(std::string_view body, std::string
   if (!j.is_object()) return Bad("body", "must be a JSON object");
   static constexpr std::string_view kKnown[] = {"artifact",       "target",       "canary",
                                                 "waves",          "max_failures", "wave_soak",
-                                                "device_timeout", "created_by"};
+                                                "device_timeout", "gate",         "created_by"};
   for (const auto& [key, value] : j.items()) {
     if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown)) {
       return Bad(key, "unknown member");
@@ -175,21 +263,9 @@ Result<DeploymentSpec> ParseDeploymentRequest(std::string_view body, std::string
     }
   }
   if (auto it = j.find("max_failures"); it != j.end()) {
-    if (it->is_number()) {
-      s.max_failures = it->get<double>();
-    } else if (it->is_string() && !it->get<std::string>().empty() &&
-               it->get<std::string>().back() == '%') {
-      const std::string pct = it->get<std::string>();
-      double value = 0;
-      auto [ptr, ec] = std::from_chars(pct.data(), pct.data() + pct.size() - 1, value);
-      if (ec != std::errc() || ptr != pct.data() + pct.size() - 1) {
-        return Bad("max_failures", fmt::format("\"{}\" is not a percentage", pct));
-      }
-      s.max_failures = value / 100;
-    } else {
-      return Bad("max_failures", "must be a fraction or a percentage like \"5%\"");
-    }
+    KEEL_ASSIGN_OR_RETURN(s.max_failures, Fraction(*it, "max_failures"));
   }
+  if (auto it = j.find("gate"); it != j.end()) KEEL_RETURN_IF_ERROR(ParseGate(*it, s.gate));
   for (auto [key, field] : {std::pair{"wave_soak", &s.wave_soak_ms},
                             std::pair{"device_timeout", &s.device_timeout_ms}}) {
     auto it = j.find(key);

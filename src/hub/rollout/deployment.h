@@ -16,6 +16,19 @@
 
 namespace keel::hub::rollout {
 
+// A model deployment's health gate (rollout_controller.h): the devices
+// running the new version against the devices of the same model that do not.
+// Each threshold is set per deployment; these are the defaults.
+struct HealthGate {
+  double max_error_rate = 0.01;  // inference errors per window, absolute
+  double anomaly_factor = 2.0;   // anomaly rate <= baseline * factor + margin
+  double anomaly_margin = 0.02;
+  double latency_factor = 1.5;  // median device p99 <= baseline * factor + margin
+  int64_t latency_margin_us = 1000;
+  int64_t min_windows = 20;  // fewer on a side: the gate cannot compare (passes)
+  bool operator==(const HealthGate&) const = default;
+};
+
 struct DeploymentSpec {
   std::string artifact;  // name
   std::string version;
@@ -26,6 +39,7 @@ struct DeploymentSpec {
   double max_failures = 0.05;                // fraction of the devices assigned so far
   int64_t wave_soak_ms = 60'000;             // after a wave settles, before the gate
   int64_t device_timeout_ms = 600'000;       // from assignment to a final report
+  HealthGate gate;
   bool operator==(const DeploymentSpec&) const = default;
 };
 
@@ -82,9 +96,14 @@ Result<DeviceRollout> DeviceRolloutFromJson(const nlohmann::json& j);
 //   {"artifact": "NAME@VERSION", "target": "all" | "tag:k=v[,k=v]" |
 //    "devices:a,b", "canary": 1, "waves": [10, 50, 100],
 //    "max_failures": "5%" | 0.05, "wave_soak": "60s", "device_timeout": "10m",
+//    "gate": {"max_error_rate": "1%", "anomaly_factor": 2, "anomaly_margin":
+//             "2%", "latency_factor": 1.5, "latency_margin": "1ms",
+//             "min_windows": 20},
 //    "created_by": "alice"}
-// Everything but "artifact" is optional (defaults above). Durations are
-// "<n>ms|s|m|h". The kind is filled in later from the registry.
+// Everything but "artifact" is optional (defaults above), also each member
+// of "gate". Durations are "<n>ms|s|m|h" ("latency_margin" also "<n>us");
+// rates are fractions or percentages. The kind is filled in later from the
+// registry. InvalidArgument names the member.
 // InvalidArgument names the member.
 Result<DeploymentSpec> ParseDeploymentRequest(std::string_view body, std::string* created_by);
 

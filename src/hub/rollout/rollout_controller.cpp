@@ -56,7 +56,8 @@ Status RolloutController::Load() {
     if (!body.is_object() || !body.contains("kpi")) continue;
     const json& k = body["kpi"];
     kpis_[device.id] = {k.value("version", ""), k.value("windows", int64_t{0}),
-                        k.value("anomalies", int64_t{0}), k.value("errors", int64_t{0})};
+                        k.value("anomalies", int64_t{0}), k.value("errors", int64_t{0}),
+                        k.value("latency_p99_us", 0.0)};
   }
   return Status::Ok();
 }

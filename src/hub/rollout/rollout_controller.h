@@ -14,12 +14,17 @@
 //   - a wave whose devices all reached a final state, wave_soak after the
 //     last of them, passes its health gate (KPIs below) and the next wave
 //     starts; after the last wave the deployment is completed.
-// Health gate (models): the devices running the new version must show an
-// inference error rate <= max_error_rate and an anomaly rate <= baseline *
-// anomaly_factor + anomaly_margin, where baseline is the anomaly rate of
-// the devices not running it (KPIs are counted per device from the poll
-// that first reports the running version). With fewer than min_windows on
-// either side the gate cannot compare and passes, saying so in the reason.
+// Health gate (models; thresholds per deployment, HealthGate in
+// deployment.h): the devices running the new version must show
+//   - an inference error rate <= max_error_rate;
+//   - an anomaly rate <= baseline * anomaly_factor + anomaly_margin;
+//   - a median (over devices) of their scoring latency p99 <= baseline *
+//     latency_factor + latency_margin_us,
+// where baseline is the same figure on the devices of the same model not
+// running it. KPIs are counted per device from the poll that first reports
+// the running version; a device's latency is its latest reported p99. With
+// fewer than min_windows on either side (or no latency reported) the gate
+// cannot compare that figure and passes, saying so in the reason.
 //
 // One device has at most one active deployment per artifact kind: creating
 // a deployment cancels the device's unfinished part in older ones of that
@@ -51,10 +56,6 @@ namespace keel::hub::rollout {
 
 struct RolloutOptions {
   int64_t poll_interval_ms = 30'000;  // told to devices in every poll reply
-  double max_error_rate = 0.01;
-  double anomaly_factor = 2.0;
-  double anomaly_margin = 0.02;
-  int64_t min_windows = 20;
 };
 
 // Counts per device state, and the deployment's progress.
@@ -97,6 +98,7 @@ class RolloutController {
   struct Kpis {
     std::string version;  // the model version these were counted under
     int64_t windows = 0, anomalies = 0, errors = 0;
+    double latency_p99_us = 0;  // the latest reported; 0: none yet
   };
   struct Entry {
     Deployment d;

@@ -90,13 +90,14 @@ Result<wire::PollReply> RolloutController::Poll(const std::string& device,
   k.windows += request.kpis.windows;
   k.anomalies += request.kpis.anomalies;
   k.errors += request.kpis.inference_errors;
+  if (request.kpis.latency_p99_us > 0) k.latency_p99_us = request.kpis.latency_p99_us;
   const json body = {{"installed", installed},
                      {"kpi",
                       {{"version", k.version},
                        {"windows", k.windows},
                        {"anomalies", k.anomalies},
                        {"errors", k.errors},
-                       {"latency_p99_us", request.kpis.latency_p99_us}}},
+                       {"latency_p99_us", k.latency_p99_us}}},
                      {"polled_ms", now}};
   KEEL_RETURN_IF_ERROR(store_.SaveDeviceOta(device, {acked, body.dump()}, new_reports));
 

@@ -1,5 +1,6 @@
 // RolloutController::Tick: timeouts, the failure threshold, wave gates.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -7,6 +8,16 @@
 #include "hub/rollout/rollout_controller.h"
 
 namespace keel::hub::rollout {
+namespace {
+
+// The upper median (values is not empty).
+double Median(std::vector<double> values) {
+  auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
+  std::nth_element(values.begin(), middle, values.end());
+  return *middle;
+}
+
+}  // namespace
 
 Status RolloutController::Tick() {
   std::lock_guard lock(mu_);
@@ -89,42 +100,64 @@ Status RolloutController::TickOne(Entry& e, int64_t now) {
 
 std::string RolloutController::Gate(const Entry& e, std::string* note) const {
   if (e.d.spec.kind != ArtifactKind::kModel) return "";
+  const HealthGate& gate = e.d.spec.gate;
   const std::string version = e.d.spec.artifact + "@" + e.d.spec.version;
   Kpis updated, others;
+  std::vector<double> updated_latency, others_latency;
   for (const auto& [device, k] : kpis_) {
     auto row = e.rows.find(device);
     const bool runs_it =
         k.version == version && row != e.rows.end() && row->second.state == "committed";
     // Baseline: devices running another version of the same model.
     const bool same_model = k.version.starts_with(e.d.spec.artifact + "@");
-    Kpis& side = runs_it ? updated : others;
     if (!runs_it && !same_model) continue;
+    Kpis& side = runs_it ? updated : others;
     side.windows += k.windows;
     side.anomalies += k.anomalies;
     side.errors += k.errors;
+    if (k.latency_p99_us > 0)
+      (runs_it ? updated_latency : others_latency).push_back(k.latency_p99_us);
   }
-  if (updated.windows < options_.min_windows) {
-    *note = fmt::format("too few windows on updated devices to compare KPIs ({} < {})",
-                        updated.windows, options_.min_windows);
-    return "";
+  std::vector<std::string> notes;
+  const auto done = [&](std::string refused) {
+    *note = fmt::format("{}", fmt::join(notes, "; "));
+    return refused;
+  };
+  if (updated.windows < gate.min_windows) {
+    notes.push_back(fmt::format("too few windows on updated devices to compare KPIs ({} < {})",
+                                updated.windows, gate.min_windows));
+    return done("");
   }
   const double error_rate = static_cast<double>(updated.errors) / updated.windows;
-  if (error_rate > options_.max_error_rate) {
-    return fmt::format("inference error rate {:.3f} > {:.3f}", error_rate, options_.max_error_rate);
+  if (error_rate > gate.max_error_rate) {
+    return done(
+        fmt::format("inference error rate {:.3f} > {:.3f}", error_rate, gate.max_error_rate));
   }
   const double rate = static_cast<double>(updated.anomalies) / updated.windows;
-  if (others.windows < options_.min_windows) {
-    *note = fmt::format("no baseline to compare the anomaly rate {:.3f} with", rate);
-    return "";
+  if (others.windows < gate.min_windows) {
+    notes.push_back(fmt::format("no baseline to compare the anomaly rate {:.3f} with", rate));
+  } else {
+    const double baseline = static_cast<double>(others.anomalies) / others.windows;
+    const double limit = baseline * gate.anomaly_factor + gate.anomaly_margin;
+    if (rate > limit) {
+      return done(fmt::format(
+          "anomaly rate {:.3f} on updated devices vs {:.3f} on the others (limit {:.3f})", rate,
+          baseline, limit));
+    }
   }
-  const double baseline = static_cast<double>(others.anomalies) / others.windows;
-  const double limit = baseline * options_.anomaly_factor + options_.anomaly_margin;
-  if (rate > limit) {
-    return fmt::format(
-        "anomaly rate {:.3f} on updated devices vs {:.3f} on the others (limit {:.3f})", rate,
-        baseline, limit);
+  if (updated_latency.empty() || others_latency.empty()) {
+    notes.push_back("no scoring latency on both sides to compare");
+    return done("");
   }
-  return "";
+  const double latency = Median(updated_latency), baseline = Median(others_latency);
+  const double limit = baseline * gate.latency_factor + static_cast<double>(gate.latency_margin_us);
+  if (latency > limit) {
+    return done(fmt::format(
+        "scoring latency p99 {:.0f} us on updated devices vs {:.0f} us on the others (limit "
+        "{:.0f} us)",
+        latency, baseline, limit));
+  }
+  return done("");
 }
 
 }  // namespace keel::hub::rollout

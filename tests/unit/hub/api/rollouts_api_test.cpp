@@ -65,6 +65,8 @@ TEST_F(RolloutsApiTest, ADeploymentFromCreateToCompleted) {
 
   auto [status_rc, status] = Keelctl({"deploy", "status", "1"});
   ASSERT_EQ(status_rc, 0) << status;
+  auto [json_rc, status_json] = Keelctl({"--json", "deploy", "status", "1"});
+  EXPECT_EQ(json::parse(status_json)["gate"]["min_windows"], 20);  // the default
   EXPECT_THAT(status, HasSubstr("completed"));
   EXPECT_THAT(status, HasSubstr("[##############################] 1/1"));
   EXPECT_THAT(status, HasSubstr("committed 1"));
@@ -73,6 +75,23 @@ TEST_F(RolloutsApiTest, ADeploymentFromCreateToCompleted) {
   auto [pause_rc, pause] = Keelctl({"deploy", "pause", "1"});
   EXPECT_EQ(pause_rc, 1);
   EXPECT_THAT(pause, HasSubstr("deployment 1 is completed: cannot pause"));
+}
+
+TEST_F(RolloutsApiTest, HealthGateThresholdsAreSetPerDeployment) {
+  ASSERT_TRUE(store_->RecordCertificate("pump-1", "01", 1LL << 50, 1).ok());
+  ASSERT_EQ(Keelctl({"model", "push", Bundle("1.3.0", "model").string()}).first, 0);
+  auto [rc, created] =
+      Keelctl({"--json", "deploy", "create", "--artifact", "pump-ae@1.3.0", "--max-error-rate",
+               "0.5%", "--anomaly-factor", "1.2", "--anomaly-margin", "1%", "--latency-factor",
+               "1.1", "--latency-margin", "250us", "--min-windows", "50"});
+  ASSERT_EQ(rc, 0) << created;
+  const json gate = json::parse(created)["gate"];
+  EXPECT_DOUBLE_EQ(gate["max_error_rate"].get<double>(), 0.005);
+  EXPECT_DOUBLE_EQ(gate["anomaly_factor"].get<double>(), 1.2);
+  EXPECT_DOUBLE_EQ(gate["anomaly_margin"].get<double>(), 0.01);
+  EXPECT_DOUBLE_EQ(gate["latency_factor"].get<double>(), 1.1);
+  EXPECT_EQ(gate["latency_margin_us"], 250);
+  EXPECT_EQ(gate["min_windows"], 50);
 }
 
 TEST_F(RolloutsApiTest, PollsNeedADeviceCertificateAndAValidBody) {
@@ -99,6 +118,10 @@ TEST_F(RolloutsApiTest, BadRequestsNameWhatIsWrong) {
   auto [tag_rc, tag] = Keelctl({"device", "tag", "pump-1", "bad tag=x"});
   EXPECT_EQ(tag_rc, 1);
   EXPECT_THAT(tag, HasSubstr("tags.bad tag"));
+  auto [gate_rc, gate] =
+      Keelctl({"deploy", "create", "--artifact", "x@1.0.0", "--latency-margin", "2 weeks"});
+  EXPECT_EQ(gate_rc, 1);
+  EXPECT_THAT(gate, HasSubstr("gate.latency_margin"));
   auto [id_rc, id] = Keelctl({"deploy", "status", "0"});
   EXPECT_EQ(id_rc, 1);
   auto [missing_rc, missing] = Keelctl({"deploy", "status", "42"});

@@ -185,6 +185,49 @@ TEST_F(RolloutControllerTest, TheKpiGateComparesWithTheDevicesNotUpdated) {
   EXPECT_THAT(s.deployment.reason, HasSubstr("anomaly rate 0.400 on updated devices vs 0.010"));
 }
 
+TEST_F(RolloutControllerTest, TheGateComparesScoringLatencyWithTheDevicesNotUpdated) {
+  DeploymentSpec spec = Spec();
+  spec.gate.latency_factor = 1.5;
+  spec.gate.latency_margin_us = 100;
+  const int64_t id = Create(spec);
+  for (int i = 0; i < 20; ++i) Poll(Id(i), {}, {100, 1, 0, 500});  // baseline p99 500 us
+  EXPECT_EQ(InstallAll(id, "committed", {100, 1, 0, 900}), 2);     // limit 850 us
+  clock_.AdvanceMs(10'001);
+  Tick();
+  const DeploymentStatus s = Status(id);
+  EXPECT_EQ(s.deployment.state, kRollingBack);
+  EXPECT_THAT(s.deployment.reason,
+              HasSubstr("scoring latency p99 900 us on updated devices vs 500 us on the others "
+                        "(limit 850 us)"));
+}
+
+TEST_F(RolloutControllerTest, GateThresholdsArePerDeploymentAndSurviveARestart) {
+  DeploymentSpec spec = Spec();
+  spec.gate.anomaly_factor = 1;
+  spec.gate.anomaly_margin = 0;
+  const int64_t id = Create(spec);
+  Reopen();  // the gate comes back from the store
+  for (int i = 0; i < 20; ++i) Poll(Id(i), {}, {100, 1, 0, 500});
+  // 3% against 1%: passes the default gate (limit 4%), not this one (1%).
+  EXPECT_EQ(InstallAll(id, "committed", {100, 3, 0, 500}), 2);
+  clock_.AdvanceMs(10'001);
+  Tick();
+  EXPECT_EQ(Status(id).deployment.state, kRollingBack);
+  EXPECT_THAT(Status(id).deployment.reason, HasSubstr("(limit 0.010)"));
+}
+
+TEST_F(RolloutControllerTest, AGatePassesWhenItCannotCompareAndSaysWhy) {
+  const int64_t id = Create(Spec());
+  EXPECT_EQ(InstallAll(id, "committed", {100, 1, 0, 0}), 2);  // no latency, no baseline
+  clock_.AdvanceMs(10'001);
+  Tick();
+  const DeploymentStatus s = Status(id);
+  EXPECT_EQ(s.deployment.state, kRunning);
+  EXPECT_EQ(s.deployment.wave, 1);
+  EXPECT_THAT(s.deployment.reason, HasSubstr("no baseline to compare the anomaly rate"));
+  EXPECT_THAT(s.deployment.reason, HasSubstr("no scoring latency on both sides"));
+}
+
 TEST_F(RolloutControllerTest, ResentReportsChangeNothingTwice) {
   const int64_t id = Create(Spec());
   std::string canary;
@@ -298,6 +341,26 @@ TEST(DeploymentRequestTest, ParsesAndRejectsWithTheMember) {
   EXPECT_THAT(error(R"({"artifact": "a@1.0.0", "wave_soak": "60"})"), HasSubstr("wave_soak"));
   EXPECT_THAT(error(R"({"artifact": "a@1.0.0", "target": "site=north"})"), HasSubstr("target:"));
   EXPECT_THAT(error(R"({"artifact": "a@1.0.0", "colour": 1})"), HasSubstr("colour: unknown"));
+  EXPECT_THAT(error(R"({"artifact": "a@1.0.0", "gate": 1})"), HasSubstr("gate: must be an object"));
+  EXPECT_THAT(error(R"({"artifact": "a@1.0.0", "gate": {"max_error_rate": "x%"}})"),
+              HasSubstr("gate.max_error_rate"));
+  EXPECT_THAT(error(R"({"artifact": "a@1.0.0", "gate": {"anomaly_factor": 0.5}})"),
+              HasSubstr("gate.anomaly_factor: must be 1..1000"));
+  EXPECT_THAT(error(R"({"artifact": "a@1.0.0", "gate": {"latency_margin": 5}})"),
+              HasSubstr("gate.latency_margin"));
+  EXPECT_THAT(error(R"({"artifact": "a@1.0.0", "gate": {"min_windows": 0}})"),
+              HasSubstr("gate.min_windows"));
+  EXPECT_THAT(error(R"({"artifact": "a@1.0.0", "gate": {"speed": 1}})"),
+              HasSubstr("gate.speed: unknown member"));
+  auto gated = ParseDeploymentRequest(
+      R"({"artifact": "a@1.0.0", "gate": {"max_error_rate": "2%", "latency_margin": "3ms",
+          "min_windows": 5}})",
+      &by);
+  ASSERT_TRUE(gated.ok()) << gated.status().ToString();
+  EXPECT_DOUBLE_EQ(gated->gate.max_error_rate, 0.02);
+  EXPECT_EQ(gated->gate.latency_margin_us, 3000);
+  EXPECT_EQ(gated->gate.min_windows, 5);
+  EXPECT_DOUBLE_EQ(gated->gate.anomaly_factor, HealthGate{}.anomaly_factor);
   EXPECT_THAT(error("[]"), HasSubstr("JSON object"));
 }
 

@@ -38,9 +38,14 @@ Result<Verdict> HttpsAttestTransport::SendQuote(const SignedQuote& quote) {
 }
 
 Result<Verdict> Attestor::Attest() {
-  MeasurementLog::Snapshot snapshot = log_.Take();
+  MeasurementLog::Snapshot snapshot = source_();
   if (snapshot.events.empty()) {
     return Status::FailedPrecondition("attest: nothing measured yet");
+  }
+  if (snapshot.events.size() > kMaxEvents) {
+    return Status::InvalidArgument(
+        fmt::format("attest: {} events, a quote holds at most {} (restart the agent)",
+                    snapshot.events.size(), kMaxEvents));
   }
   KEEL_ASSIGN_OR_RETURN(const crypto::Certificate cert,
                         crypto::Certificate::LoadFile(dir_ / "device.crt"));

@@ -3,14 +3,16 @@
 // builds a quote of the MeasurementLog (its events and PCR, bound to that
 // nonce), signs it with the device key and returns the hub's verdict.
 //
-// The agent is meant to call it on connect and after every install (the
-// agent does not call it yet: edge/agent is wired separately). A quarantined
+// The agent calls it from its attestation worker
+// (edge/agent/attestation_worker.h): on connect, after every install and
+// periodically, quoting MeasuredLoad::QuoteSnapshot. A quarantined
 // verdict changes nothing on the device; the hub refuses its commands and
 // telemetry until a later attestation matches (remediation), and telemetry
 // stays in the outbox meanwhile.
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -47,6 +49,9 @@ class HttpsAttestTransport final : public AttestTransport {
   ota::HubHttpsOptions options_;
 };
 
+// The events (and their PCR) a quote carries, taken at each Attest().
+using QuoteSource = std::function<MeasurementLog::Snapshot()>;
+
 class Attestor {
  public:
   // `identity_dir` holds device.key and device.crt (edge/agent/identity.h);
@@ -54,18 +59,28 @@ class Attestor {
   // outlive the Attestor.
   Attestor(std::filesystem::path identity_dir, const MeasurementLog& log,
            AttestTransport& transport, const Clock& clock)
-      : dir_(std::move(identity_dir)), log_(log), transport_(transport), clock_(clock) {}
+      : Attestor(
+            std::move(identity_dir), [&log] { return log.Take(); }, transport, clock) {}
+  // Quotes what `source` returns (e.g. MeasuredLoad::QuoteSnapshot: the log
+  // and the files changed on disk since they were loaded).
+  Attestor(std::filesystem::path identity_dir, QuoteSource source, AttestTransport& transport,
+           const Clock& clock)
+      : dir_(std::move(identity_dir)),
+        source_(std::move(source)),
+        transport_(transport),
+        clock_(clock) {}
 
-  // Fetches a nonce, signs a quote of the log as it is now and sends it.
-  // The key is read from the identity directory on every call, so a renewed
-  // key is used at once. FailedPrecondition for an empty log; errors of the
-  // key files (NotFound, IoError, InvalidArgument) and of the transport as
-  // they are. Thread-compatible (one call at a time).
+  // Fetches a nonce, signs a quote of the events as they are now and sends
+  // it. The key is read from the identity directory on every call, so a
+  // renewed key is used at once. FailedPrecondition for no events;
+  // InvalidArgument for more than kMaxEvents; errors of the key files
+  // (NotFound, IoError, InvalidArgument) and of the transport as they are.
+  // Thread-compatible (one call at a time).
   Result<Verdict> Attest();
 
  private:
   std::filesystem::path dir_;
-  const MeasurementLog& log_;
+  QuoteSource source_;
   AttestTransport& transport_;
   const Clock& clock_;
 };

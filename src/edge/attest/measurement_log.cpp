@@ -105,7 +105,7 @@ Result<std::string> MeasureFiles(const std::map<std::string, std::filesystem::pa
   return FilesDigest(measured);
 }
 
-Result<std::string> MeasureBundleDir(const std::filesystem::path& dir) {
+Result<std::map<std::string, std::filesystem::path>> BundleFiles(const std::filesystem::path& dir) {
   std::map<std::string, std::filesystem::path> files;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
@@ -117,6 +117,11 @@ Result<std::string> MeasureBundleDir(const std::filesystem::path& dir) {
   if (files.empty()) {
     return Status::InvalidArgument(fmt::format("measure {}: no files to measure", dir.string()));
   }
+  return files;
+}
+
+Result<std::string> MeasureBundleDir(const std::filesystem::path& dir) {
+  KEEL_ASSIGN_OR_RETURN(const auto files, BundleFiles(dir));
   return MeasureFiles(files);
 }
 

@@ -78,10 +78,13 @@ std::string FilesDigest(const std::map<std::string, MeasuredFile>& files);
 // a large agent binary is not held in memory.
 Result<std::string> MeasureFiles(const std::map<std::string, std::filesystem::path>& files);
 
-// MeasureFiles of every regular file directly in `dir` (a model bundle or a
-// device slot), except "slot.json" (the slot's own bookkeeping) and names
-// starting with '.', each under its file name. InvalidArgument if there is
-// none.
+// The files of a model bundle or a device slot: every regular file directly
+// in `dir` except "slot.json" (the slot's own bookkeeping) and names starting
+// with '.', each under its file name. IoError when `dir` cannot be listed;
+// InvalidArgument if there is none.
+Result<std::map<std::string, std::filesystem::path>> BundleFiles(const std::filesystem::path& dir);
+
+// MeasureFiles(BundleFiles(dir)).
 Result<std::string> MeasureBundleDir(const std::filesystem::path& dir);
 
 // Thread-safe; Extend may race with Snapshot (an attestation while a model

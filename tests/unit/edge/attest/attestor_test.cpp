@@ -6,6 +6,7 @@
 #include "common/files.h"
 #include "crypto/certificate_authority.h"
 #include "crypto/signature.h"
+#include "edge/attest/measured_load.h"
 #include "test_util/temp_dir.h"
 
 namespace keel::edge::attest {
@@ -109,6 +110,84 @@ TEST_F(AttestorTest, ErrorsArePassedOn) {
   Attestor no_identity(empty.path(), log_, *hub_, clock_);
   EXPECT_EQ(no_identity.Attest().status().code(), StatusCode::kNotFound);
   EXPECT_TRUE(hub_->received.empty());
+}
+
+}  // namespace
+}  // namespace keel::edge::attest
+
+namespace keel::edge::attest {
+namespace {
+
+class MeasuredLoadTest : public AttestorTest {
+ protected:
+  std::filesystem::path Write(const std::string& name, const std::string& content) {
+    const auto path = dir_.path() / name;
+    EXPECT_TRUE(WriteFileAtomic(path, content).ok());
+    return path;
+  }
+};
+
+TEST_F(MeasuredLoadTest, AFileSwappedOnDiskIsQuotedUntilItIsRestored) {
+  MeasuredLoad load;
+  const auto binary = Write("keel-edge", "the agent");
+  ASSERT_TRUE(load.RecordFiles("agent", "keel-edge", "0.1.0", {{"keel-edge", binary}}).ok());
+  const auto bundle = dir_.path() / "bundle";
+  ASSERT_TRUE(EnsureDirectory(bundle).ok());
+  Write("bundle/manifest.json", "{}");
+  Write("bundle/model.onnx", "weights");
+  ASSERT_TRUE(load.RecordBundle("model", "pump-ae", "1.0.0", bundle).ok());
+  const MeasurementLog::Snapshot loaded = load.log().Take();
+  ASSERT_EQ(loaded.events.size(), 2u);
+  EXPECT_EQ(loaded.events[1].sha256, *MeasureBundleDir(bundle));
+  EXPECT_TRUE(load.Drift().empty());
+  EXPECT_EQ(load.QuoteSnapshot().events, loaded.events);
+
+  // Swapped underneath the running agent: what the next start would load
+  // follows the log in the quote, the log itself is unchanged.
+  Write("bundle/model.onnx", "other weights");
+  Attestor attestor(
+      dir_.path(), [&] { return load.QuoteSnapshot(); }, *hub_, clock_);
+  ASSERT_TRUE(attestor.Attest().ok());
+  const Quote& q = hub_->received.at(0).quote;
+  ASSERT_EQ(q.events.size(), 3u);
+  EXPECT_EQ(q.events[2].kind, "model");
+  EXPECT_EQ(q.events[2].version, "1.0.0");
+  EXPECT_EQ(q.events[2].sha256, *MeasureBundleDir(bundle));
+  EXPECT_NE(q.events[2].sha256, loaded.events[1].sha256);
+  EXPECT_EQ(q.pcr, ReplayPcr(q.events));
+  EXPECT_EQ(load.log().Take().events, loaded.events);
+
+  // A file added to the bundle, or the binary deleted, count too.
+  Write("bundle/model.onnx", "weights");
+  EXPECT_TRUE(load.Drift().empty());
+  Write("bundle/extra", "x");
+  EXPECT_EQ(load.Drift().size(), 1u);
+  std::filesystem::remove(bundle / "extra");
+  std::filesystem::remove(binary);
+  const auto drift = load.Drift();
+  ASSERT_EQ(drift.size(), 1u);
+  EXPECT_EQ(drift[0].kind, "agent");
+  EXPECT_EQ(drift[0].sha256, FilesDigest({}));
+
+  // Restored (re-installed and loaded again): the quote is the log again.
+  Write("keel-edge", "the agent");
+  ASSERT_TRUE(load.RecordBundle("model", "pump-ae", "1.0.0", bundle).ok());
+  EXPECT_TRUE(load.Drift().empty());
+  EXPECT_EQ(load.QuoteSnapshot().events.size(), 3u);  // the reload is logged
+}
+
+TEST_F(MeasuredLoadTest, NothingIsRecordedWhenTheFilesCannotBeMeasured) {
+  MeasuredLoad load;
+  EXPECT_EQ(
+      load.RecordFiles("agent", "keel-edge", "0.1.0", {{"keel-edge", dir_.path() / "none"}}).code(),
+      StatusCode::kNotFound);
+  EXPECT_EQ(load.RecordBundle("model", "pump-ae", "1.0.0", dir_.path() / "none").code(),
+            StatusCode::kIoError);
+  const auto file = Write("agent.toml", "[device]");
+  EXPECT_EQ(load.RecordFiles("config", "bad name!", "1", {{"agent.toml", file}}).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_TRUE(load.log().Take().events.empty());
+  EXPECT_TRUE(load.Drift().empty());
 }
 
 }  // namespace

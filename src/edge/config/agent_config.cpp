@@ -43,8 +43,8 @@ class AgentConfigParser {
 
   Result<AgentConfig> Parse() {
     for (const auto& [key, node] : root_) {
-      static constexpr std::string_view kKnown[] = {"device", "hub",    "outbox",    "batch",
-                                                    "mqtt",   "sensor", "analytics", "ota"};
+      static constexpr std::string_view kKnown[] = {
+          "device", "hub", "outbox", "batch", "mqtt", "sensor", "analytics", "ota", "attest"};
       if (std::find(std::begin(kKnown), std::end(kKnown), key.str()) == std::end(kKnown)) {
         return Status::InvalidArgument(
             fmt::format("{} [{}]: unknown section", TomlLocation(source_, &node), key.str()));
@@ -57,6 +57,7 @@ class AgentConfigParser {
     KEEL_RETURN_IF_ERROR(ParseBatch(&config.batch));
     KEEL_RETURN_IF_ERROR(ParseMqtt(&config.mqtt));
     KEEL_RETURN_IF_ERROR(ParseOta(config.device, &config.ota));
+    KEEL_RETURN_IF_ERROR(ParseAttest(&config.attest));
     KEEL_ASSIGN_OR_RETURN(config.sensors, ParseSensorSection(root_.get("sensor"), source_));
     if (const toml::node* node = root_.get("analytics")) {
       KEEL_ASSIGN_OR_RETURN(config.analytics, analytics::ParseAnalyticsSection(*node, source_));
@@ -167,6 +168,13 @@ class AgentConfigParser {
     std::string dir;
     KEEL_RETURN_IF_ERROR(r.String("dir", &dir));
     ota->dir = dir.empty() ? device.dir / "ota" : std::filesystem::path(dir);
+    return r.CheckNoUnknownKeys();
+  }
+
+  Status ParseAttest(AttestConfig* attest) {
+    KEEL_ASSIGN_OR_RETURN(TomlReader r, Section("attest"));
+    KEEL_RETURN_IF_ERROR(r.Bool("enabled", &attest->enabled).status());
+    KEEL_RETURN_IF_ERROR(r.Int("interval_s", 1, 86'400, &attest->interval_s));
     return r.CheckNoUnknownKeys();
   }
 

@@ -68,6 +68,14 @@ struct OtaConfig {
   std::filesystem::path dir;     // default <device.dir>/ota: metadata, downloads, slots, reports
 };
 
+// [attest]: measured-load attestation (docs/security.md, "Attestation").
+// The agent attests when it (re)connects to the hub's broker, after every
+// install and every interval_s; it re-measures what it runs each time.
+struct AttestConfig {
+  bool enabled = true;       // false: never attests (e.g. a hub without attestation)
+  int64_t interval_s = 300;  // 1..86400: the longest time between two attestations
+};
+
 struct AgentConfig {
   DeviceConfig device;
   HubConfig hub;
@@ -81,6 +89,7 @@ struct AgentConfig {
   // sample is sent and nothing is decided on the device.
   std::optional<analytics::AnalyticsConfig> analytics;
   OtaConfig ota;
+  AttestConfig attest;
   // The local file it was loaded from (LoadAgentConfig, ota::LoadEffectiveAgentConfig);
   // empty when parsed from text or built in code. Configuration overlays
   // installed by rollouts are merged with this file (edge/ota/config_install.h).

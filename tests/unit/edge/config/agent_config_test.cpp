@@ -304,6 +304,24 @@ TEST(AgentConfigTest, SensorErrors) {
 namespace keel::edge {
 namespace {
 
+TEST(AgentConfigTest, AttestSectionDefaultsAndRanges) {
+  const AgentConfig defaults = ParseOk(kMinimal);
+  EXPECT_TRUE(defaults.attest.enabled);
+  EXPECT_EQ(defaults.attest.interval_s, 300);
+  const AgentConfig set =
+      ParseOk(std::string(kMinimal) + "[attest]\nenabled = false\ninterval_s = 1\n");
+  EXPECT_FALSE(set.attest.enabled);
+  EXPECT_EQ(set.attest.interval_s, 1);
+  EXPECT_THAT(ParseError(std::string(kMinimal) + "[attest]\ninterval_s = 0\n"),
+              HasSubstr("[attest] interval_s"));
+  EXPECT_THAT(ParseError(std::string(kMinimal) + "[attest]\ninterval_s = 86401\n"),
+              HasSubstr("[attest] interval_s"));
+  EXPECT_THAT(ParseError(std::string(kMinimal) + "[attest]\nenabled = \"yes\"\n"),
+              HasSubstr("enabled"));
+  EXPECT_THAT(ParseError(std::string(kMinimal) + "[attest]\ninterval = 5\n"),
+              HasSubstr("interval"));
+}
+
 TEST(AgentConfigTest, OtaSectionDefaultsAndRanges) {
   const AgentConfig defaults = ParseOk(kMinimal);
   EXPECT_FALSE(defaults.ota.enabled.has_value());  // decided by update-root.json at start

@@ -183,7 +183,20 @@ Status OtaManager::Carry(const wire::Directive& d) {
 Status OtaManager::InstallModelDirective(const wire::Directive& d, bool announced) {
   if (!announced) {
     if (IsActive(model_slots_->status(), d.name, d.version)) {
-      return Report(d, "committed", "already installed");
+      // The hub directs the version this device runs again: a re-deploy, or
+      // the remediation of files attestation found changed. Intact files
+      // (or metadata that cannot tell) need nothing; changed ones are
+      // installed again from the signed targets.
+      auto intact = InstalledModelMatchesSigned(*updater_, *model_slots_);
+      if (!intact.ok()) {
+        spdlog::warn("ota: deployment {}: cannot check the installed model: {}", d.deployment,
+                     intact.status().ToString());
+      }
+      if (!intact.ok() || *intact) return Report(d, "committed", "already installed");
+      spdlog::warn(
+          "ota: deployment {}: the files of model {} {} differ from the signed ones; "
+          "installing it again",
+          d.deployment, d.name, d.version);
     }
     KEEL_RETURN_IF_ERROR(Report(d, "installing", ""));
   }

@@ -9,6 +9,7 @@
 #include "common/files.h"
 #include "crypto/tokens.h"
 #include "edge/ota/config_install.h"
+#include "edge/ota/model_install.h"
 #include "test_util/temp_dir.h"
 #include "unit/edge/model/onnx_model_builder.h"
 #include "unit/edge/ota/fake_update_source.h"
@@ -146,6 +147,15 @@ class OtaManagerTest : public ::testing::Test {
                            {{"kind", "model"}});
   }
 
+  // An updater on the device's metadata, refreshed (what the manager sees).
+  std::unique_ptr<Updater> FreshUpdater() {
+    auto updater =
+        Updater::Open(PosixFileSystem(), tmp_.path() / "device" / "ota", pinned_root_, clock_);
+    EXPECT_TRUE(updater.ok()) << updater.status().ToString();
+    EXPECT_TRUE((*updater)->RefreshMetadata(*source_).ok());
+    return std::move(updater).value();
+  }
+
   std::filesystem::path AgentSlotsDir() const { return tmp_.path() / "device" / "ota" / "agent"; }
   SlotStore AgentSlots() const {
     return SlotStore::Open(PosixFileSystem(), AgentSlotsDir()).value();
@@ -207,6 +217,45 @@ TEST_F(OtaManagerTest, InstallIsCommittedReportedOnceAndHandedToTheAgent) {
   Step();  // nothing more
   EXPECT_EQ(hub_.held.size(), 2u);
   EXPECT_EQ(hub_.duplicates, 0);
+}
+
+TEST_F(OtaManagerTest, AReinstallOfTheRunningVersionRepairsFilesChangedOnDisk) {
+  Publish(BundleManifest("1.2.0"));
+  Deploy(1, "1.2.0");
+  ASSERT_THAT(swapped_to_, ElementsAre("1.2.0"));
+  auto installed = manager_->model_slots().Current();
+  ASSERT_TRUE(installed.ok());
+
+  // Intact files: a re-deploy of the same version changes nothing.
+  Deploy(2, "1.2.0");
+  EXPECT_EQ(hub_.Last().state, "committed");
+  EXPECT_EQ(hub_.Last().reason, "already installed");
+  EXPECT_THAT(swapped_to_, ElementsAre("1.2.0"));
+
+  // The model file swapped underneath the agent: the next install of the
+  // version it runs downloads it again and hands the repaired slot over.
+  ASSERT_TRUE(WriteFileAtomic(installed->dir / "model.onnx", "not the signed model").ok());
+  auto matches = InstalledModelMatchesSigned(*FreshUpdater(), manager_->model_slots());
+  ASSERT_TRUE(matches.ok()) << matches.status().ToString();
+  EXPECT_FALSE(*matches);
+  Deploy(3, "1.2.0");
+  EXPECT_THAT(hub_.States(),
+              ElementsAre("1 1.2.0 installing", "1 1.2.0 committed", "2 1.2.0 committed",
+                          "3 1.2.0 installing", "3 1.2.0 committed"));
+  EXPECT_THAT(swapped_to_, ElementsAre("1.2.0", "1.2.0"));
+  EXPECT_EQ(Running(), "1.2.0");
+  EXPECT_NE(manager_->model_slots().Current()->dir, installed->dir);  // the other slot
+  EXPECT_TRUE(*InstalledModelMatchesSigned(*FreshUpdater(), manager_->model_slots()));
+
+  // A file added to the running slot counts as a change too.
+  ASSERT_TRUE(
+      WriteFileAtomic(manager_->model_slots().Current()->dir / "extra.onnx", "injected").ok());
+  EXPECT_FALSE(*InstalledModelMatchesSigned(*FreshUpdater(), manager_->model_slots()));
+  Deploy(4, "1.2.0");
+  EXPECT_EQ(hub_.Last().state, "committed");
+  EXPECT_EQ(hub_.Last().reason, "");
+  EXPECT_THAT(swapped_to_, ElementsAre("1.2.0", "1.2.0", "1.2.0"));
+  EXPECT_TRUE(*InstalledModelMatchesSigned(*FreshUpdater(), manager_->model_slots()));
 }
 
 TEST_F(OtaManagerTest, UnhealthyBundleIsRolledBackAndReportedWithTheReason) {

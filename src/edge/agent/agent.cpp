@@ -1,5 +1,6 @@
 #include "edge/agent/agent.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -21,7 +22,7 @@ namespace {
 constexpr int64_t kStateIntervalMs = 10'000;
 constexpr int64_t kRenewRetryMs = 60'000;
 constexpr size_t kPeekChunk = 64;
-constexpr std::string_view kAgentVersion = "keel-edge/0.1.0";
+std::string AgentVersion() { return fmt::format("keel-edge/{}", kAgentRelease); }
 
 }  // namespace
 
@@ -57,7 +58,9 @@ Status Agent::Start() {
   StartOta();  // may set analytics_ from the installed model slot
   if (config_.analytics && !analytics_) {
     KEEL_ASSIGN_OR_RETURN(analytics_, BuildAnalytics(*config_.analytics, channels_));
+    if (!config_.analytics->model_dir.empty()) RecordModelLoad(config_.analytics->model_dir, "");
   }
+  StartAttestation();
   KEEL_ASSIGN_OR_RETURN(renew_due_ms_, RenewalDueMs(config_.device.dir));
   KEEL_RETURN_IF_ERROR(StartMqtt());
   sampler_ = std::thread([this] { SamplerLoop(); });
@@ -86,7 +89,7 @@ Status Agent::StartMqtt() {
   offline.online = false;
   offline.t_ms = clock_.NowMs();
   offline.cert_not_after_ms = cert_not_after_ms_;
-  offline.agent = std::string(kAgentVersion);
+  offline.agent = AgentVersion();
   options.will =
       mqtt::Will{wire::StateTopic(config_.device.id), wire::EncodeDeviceState(offline), 1, true,
                  /*on_clean_disconnect=*/true};
@@ -115,6 +118,7 @@ void Agent::Stop() {
   }
   ota_stopping_ = true;
   wake_.notify_all();
+  if (attestation_) attestation_->Stop();
   if (sampler_.joinable()) sampler_.join();
   if (publisher_.joinable()) publisher_.join();
   if (ota_thread_.joinable()) ota_thread_.join();
@@ -137,6 +141,7 @@ AgentStats Agent::stats() const {
     out.connected = mqtt_ && mqtt_->connected();
   }
   if (outbox_) out.outbox = outbox_->Stats();
+  if (attestation_) out.attestation = attestation_->stats();
   std::lock_guard lock(analytics_mu_);
   if (analytics_) out.analytics = analytics_->stats();
   return out;
@@ -262,6 +267,7 @@ void Agent::OnConnect(mqtt::Client& client) {
   // `keel-edge supervise`; only the first connect reports (idempotent).
   supervisor::NotifySupervisorHealthy();
   if (config_trial_ && !config_trial_resolved_.exchange(true)) CommitConfigTrial();
+  if (attestation_) attestation_->Request("connect");
   {
     std::lock_guard state_lock(mu_);
     resend_from_ack_ = true;
@@ -373,7 +379,7 @@ void Agent::PublishState(bool online) {
   state.outbox_bytes = outbox.bytes;
   state.dropped_total = outbox.dropped_total;
   state.cert_not_after_ms = cert_not_after_ms_;
-  state.agent = std::string(kAgentVersion);
+  state.agent = AgentVersion();
   (void)mqtt_->Publish(wire::StateTopic(config_.device.id), wire::EncodeDeviceState(state), 1,
                        /*retain=*/true);
   next_state_ms_ = clock_.NowMs() + kStateIntervalMs;

@@ -19,6 +19,11 @@
 //                     here and handed to the sampler, which swaps it in
 //                     between two ticks (the new instance learns again, as at
 //                     start)
+//   attestation thread: with [attest] (agent_attest.cpp, AttestationWorker):
+//                     quotes what the agent loaded (MeasuredLoad: its binary,
+//                     its configuration, each model bundle) to the hub on
+//                     every (re)connect, after every model change and every
+//                     interval_s, re-measuring the files each time
 //
 // A batch leaves the outbox only when the hub says it is durably stored, so
 // a crash of the agent, the broker or the hub loses nothing; redelivered
@@ -39,7 +44,10 @@
 #include "common/clock.h"
 #include "common/random.h"
 #include "common/status.h"
+#include "edge/agent/attestation_worker.h"
 #include "edge/analytics/edge_analytics.h"
+#include "edge/attest/attestor.h"
+#include "edge/attest/measured_load.h"
 #include "edge/config/agent_config.h"
 #include "edge/ota/ota_manager.h"
 #include "edge/outbox/outbox.h"
@@ -48,6 +56,10 @@
 #include "wire/telemetry_codec.h"
 
 namespace keel::edge {
+
+// The version of the provisioned keel-edge binary (a binary installed by a
+// rollout is named by its agent slot instead).
+inline constexpr std::string_view kAgentRelease = "0.1.0";
 
 struct AgentStats {
   uint64_t samples_read = 0;
@@ -69,6 +81,8 @@ struct AgentStats {
   // With [analytics]: windows, events, decision latency, and raw_bytes,
   // whose ratio to bytes_appended is the data reduction achieved.
   std::optional<analytics::AnalyticsStats> analytics;
+  // With [attest] enabled.
+  std::optional<AttestationStats> attestation;
 };
 
 // The first seq of a new outbox: the wall clock in microseconds, which no
@@ -127,6 +141,13 @@ class Agent {
   // agent_ota.cpp: opens the OtaManager when [ota] is on (errors are logged:
   // telemetry runs without OTA); the model slot to start with, if any.
   void StartOta();
+  // agent_attest.cpp: measures the binary and the configuration and starts
+  // the attestation thread (with [attest] enabled; nothing otherwise).
+  void StartAttestation();
+  // Records the model bundle in `dir` as loaded (errors are logged: the
+  // hub then sees the previous model, or none, and quarantines if it
+  // expected this one) and asks for an attestation when `why` is set.
+  void RecordModelLoad(const std::filesystem::path& dir, std::string_view why);
   void OtaLoop();
   // On the MQTT thread, at the first healthy connect: commits config_trial_.
   void CommitConfigTrial();
@@ -164,6 +185,14 @@ class Agent {
   std::optional<std::pair<std::filesystem::path, ota::SlotManifest>> config_trial_;
   std::atomic<bool> config_trial_resolved_{false};
   std::atomic<bool> ota_poll_now_{false};  // the OTA thread polls at its next turn
+
+  // What the agent loaded, for attestation (recorded by Start and the OTA
+  // thread). The worker is null without [attest]; set before the MQTT
+  // client starts (OnConnect requests an attestation) and never replaced.
+  attest::MeasuredLoad measured_;
+  std::unique_ptr<attest::AttestTransport> attest_transport_;
+  std::unique_ptr<attest::Attestor> attestor_;
+  std::unique_ptr<AttestationWorker> attestation_;
 
   mutable std::mutex mqtt_mu_;  // guards mqtt_ replacement during renewal
   std::unique_ptr<mqtt::Client> mqtt_;

@@ -110,6 +110,7 @@ void Agent::StartOta() {
   spdlog::info("{}: model {} {} (installed by a rollout)", device_id(), slot->manifest.name,
                slot->manifest.version);
   analytics_ = std::move(built).value();
+  RecordModelLoad(slot->dir, "");
 }
 
 void Agent::OtaLoop() {
@@ -176,6 +177,7 @@ Status Agent::OnModelChanged(const ota::Slot& slot) {
   }
   spdlog::info("{}: ota: switching to model {} {}", device_id(), slot.manifest.name,
                slot.manifest.version);
+  RecordModelLoad(slot.dir, "model change");
   return Status::Ok();
 }
 

@@ -1,0 +1,41 @@
+// What the agent measures into its MeasuredLoad when it loads something
+// (docs/security.md, "Attestation"), each named and digested as the hub's
+// artifact registry names and digests the artifact it came from, so that
+// the hub compares a measurement with its record of that version.
+#pragma once
+
+#include <filesystem>
+#include <string_view>
+
+#include "common/status.h"
+#include "edge/attest/measured_load.h"
+#include "edge/config/agent_config.h"
+
+namespace keel::edge {
+
+// Kind "agent": the binary `exe` runs from (/proc/self/exe for the agent),
+// under the artifact file name "keel-edge". When it is the binary of the
+// current slot in `agent_slots_dir` (`keel-edge supervise` started it from
+// there), the slot's name and version; otherwise the provisioned binary:
+// "keel-edge" `provisioned_version`. Errors: the binary cannot be read.
+Status RecordAgentBinary(attest::MeasuredLoad& load, const std::filesystem::path& exe,
+                         const std::filesystem::path& agent_slots_dir,
+                         std::string_view provisioned_version);
+
+// Kind "config", as the agent's configuration was loaded
+// (ota::LoadEffectiveAgentConfig): the overlay in the config slots under
+// config.ota.dir when one is installed (its name and version, the file
+// "agent.toml" of its slot, as the registry digests the config artifact);
+// otherwise the local file config.file as "agent.toml", named "local"
+// version "0.0.0" (accepted on first use by the hub). Nothing is recorded
+// (Ok) when config.file is empty (a configuration built in code). With an
+// overlay the local file is not measured (it is per device; see "Limits").
+Status RecordAgentConfig(attest::MeasuredLoad& load, const AgentConfig& config);
+
+// Kind "model": the bundle in `dir` (a model slot or [analytics] model),
+// named by its manifest.json, digested over the bundle's files
+// (attest::MeasureBundleDir). Errors: the manifest cannot be read or parsed,
+// or the files cannot be measured.
+Status RecordModelBundle(attest::MeasuredLoad& load, const std::filesystem::path& dir);
+
+}  // namespace keel::edge

@@ -11,6 +11,7 @@
 
 #include "common/logging.h"
 #include "common/random.h"
+#include "common/sigpipe_guard.h"
 #include "common/termination_signals.h"
 #include "edge/agent/agent.h"
 #include "edge/agent/identity.h"
@@ -21,6 +22,7 @@
 #include "edge/supervisor/supervise_command.h"
 
 int main(int argc, char** argv) {
+  keel::IgnoreSigpipeInThisProcess();
   CLI::App app{"keel-edge: the Keel device agent"};
   app.require_subcommand(1);
   std::string log_level = "info";

@@ -5,6 +5,7 @@
 #include "common/endpoint.h"
 #include "common/logging.h"
 #include "common/random.h"
+#include "common/sigpipe_guard.h"
 #include "common/termination_signals.h"
 #include "hub/server/hub_server.h"
 
@@ -28,6 +29,7 @@ bool SplitAddress(const std::string& text, std::string* address, int* port) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  keel::IgnoreSigpipeInThisProcess();
   CLI::App app{"keel-hub: enrolls devices, ingests their telemetry, serves the API"};
   keel::hub::HubOptions options;
   std::string http = "127.0.0.1:8443", mqtt = "127.0.0.1:8883", log_level = "info";

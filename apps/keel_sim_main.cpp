@@ -13,6 +13,7 @@
 #include "cli/api_client.h"
 #include "common/logging.h"
 #include "common/random.h"
+#include "common/sigpipe_guard.h"
 #include "common/termination_signals.h"
 #include "edge/sim/fleet_simulator.h"
 #include "edge/sim/ota_fleet.h"
@@ -72,6 +73,7 @@ int RunOtaFleet(keel::edge::OtaFleetOptions options, int64_t step_ms, int durati
 }  // namespace
 
 int main(int argc, char** argv) {
+  keel::IgnoreSigpipeInThisProcess();
   CLI::App app{"keel-sim: run a simulated fleet of Keel agents"};
   keel::edge::FleetOptions options;
   std::string ca, token, dir = "sim-data", encoding = "cbor", log_level = "warn";

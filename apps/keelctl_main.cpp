@@ -1,5 +1,9 @@
 #include <iostream>
 
 #include "cli/keelctl.h"
+#include "common/sigpipe_guard.h"
 
-int main(int argc, char** argv) { return keel::cli::RunKeelctl(argc, argv, std::cout, std::cerr); }
+int main(int argc, char** argv) {
+  keel::IgnoreSigpipeInThisProcess();
+  return keel::cli::RunKeelctl(argc, argv, std::cout, std::cerr);
+}

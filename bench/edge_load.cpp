@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/logging.h"
+#include "common/sigpipe_guard.h"
 #include "unit/edge/analytics/pump_config.h"
 
 namespace keel::bench {
@@ -102,6 +103,7 @@ on_clear = 1
 }  // namespace keel::bench
 
 int main(int argc, char** argv) {
+  keel::IgnoreSigpipeInThisProcess();
   CLI::App app{"keel-bench-edge: CPU, memory, decision latency and data reduction of keel-edge"};
   int sim_seconds = 900, seconds = 90, measure_seconds = 45;
   app.add_option("--sim-seconds", sim_seconds, "Simulated time for the in-process measurement")

@@ -17,6 +17,7 @@
 #include "cli/api_client.h"
 #include "common/logging.h"
 #include "common/random.h"
+#include "common/sigpipe_guard.h"
 #include "edge/agent/identity.h"
 #include "edge/sim/fleet_simulator.h"
 #include "mqtt/client.h"
@@ -201,6 +202,7 @@ nlohmann::json MeasureAgents(const std::filesystem::path& bin, int devices, int 
 }  // namespace keel
 
 int main(int argc, char** argv) {
+  keel::IgnoreSigpipeInThisProcess();
   CLI::App app{"keel-bench-ingest: hub ingest through the real broker, and agent CPU"};
   int devices = 20, messages = 200, series = 10, points = 100;
   int agent_devices = 20, agent_seconds = 20;

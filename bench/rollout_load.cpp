@@ -24,6 +24,7 @@
 #include "cli/keelctl.h"
 #include "common/files.h"
 #include "common/logging.h"
+#include "common/sigpipe_guard.h"
 #include "edge/sim/ota_fleet.h"
 #include "test_util/temp_dir.h"
 
@@ -188,6 +189,7 @@ int Main(int argc, char** argv) {
 }  // namespace keel
 
 int main(int argc, char** argv) {
+  keel::IgnoreSigpipeInThisProcess();
   try {
     return keel::Main(argc, argv);
   } catch (const std::exception& e) {

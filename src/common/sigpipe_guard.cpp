@@ -22,6 +22,8 @@ bool Pending() {
 
 }  // namespace
 
+void IgnoreSigpipeInThisProcess() { signal(SIGPIPE, SIG_IGN); }
+
 ScopedSigpipeBlock::ScopedSigpipeBlock() : was_pending_(Pending()) {
   const sigset_t pipe_only = PipeOnly();
   pthread_sigmask(SIG_BLOCK, &pipe_only, &previous_);

@@ -11,6 +11,15 @@
 
 namespace keel {
 
+// The policy of every Keel executable, called first in main(): SIGPIPE is
+// ignored for the whole process, so a write to a peer that went away (a hub
+// killed mid-request, a device that dropped its TLS connection) fails with
+// EPIPE and is handled as the lost connection it is. OpenSSL writes with
+// write(2), not send(MSG_NOSIGNAL), so without this one vanished peer kills
+// the program. Child processes get the default disposition back where Keel
+// starts them (edge/supervisor, edge/rules, hub/broker).
+void IgnoreSigpipeInThisProcess();
+
 class ScopedSigpipeBlock {
  public:
   ScopedSigpipeBlock();

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <thread>
 
 namespace keel {
 namespace {
@@ -38,6 +39,21 @@ TEST(SigpipeGuardTest, WithoutTheGuardTheWriteKills) {
         _exit(0);
       },
       ::testing::KilledBySignal(SIGPIPE), "");
+}
+
+TEST(SigpipeGuardTest, AProcessThatIgnoresSigpipeGetsEpipeOnEveryThread) {
+  EXPECT_EXIT(
+      {
+        signal(SIGPIPE, SIG_DFL);
+        IgnoreSigpipeInThisProcess();
+        int fds[2];
+        if (pipe(fds) != 0) _exit(2);
+        close(fds[0]);
+        int error = 0;
+        std::thread([&] { error = write(fds[1], "x", 1) == -1 ? errno : 0; }).join();
+        _exit(error == EPIPE ? 0 : 3);
+      },
+      ::testing::ExitedWithCode(0), "");
 }
 
 }  // namespace

@@ -25,7 +25,7 @@ void Agent::StartAttestation() {
   }
   // The agent slots `keel-edge supervise --state-dir <device.dir>` runs from.
   Status s = RecordAgentBinary(measured_, "/proc/self/exe", config_.device.dir / "ota" / "agent",
-                               kAgentRelease);
+                               kAgentRelease, clock_);
   if (!s.ok()) spdlog::error("{}: attestation: measuring the agent: {}", device_id(), s.ToString());
   s = RecordAgentConfig(measured_, config_);
   if (!s.ok()) {

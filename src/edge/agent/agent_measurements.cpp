@@ -2,6 +2,7 @@
 
 #include "common/files.h"
 #include "common/filesystem.h"
+#include "edge/attest/file_digest_cache.h"
 #include "edge/model/manifest.h"
 #include "edge/model/model_bundle.h"
 #include "edge/ota/agent_install.h"
@@ -27,7 +28,7 @@ std::optional<ota::Slot> CurrentSlot(const std::filesystem::path& slots_dir) {
 
 Status RecordAgentBinary(attest::MeasuredLoad& load, const std::filesystem::path& exe,
                          const std::filesystem::path& agent_slots_dir,
-                         std::string_view provisioned_version) {
+                         std::string_view provisioned_version, const Clock& clock) {
   std::error_code ec;
   std::filesystem::path path = std::filesystem::canonical(exe, ec);
   if (ec) path = exe;
@@ -39,8 +40,10 @@ Status RecordAgentBinary(attest::MeasuredLoad& load, const std::filesystem::path
       version = slot->manifest.version;
     }
   }
-  return load.RecordFiles("agent", std::move(name), std::move(version),
-                          {{ota::kAgentBinaryFile, path}});
+  std::map<std::string, std::filesystem::path> files{{ota::kAgentBinaryFile, path}};
+  return load.Record(
+      "agent", std::move(name), std::move(version),
+      [files = std::move(files), &clock] { return attest::MeasureFilesCached(files, clock); });
 }
 
 Status RecordAgentConfig(attest::MeasuredLoad& load, const AgentConfig& config) {

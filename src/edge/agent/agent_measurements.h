@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string_view>
 
+#include "common/clock.h"
 #include "common/status.h"
 #include "edge/attest/measured_load.h"
 #include "edge/config/agent_config.h"
@@ -17,10 +18,12 @@ namespace keel::edge {
 // under the artifact file name "keel-edge". When it is the binary of the
 // current slot in `agent_slots_dir` (`keel-edge supervise` started it from
 // there), the slot's name and version; otherwise the provisioned binary:
-// "keel-edge" `provisioned_version`. Errors: the binary cannot be read.
+// "keel-edge" `provisioned_version`. Measured with MeasureFilesCached (the
+// binary is large and every agent of a process measures the same one;
+// `clock` must outlive `load`). Errors: the binary cannot be read.
 Status RecordAgentBinary(attest::MeasuredLoad& load, const std::filesystem::path& exe,
                          const std::filesystem::path& agent_slots_dir,
-                         std::string_view provisioned_version);
+                         std::string_view provisioned_version, const Clock& clock);
 
 // Kind "config", as the agent's configuration was loaded
 // (ota::LoadEffectiveAgentConfig): the overlay in the config slots under

@@ -81,26 +81,30 @@ std::string FilesDigest(const std::map<std::string, MeasuredFile>& files) {
       canonical.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
+Result<MeasuredFile> MeasureFile(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return Status::NotFound(fmt::format("measure {}: not a regular file", path.string()));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IoError(fmt::format("measure {}: cannot open", path.string()));
+  crypto::Sha256Stream sha;
+  std::string buffer(64 * 1024, '\0');
+  int64_t length = 0;
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    const auto got = static_cast<size_t>(in.gcount());
+    sha.Update(std::string_view(buffer.data(), got));
+    length += static_cast<int64_t>(got);
+  }
+  if (in.bad()) return Status::IoError(fmt::format("measure {}: read failed", path.string()));
+  return MeasuredFile{sha.FinishHex(), length};
+}
+
 Result<std::string> MeasureFiles(const std::map<std::string, std::filesystem::path>& files) {
   std::map<std::string, MeasuredFile> measured;
   for (const auto& [name, path] : files) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec)) {
-      return Status::NotFound(fmt::format("measure {}: not a regular file", path.string()));
-    }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Status::IoError(fmt::format("measure {}: cannot open", path.string()));
-    crypto::Sha256Stream sha;
-    std::string buffer(64 * 1024, '\0');
-    int64_t length = 0;
-    while (in) {
-      in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-      const auto got = static_cast<size_t>(in.gcount());
-      sha.Update(std::string_view(buffer.data(), got));
-      length += static_cast<int64_t>(got);
-    }
-    if (in.bad()) return Status::IoError(fmt::format("measure {}: read failed", path.string()));
-    measured[name] = MeasuredFile{sha.FinishHex(), length};
+    KEEL_ASSIGN_OR_RETURN(measured[name], MeasureFile(path));
   }
   return FilesDigest(measured);
 }

@@ -70,6 +70,10 @@ struct MeasuredFile {
   int64_t length = 0;
 };
 
+// Reads one file (streaming, so a large agent binary is not held in
+// memory). NotFound/IoError name the path.
+Result<MeasuredFile> MeasureFile(const std::filesystem::path& path);
+
 // The registry's artifact digest of these files (see above).
 std::string FilesDigest(const std::map<std::string, MeasuredFile>& files);
 

@@ -37,26 +37,27 @@ class AgentMeasurementsTest : public ::testing::Test {
   MeasuredEvent Last() const { return load_.log().Take().events.back(); }
 
   TempDir tmp_;
+  FakeClock clock_;
   attest::MeasuredLoad load_;
 };
 
 TEST_F(AgentMeasurementsTest, TheBinaryIsNamedByItsSlotOrAsProvisioned) {
   const auto provisioned = Write("bin/keel-edge", "provisioned binary");
   const auto slots = tmp_.path() / "ota" / "agent";
-  ASSERT_TRUE(RecordAgentBinary(load_, provisioned, slots, "0.1.0").ok());
+  ASSERT_TRUE(RecordAgentBinary(load_, provisioned, slots, "0.1.0", clock_).ok());
   EXPECT_EQ(Last(), (MeasuredEvent{"agent", "keel-edge", "0.1.0",
                                    *attest::MeasureFiles({{"keel-edge", provisioned}})}));
   EXPECT_FALSE(std::filesystem::exists(slots));  // only read, never created
 
   const ota::Slot slot = Install(slots, "edge-agent", "1.4.0", "keel-edge", "slot binary");
-  ASSERT_TRUE(RecordAgentBinary(load_, slot.dir / "keel-edge", slots, "0.1.0").ok());
+  ASSERT_TRUE(RecordAgentBinary(load_, slot.dir / "keel-edge", slots, "0.1.0", clock_).ok());
   EXPECT_EQ(Last(),
             (MeasuredEvent{"agent", "edge-agent", "1.4.0",
                            *attest::MeasureFiles({{"keel-edge", slot.dir / "keel-edge"}})}));
   // A binary outside the slot is the provisioned one, slots or not.
-  ASSERT_TRUE(RecordAgentBinary(load_, provisioned, slots, "0.1.0").ok());
+  ASSERT_TRUE(RecordAgentBinary(load_, provisioned, slots, "0.1.0", clock_).ok());
   EXPECT_EQ(Last().name, "keel-edge");
-  EXPECT_EQ(RecordAgentBinary(load_, tmp_.path() / "missing", slots, "0.1.0").code(),
+  EXPECT_EQ(RecordAgentBinary(load_, tmp_.path() / "missing", slots, "0.1.0", clock_).code(),
             StatusCode::kNotFound);
 }
 

@@ -54,6 +54,12 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   supervise_cmd
+      ->add_option("--soak", supervise.soak_s,
+                   "Seconds a new agent version must keep running after it reached the hub, "
+                   "before it is committed (a crash meanwhile counts against it)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  supervise_cmd
       ->add_option("--fallback", supervise.fallback,
                    "Agent binary run when none is installed (default: this executable)")
       ->capture_default_str();

@@ -15,6 +15,7 @@ struct SuperviseCommand {
   // are <state_dir>/ota/agent, as the agent's updater keeps them.
   std::filesystem::path state_dir;
   int64_t healthy_timeout_s = 120;
+  int64_t soak_s = 60;  // after the health line, before a trial is committed
   // The provisioned agent, run when no slot can be: by default this very
   // executable (keel-edge runs both the supervisor and the agent).
   std::filesystem::path fallback = "/proc/self/exe";

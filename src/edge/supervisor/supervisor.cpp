@@ -114,9 +114,22 @@ Supervisor::Launch Supervisor::Choose() {
 
 Supervisor::Ending Supervisor::Watch(Launch& launch) {
   const int64_t deadline_ms = clock_->MonotonicMs() + options_.healthy_timeout_ms;
+  std::optional<int64_t> soak_end_ms;  // set by the health line of a trial
+  const auto commit = [&] {
+    // Without a durable commit the trial stays a trial on disk (the next
+    // start is counted); this child is healthy, so it keeps running.
+    launch.on_trial = false;
+    if (Status s = launch.store->Commit(); !s.ok()) {
+      spdlog::error("supervise: {} is healthy but the commit failed: {}", launch.what,
+                    s.ToString());
+    } else {
+      spdlog::info("supervise: {}", launch.store->status().last_result);
+    }
+  };
   while (true) {
+    const int64_t until_ms = soak_end_ms.value_or(deadline_ms);
     const int64_t timeout_ms =
-        launch.on_trial ? std::max<int64_t>(deadline_ms - clock_->MonotonicMs(), 0) : kIdleWaitMs;
+        launch.on_trial ? std::max<int64_t>(until_ms - clock_->MonotonicMs(), 0) : kIdleWaitMs;
     const ChildEvent event = children_->Wait(timeout_ms);
     switch (event.kind) {
       case ChildEvent::Kind::kStopRequested:
@@ -124,24 +137,28 @@ Supervisor::Ending Supervisor::Watch(Launch& launch) {
         children_->Stop(options_.stop_grace_ms);
         return Ending::kStop;
       case ChildEvent::Kind::kHealthy:
-        if (!launch.on_trial) break;
-        // Without a durable commit the trial stays a trial on disk (the next
-        // start is counted); this child is healthy, so it keeps running.
-        launch.on_trial = false;
-        if (Status s = launch.store->Commit(); !s.ok()) {
-          spdlog::error("supervise: {} is healthy but the commit failed: {}", launch.what,
-                        s.ToString());
-        } else {
-          spdlog::info("supervise: {}", launch.store->status().last_result);
+        if (!launch.on_trial || soak_end_ms) break;
+        if (options_.soak_ms <= 0) {
+          commit();
+          break;
         }
+        soak_end_ms = clock_->MonotonicMs() + options_.soak_ms;
+        spdlog::info("supervise: {} is healthy; committed if it keeps running {}", launch.what,
+                     DurationText(options_.soak_ms));
         break;
       case ChildEvent::Kind::kExited:
         if (event.exit_code == kRestartRequested && !launch.on_trial) return Ending::kRestartNow;
         spdlog::warn("supervise: {} {}{}", launch.what, ExitText(event),
-                     launch.on_trial ? " before it reported healthy" : "");
+                     !launch.on_trial ? ""
+                     : soak_end_ms    ? " during its soak, before the commit"
+                                      : " before it reported healthy");
         return Ending::kCrashed;
       case ChildEvent::Kind::kTimedOut:
-        if (!launch.on_trial || clock_->MonotonicMs() < deadline_ms) break;
+        if (!launch.on_trial || clock_->MonotonicMs() < until_ms) break;
+        if (soak_end_ms) {
+          commit();
+          break;
+        }
         children_->Stop(options_.stop_grace_ms);
         if (Status s = launch.store->Rollback("not healthy within " +
                                               DurationText(options_.healthy_timeout_ms));

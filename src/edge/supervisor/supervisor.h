@@ -16,9 +16,11 @@
 //   If the trial's start cannot be counted (state.json cannot be written),
 //   the trial does not run: the committed slot does, or the fallback.
 // While the trial child runs:
-//   - health line within healthy_timeout_ms of its start -> Commit; the child
-//     keeps running as the committed version;
-//   - exit before that -> a crash: start again (RecordStart counts it);
+//   - health line within healthy_timeout_ms of its start -> the soak: the
+//     child must keep running soak_ms more, then Commit; the child keeps
+//     running as the committed version (soak_ms 0: Commit at the health line);
+//   - exit before the commit (before the health line or during the soak) ->
+//     a crash: start again (RecordStart counts it);
 //   - no health line in time -> Stop (SIGTERM, SIGKILL after stop_grace_ms),
 //     then Rollback("not healthy within N s") and start the previous slot.
 // A committed or fallback child that exits is started again after a capped
@@ -62,6 +64,7 @@ struct SupervisorOptions {
   std::filesystem::path fallback_program;  // run when no slot can be
   std::vector<std::string> agent_args;     // argv[1..] of every start
   int64_t healthy_timeout_ms = 120'000;
+  int64_t soak_ms = 60'000;  // healthy and running this long before the commit
   int64_t stop_grace_ms = 10'000;
   int64_t backoff_min_ms = 1'000;
   int64_t backoff_max_ms = 60'000;

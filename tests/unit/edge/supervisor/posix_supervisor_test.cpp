@@ -88,6 +88,7 @@ class PosixSupervisorTest : public ::testing::Test {
     o.fallback_program = fallback_;
     o.agent_args = {log_.string()};
     o.healthy_timeout_ms = 2'000;
+    o.soak_ms = 300;  // the soak with real processes, kept short
     o.stop_grace_ms = 200;
     o.backoff_min_ms = 10;
     o.backoff_max_ms = 20;

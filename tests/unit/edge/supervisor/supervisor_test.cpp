@@ -121,6 +121,40 @@ TEST_F(SupervisorTest, HealthyTrialIsCommittedAndKeepsRunning) {
   EXPECT_EQ(status.last_result, "committed keel-edge 1.1.0");
 }
 
+TEST_F(SupervisorTest, AHealthyTrialIsCommittedOnlyAfterItsSoak) {
+  InstallCommitted(disk_, "1.0.0");
+  PutOnTrial(disk_, "1.1.0");
+  children_.scripts = {kHealthy};  // healthy at 5 s
+  children_.stop_at_ms = clock_.MonotonicMs() + 64'000;
+  Run();  // soak 60 s (the default): stopped 1 s before the commit
+  EXPECT_TRUE(MustOpen(disk_).status().trial);
+  EXPECT_EQ(ActiveVersion(disk_), "1.0.0");
+  // HealthyTrialIsCommittedAndKeepsRunning: committed once the soak is over.
+}
+
+TEST_F(SupervisorTest, ATrialThatCrashesDuringItsSoakIsNotCommittedAndRollsBack) {
+  InstallCommitted(disk_, "1.0.0");
+  PutOnTrial(disk_, "1.1.0");
+  const ChildScript crashes_after_health = Child(5'000, 30'000);
+  children_.scripts = {crashes_after_health, crashes_after_health, crashes_after_health};
+  Run();
+  EXPECT_THAT(children_.starts, ElementsAre(kSlotB, kSlotB, kSlotB, kSlotA));
+  EXPECT_EQ(ActiveVersion(disk_), "1.0.0");
+  EXPECT_EQ(MustOpen(disk_).status().last_result,
+            "rolled back keel-edge 1.1.0: did not become healthy in 3 starts");
+}
+
+TEST_F(SupervisorTest, WithoutASoakTheHealthLineCommits) {
+  InstallCommitted(disk_, "1.0.0");
+  PutOnTrial(disk_, "1.1.0");
+  children_.scripts = {kHealthy};
+  children_.stop_at_ms = clock_.MonotonicMs() + 6'000;
+  SupervisorOptions o = Options();
+  o.soak_ms = 0;
+  Run(o);
+  EXPECT_EQ(ActiveVersion(disk_), "1.1.0");
+}
+
 TEST_F(SupervisorTest, TrialThatCrashesThreeTimesIsRolledBackAndThePreviousSlotRuns) {
   InstallCommitted(disk_, "1.0.0");
   PutOnTrial(disk_, "1.1.0");
@@ -173,7 +207,7 @@ TEST_F(SupervisorTest, CommittedSlotThatCrashesIsRestartedWithCappedBackoffNever
   PutOnTrial(disk_, "1.1.0");
   children_.scripts = {kHealthy};
   for (int i = 0; i < 8; ++i) children_.scripts.push_back(kCrashes);
-  children_.scripts.front().exit_after_ms = 10'000;  // crashes after it was committed
+  children_.scripts.front().exit_after_ms = 70'000;  // crashes after it was committed
   SupervisorOptions o = Options();
   o.backoff_min_ms = 1'000;
   o.backoff_max_ms = 8'000;
@@ -182,7 +216,7 @@ TEST_F(SupervisorTest, CommittedSlotThatCrashesIsRestartedWithCappedBackoffNever
   for (const std::string& program : children_.starts) EXPECT_EQ(program, kSlotB);
   const std::vector<int64_t> expected_backoff = {1'000, 2'000, 4'000, 8'000, 8'000,
                                                  8'000, 8'000, 8'000, 8'000};
-  EXPECT_EQ(StartedAfterMs(1), 10'000 + expected_backoff[0]);
+  EXPECT_EQ(StartedAfterMs(1), 70'000 + expected_backoff[0]);
   for (size_t i = 2; i < 10; ++i) {
     EXPECT_EQ(StartedAfterMs(i), 1'000 + expected_backoff[i - 1]) << i;
   }

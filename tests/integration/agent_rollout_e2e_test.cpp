@@ -14,47 +14,12 @@
 #include "edge/config/agent_config.h"
 #include "edge/plant/motor_sensor.h"
 #include "integration/hub_process.h"
+#include "integration/pump_agent_config.h"
 
 namespace keel {
 namespace {
 
 using nlohmann::json;
-
-std::string AgentConfigText(const std::string& id, const std::filesystem::path& identity,
-                            const HubProcess& hub) {
-  return "[device]\nid = \"" + id + "\"\ndir = \"" + identity.string() + "\"\n[hub]\nmqtt = \"" +
-         hub.mqtt_url() + "\"\napi = \"" + hub.api_url() + "\"\n" + R"(
-[batch]
-interval_ms = 500
-
-[[sensor]]
-kind = "motor"
-name = "pump"
-schedule = "on@0s"
-
-[analytics]
-window_ms = 1000
-learn_windows = 5
-detector = "mahalanobis"
-
-[analytics.mode]
-signal = "pump.current.mean"
-off_below = 1.0
-running_above = 8.0
-ramp_rate_per_s = 2.0
-
-[[analytics.channel]]
-name = "pump.vibration"
-features = ["rms"]
-
-[[analytics.channel]]
-name = "pump.current"
-features = ["mean"]
-
-[ota]
-poll_interval_s = 1
-)";
-}
 
 json Deployment(const HubProcess& hub, int64_t id) {
   auto [rc, out] = hub.Keelctl({"--json", "deploy", "status", std::to_string(id)});
@@ -91,7 +56,9 @@ TEST(AgentRolloutE2eTest, TheAgentInstallsAModelAndRefusesOneItCannotRun) {
     ASSERT_EQ(rc, 0) << out;
   }
 
-  ASSERT_TRUE(WriteFileAtomic(tmp.path() / "edge.toml", AgentConfigText(id, identity, hub)).ok());
+  ASSERT_TRUE(WriteFileAtomic(tmp.path() / "edge.toml",
+                              PumpAgentConfig(id, identity, hub, "\n[batch]\ninterval_ms = 500\n"))
+                  .ok());
   auto config = edge::LoadAgentConfig(tmp.path() / "edge.toml");
   ASSERT_TRUE(config.ok()) << config.status().ToString();
   SeededRandom random(5);

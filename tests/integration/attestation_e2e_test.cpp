@@ -12,6 +12,7 @@
 
 #include "common/files.h"
 #include "integration/hub_process.h"
+#include "integration/pump_agent_config.h"
 #include "test_util/process.h"
 
 namespace keel {
@@ -21,42 +22,6 @@ using nlohmann::json;
 using std::chrono::seconds;
 
 constexpr int kAttestIntervalS = 2;
-
-// A motor whose vibration RMS and current feed the analytics and the bundles below.
-std::string EdgeConfig(const std::string& id, const std::filesystem::path& identity,
-                       const HubProcess& hub) {
-  return fmt::format(R"([device]
-id = "{}"
-dir = "{}"
-[hub]
-mqtt = "{}"
-api = "{}"
-[[sensor]]
-kind = "motor"
-name = "pump"
-schedule = "on@0s"
-[analytics]
-window_ms = 1000
-learn_windows = 5
-detector = "mahalanobis"
-[analytics.mode]
-signal = "pump.current.mean"
-off_below = 1.0
-running_above = 8.0
-ramp_rate_per_s = 2.0
-[[analytics.channel]]
-name = "pump.vibration"
-features = ["rms"]
-[[analytics.channel]]
-name = "pump.current"
-features = ["mean"]
-[ota]
-poll_interval_s = 1
-[attest]
-interval_s = {}
-)",
-                     id, identity.string(), hub.mqtt_url(), hub.api_url(), kAttestIntervalS);
-}
 
 json BundleManifest(const std::string& version) {
   return {{"name", "pump-ae"},
@@ -135,7 +100,10 @@ class AttestationE2eTest : public ::testing::Test {
 
 TEST_F(AttestationE2eTest, ASwappedModelIsQuarantinedAndARedeployRestoresTheDevice) {
   const auto config = tmp_.path() / "edge.toml";
-  ASSERT_TRUE(WriteFileAtomic(config, EdgeConfig(kId, identity_, *hub_)).ok());
+  ASSERT_TRUE(WriteFileAtomic(config, PumpAgentConfig(kId, identity_, *hub_,
+                                                      fmt::format("\n[attest]\ninterval_s = {}\n",
+                                                                  kAttestIntervalS)))
+                  .ok());
   edge_ = std::make_unique<ChildProcess>(
       std::vector<std::string>{BinPath("keel-edge"), "run", "--config", config.string()},
       tmp_.path() / "edge.out", tmp_.path() / "edge.err");

@@ -95,6 +95,7 @@ Status Agent::StartMqtt() {
                  /*on_clean_disconnect=*/true};
   auto client = std::make_unique<mqtt::Client>(options, clock_, random_);
   client->on_connect([this, c = client.get()](bool) { OnConnect(*c); });
+  client->on_disconnect([this](int) { connected_since_ms_ = -1; });
   client->on_message([this](const mqtt::Message& m) { OnMessage(m); });
   std::lock_guard lock(mqtt_mu_);
   mqtt_ = std::move(client);
@@ -266,7 +267,11 @@ void Agent::OnConnect(mqtt::Client& client) {
   // Reaching the hub's broker is what makes a new agent version healthy for
   // `keel-edge supervise`; only the first connect reports (idempotent).
   supervisor::NotifySupervisorHealthy();
-  if (config_trial_ && !config_trial_resolved_.exchange(true)) CommitConfigTrial();
+  connected_since_ms_ = clock_.MonotonicMs();
+  const bool soak_on_ota_thread = ota_ != nullptr && config_.ota.config_soak_s > 0;
+  if (config_trial_ && !soak_on_ota_thread && !config_trial_resolved_.exchange(true)) {
+    CommitConfigTrial();
+  }
   if (attestation_) attestation_->Request("connect");
   {
     std::lock_guard state_lock(mu_);

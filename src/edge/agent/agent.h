@@ -149,7 +149,8 @@ class Agent {
   // expected this one) and asks for an attestation when `why` is set.
   void RecordModelLoad(const std::filesystem::path& dir, std::string_view why);
   void OtaLoop();
-  // On the MQTT thread, at the first healthy connect: commits config_trial_.
+  // Commits config_trial_ once the agent kept its broker connection
+  // [ota] config_soak_s (on the OTA thread; without one, at the connect).
   void CommitConfigTrial();
   // On the OTA thread: builds analytics for the bundle in `slot` and hands
   // it to the sampler. An error (the bundle does not fit the configuration)
@@ -184,6 +185,9 @@ class Agent {
   // CommitConfigTrialWhenHealthy; set before Start, read by the MQTT thread.
   std::optional<std::pair<std::filesystem::path, ota::SlotManifest>> config_trial_;
   std::atomic<bool> config_trial_resolved_{false};
+  // Monotonic ms of the current broker connection's start; -1 while not
+  // connected. The configuration trial's soak counts from it.
+  std::atomic<int64_t> connected_since_ms_{-1};
   std::atomic<bool> ota_poll_now_{false};  // the OTA thread polls at its next turn
 
   // What the agent loaded, for attestation (recorded by Start and the OTA

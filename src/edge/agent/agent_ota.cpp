@@ -117,7 +117,15 @@ void Agent::OtaLoop() {
   int64_t next_poll_ms = clock_.MonotonicMs();  // the first poll at once
   std::unique_lock lock(mu_);
   while (!stopping_) {
-    const int64_t now = clock_.MonotonicMs();
+    int64_t now = clock_.MonotonicMs();
+    const int64_t since = connected_since_ms_;
+    if (config_trial_ && !config_trial_resolved_ && since >= 0 &&
+        now - since >= config_.ota.config_soak_s * 1000 && !config_trial_resolved_.exchange(true)) {
+      lock.unlock();
+      CommitConfigTrial();  // files and fsyncs: not under mu_
+      lock.lock();
+      now = clock_.MonotonicMs();
+    }
     if (ota_poll_now_.exchange(false)) next_poll_ms = now;  // e.g. a configuration committed
     if (now < next_poll_ms) {
       wake_.wait_for(lock, std::chrono::milliseconds(std::min<int64_t>(next_poll_ms - now, 100)));

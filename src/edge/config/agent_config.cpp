@@ -165,6 +165,7 @@ class AgentConfigParser {
     KEEL_ASSIGN_OR_RETURN(bool present, r.Bool("enabled", &enabled));
     if (present) ota->enabled = enabled;
     KEEL_RETURN_IF_ERROR(r.Int("poll_interval_s", 1, 86'400, &ota->poll_interval_s));
+    KEEL_RETURN_IF_ERROR(r.Int("config_soak_s", 0, 86'400, &ota->config_soak_s));
     std::string dir;
     KEEL_RETURN_IF_ERROR(r.String("dir", &dir));
     ota->dir = dir.empty() ? device.dir / "ota" : std::filesystem::path(dir);

@@ -65,7 +65,10 @@ struct OtaConfig {
   // was enrolled with a hub that has signed updates set up).
   std::optional<bool> enabled;
   int64_t poll_interval_s = 30;  // 1..86400; a longer poll_after_ms from the hub wins
-  std::filesystem::path dir;     // default <device.dir>/ota: metadata, downloads, slots, reports
+  // 0..86400: a configuration on trial is committed once the agent has kept
+  // its connection to the hub's broker this long (0: at the first connect).
+  int64_t config_soak_s = 60;
+  std::filesystem::path dir;  // default <device.dir>/ota: metadata, downloads, slots, reports
 };
 
 // [attest]: measured-load attestation (docs/security.md, "Attestation").

@@ -247,9 +247,10 @@ namespace keel::edge {
 namespace {
 
 // A configuration overlay on trial (as ota::LoadEffectiveAgentConfig leaves
-// it at start) is committed once the agent reaches the broker, not before,
-// and the OTA thread then polls at once with it installed.
-TEST_F(AgentOtaTest, AConfigurationOnTrialIsCommittedOnceTheAgentReachesTheBroker) {
+// it at start) is committed once the agent has kept its connection to the
+// broker for [ota] config_soak_s, not before, and the OTA thread then polls
+// at once with it installed.
+TEST_F(AgentOtaTest, AConfigurationOnTrialIsCommittedAfterASoakConnected) {
   const std::filesystem::path slots_dir = ota::ConfigSlotsDir(config_.ota.dir);
   const std::string overlay = "[batch]\ninterval_ms = 500\n";
   const ota::SlotManifest manifest{"fleet", "1.0.0", {{ota::kConfigFile, ota::DigestOf(overlay)}}};
@@ -276,12 +277,22 @@ TEST_F(AgentOtaTest, AConfigurationOnTrialIsCommittedOnceTheAgentReachesTheBroke
   options.ca_file = pki_.ca_cert();
   options.cert_file = pki_.cert("server");
   options.key_file = pki_.key("server");
-  MosquittoProcess broker(options);
+  // The soak: connected 2 s without a break. The first connection breaks
+  // after about 1 s (the broker stops), so the count starts again.
+  config_.ota.config_soak_s = 2;
+  auto broker = std::make_unique<MosquittoProcess>(options);
   Agent agent(config_, SystemClock(), random_);
   agent.CommitConfigTrialWhenHealthy(slots_dir, manifest);
   ASSERT_TRUE(agent.Start().ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  broker.reset();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  EXPECT_TRUE(status().trial.has_value()) << "committed without 2 s of connection";
+  const auto restarted = std::chrono::steady_clock::now();
+  broker = std::make_unique<MosquittoProcess>(options);
   ASSERT_TRUE(WaitFor([&] { return status().last_result == "committed fleet 1.0.0"; }))
       << status().last_result;
+  EXPECT_GE(std::chrono::steady_clock::now() - restarted, std::chrono::seconds(2));
   ASSERT_TRUE(WaitFor([&] {
     const auto installed = hub_->last_request().installed;
     return !installed.empty() &&

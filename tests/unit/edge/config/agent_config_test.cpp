@@ -326,6 +326,7 @@ TEST(AgentConfigTest, OtaSectionDefaultsAndRanges) {
   const AgentConfig defaults = ParseOk(kMinimal);
   EXPECT_FALSE(defaults.ota.enabled.has_value());  // decided by update-root.json at start
   EXPECT_EQ(defaults.ota.poll_interval_s, 30);
+  EXPECT_EQ(defaults.ota.config_soak_s, 60);
   EXPECT_EQ(defaults.ota.dir, "/var/lib/keel/ota");
   const AgentConfig set = ParseOk(
       std::string(kMinimal) + "[ota]\nenabled = false\npoll_interval_s = 1\ndir = \"/data/ota\"\n");
@@ -335,6 +336,9 @@ TEST(AgentConfigTest, OtaSectionDefaultsAndRanges) {
   EXPECT_THAT(ParseError(std::string(kMinimal) + "[ota]\npoll_interval_s = 0\n"),
               HasSubstr("[ota] poll_interval_s"));
   EXPECT_THAT(ParseError(std::string(kMinimal) + "[ota]\nenabled = 1\n"), HasSubstr("enabled"));
+  EXPECT_EQ(ParseOk(std::string(kMinimal) + "[ota]\nconfig_soak_s = 0\n").ota.config_soak_s, 0);
+  EXPECT_THAT(ParseError(std::string(kMinimal) + "[ota]\nconfig_soak_s = -1\n"),
+              HasSubstr("[ota] config_soak_s"));
   EXPECT_THAT(ParseError(std::string(kMinimal) + "[ota]\nurl = \"x\"\n"), HasSubstr("url"));
 
   TempDir dir;

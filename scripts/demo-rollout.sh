@@ -45,8 +45,8 @@ rollout_running() {
 
 rollout_sim_alive() { kill -0 "$(cat "$rollout_dir/sim.pid" 2>/dev/null)" 2>/dev/null; }
 
-# Creates a deployment, narrates it until it ends, writes "ID STATE" to
-# $rollout_dir/last.
+# Creates a deployment, narrates it until it ends, writes its last status
+# (the API's JSON) to $rollout_dir/last.json.
 rollout_deploy() {
   local id d line last="" state
   id=$(rctl --json deploy create --target "tag:line=ota" "$@" | jq -r .id)
@@ -67,17 +67,34 @@ rollout_deploy() {
     case "$state" in
       completed | aborted | rolled_back)
         rnote "  deployment $id: $(jq -r .reason <<<"$d")"
-        echo "$id $state" >"$rollout_dir/last"
+        echo "$d" >"$rollout_dir/last.json"
         return 0 ;;
     esac
   done
-  echo "$id unfinished" >"$rollout_dir/last"
+  echo "{\"id\": ${id:-0}, \"state\": \"unfinished\", \"wave\": -1, \"counts\": {}}" \
+    >"$rollout_dir/last.json"
+}
+
+# Sets id, state, wave and failed from the last deployment, and running
+# from the devices (rollout_running).
+rollout_outcome() {
+  local f=$rollout_dir/last.json
+  id=$(jq -r .id "$f")
+  state=$(jq -r .state "$f")
+  wave=$(jq -r .wave "$f")
+  failed=$(jq -r '.counts.failed // 0' "$f")
+  running=$(rollout_running)
+}
+
+# One verdict: $1 is 0 when it holds; $2 says what passed, $3 what failed.
+rollout_verdict() {
+  if [ "$1" = 0 ]; then rnote "PASS: $2"; else rnote "FAIL: $3"; ok=1; fi
 }
 
 # The whole act; writes 0 (every verdict holds) or 1 to $rollout_dir/verdict.rc.
 rollout_act() {
   set +e  # this subshell checks every step itself
-  local ok=0 id state v first bad_wave failed
+  local ok=0 id state wave failed running v
   rollout_t0=$(date +%s%3N)
   echo 1 >"$rollout_dir/verdict.rc"
   for v in 1.0.0 1.1.0 1.2.0; do
@@ -99,35 +116,25 @@ rollout_act() {
   rnote "tagged them line=ota (keelctl device tag ID line=ota)"
 
   rollout_deploy --artifact pump-ae@1.0.0 --canary 0 --waves 100 --wave-soak 0s
-  read -r id state <"$rollout_dir/last"
-  first=$(rollout_running)
-  if [ "$state" = completed ] && [ "$first" = "${rollout_devices}x1.0.0" ]; then
-    rnote "PASS: 1.0.0 installed on every device ($first)"
-  else
-    rnote "FAIL: the first model: deployment $id $state, devices run $first"; ok=1
-  fi
+  rollout_outcome
+  [ "$state" = completed ] && [ "$running" = "${rollout_devices}x1.0.0" ]
+  rollout_verdict $? "1.0.0 installed on every device ($running)" \
+    "the first model: deployment $id $state, devices run $running"
 
   rollout_deploy --artifact pump-ae@1.1.0 --canary 2 --waves 25,50,100 --max-failures 5% \
     --wave-soak 3s --device-timeout 60s
-  read -r id state <"$rollout_dir/last"
-  v=$(rollout_running)
-  if [ "$state" = completed ] && [ "$v" = "${rollout_devices}x1.1.0" ]; then
-    rnote "PASS: 1.1.0 went canary -> 25% -> 50% -> 100% ($v)"
-  else
-    rnote "FAIL: the good model: deployment $id $state, devices run $v"; ok=1
-  fi
+  rollout_outcome
+  [ "$state" = completed ] && [ "$running" = "${rollout_devices}x1.1.0" ]
+  rollout_verdict $? "1.1.0 went canary -> 25% -> 50% -> 100% ($running)" \
+    "the good model: deployment $id $state, devices run $running"
 
   rollout_deploy --artifact pump-ae@1.2.0 --canary 2 --waves 25,50,100 --max-failures 5% \
     --wave-soak 3s --device-timeout 60s
-  read -r id state <"$rollout_dir/last"
-  v=$(rollout_running)
-  bad_wave=$(rctl --json deploy status "$id" | jq -r .wave)
-  failed=$(rctl --json deploy status "$id" | jq -r '.counts.failed // 0')
-  if [ "$state" = rolled_back ] && [ "$bad_wave" -le 1 ] && [ "$v" = "${rollout_devices}x1.1.0" ]; then
-    rnote "PASS: 1.2.0 failed its health check on $failed device(s), the deployment stopped at wave $bad_wave and every device runs 1.1.0 again ($v)"
-  else
-    rnote "FAIL: the bad model: deployment $id $state at wave $bad_wave, devices run $v"; ok=1
-  fi
+  rollout_outcome
+  [ "$state" = rolled_back ] && [ "$wave" -le 1 ] && [ "$running" = "${rollout_devices}x1.1.0" ]
+  rollout_verdict $? \
+    "1.2.0 failed its health check on $failed device(s), the deployment stopped at wave $wave and every device runs 1.1.0 again ($running)" \
+    "the bad model: deployment $id $state at wave $wave, devices run $running"
   rnote "poll replies lost on the way: $(grep 'ota devices run:' "$rollout_dir/sim.out" | tail -1 | sed 's/.*| lost replies \([0-9]*\).*/\1/'); the devices resent those reports and the hub applied each once"
   rollout_stop
   echo "$ok" >"$rollout_dir/verdict.rc"

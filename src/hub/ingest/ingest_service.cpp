@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <optional>
+
 #include "wire/messages.h"
 #include "wire/topics.h"
 
@@ -16,6 +19,28 @@ const std::string* FindUserProperty(const mqtt::Message& message, std::string_vi
     if (k == key) found = &v;
   }
   return found;
+}
+
+// The bus events of a stored batch: its summary, then its device events.
+void AddBatchEvents(const IngestBatch& stored, size_t index,
+                    std::vector<std::pair<size_t, bus::Event>>* out) {
+  const wire::TelemetryBatch& batch = stored.batch;
+  bus::Event summary{bus::EventKind::kTelemetry, stored.device_id, batch.seq, 0, "telemetry.batch"};
+  std::optional<int64_t> newest;
+  nlohmann::json series = nlohmann::json::array();
+  for (const auto& s : batch.series) {
+    series.push_back(s.name);
+    for (const auto& p : s.points) newest = std::max(newest.value_or(p.t_ms), p.t_ms);
+  }
+  summary.t_ms = newest.value_or(stored.received_ms);
+  summary.data = {{"samples", batch.SampleCount()},
+                  {"events", batch.events.size()},
+                  {"series", std::move(series)}};
+  out->emplace_back(index, std::move(summary));
+  for (const auto& e : batch.events) {
+    out->emplace_back(index, bus::Event{bus::KindOfDeviceEvent(e.type), stored.device_id, batch.seq,
+                                        e.t_ms, e.type, e.data});
+  }
 }
 
 }  // namespace
@@ -212,7 +237,7 @@ void IngestService::HandleEvent(const std::string& device_id, const mqtt::Messag
     Reject(wire::RejectReason::kMalformed, message.topic, range.status().message());
     return;
   }
-  Enqueue(GapNotice{device_id, range->from, range->to});
+  Enqueue(GapNotice{device_id, range->from, range->to, event->t_ms});
 }
 
 void IngestService::HandleState(const std::string& device_id, const mqtt::Message& message,
@@ -228,9 +253,12 @@ void IngestService::HandleState(const std::string& device_id, const mqtt::Messag
            "an unstamped state message may only report offline");
     return;
   }
+  bool changed = false;
   {
     std::lock_guard lock(mu_);
-    online_[device_id] = state->online;
+    auto [it, inserted] = online_.try_emplace(device_id, state->online);
+    changed = inserted || it->second != state->online;
+    it->second = state->online;
   }
   DeviceReport report;
   report.t_ms = state->t_ms;
@@ -243,7 +271,7 @@ void IngestService::HandleState(const std::string& device_id, const mqtt::Messag
       .GetGauge("keel_device_outbox_depth", "Outbox depth (batches) as last reported by the device",
                 {{"device", device_id}})
       .Set(static_cast<double>(report.outbox_depth));
-  Enqueue(StateReport{device_id, std::move(report)});
+  Enqueue(StateReport{device_id, std::move(report), state->online, changed});
 }
 
 void IngestService::Enqueue(Work work) {
@@ -289,14 +317,29 @@ void IngestService::WriterLoop() {
 
 void IngestService::Commit(std::vector<Work>& work) {
   std::vector<IngestBatch> batches;
+  std::vector<size_t> batch_index;  // the index in `work` of each of `batches`
   std::vector<std::pair<std::string, uint64_t>> acks;
-  for (auto& item : work) {
+  std::vector<std::pair<size_t, bus::Event>> stored_events;  // published once durable
+  const bool publish = options_.bus != nullptr;
+  for (size_t index = 0; index < work.size(); ++index) {
+    auto& item = work[index];
     if (auto* batch = std::get_if<IngestBatch>(&item)) {
       batches.push_back(std::move(*batch));
+      batch_index.push_back(index);
     } else if (auto* gap = std::get_if<GapNotice>(&item)) {
       auto watermark = telemetry_.RecordGap(gap->device_id, gap->from, gap->to, clock_.NowMs());
       if (watermark.ok()) {
         acks.emplace_back(gap->device_id, *watermark);
+        if (publish) {
+          stored_events.emplace_back(index, bus::Event{bus::EventKind::kDeviceEvent,
+                                                       gap->device_id,
+                                                       0,
+                                                       gap->t_ms,
+                                                       std::string(wire::kOutboxDroppedEventType),
+                                                       {{"from", gap->from},
+                                                        {"to", gap->to},
+                                                        {"count", gap->to - gap->from + 1}}});
+        }
       } else {
         spdlog::warn("ingest: gap {}..{} from {}: {}", gap->from, gap->to, gap->device_id,
                      watermark.status().ToString());
@@ -311,7 +354,20 @@ void IngestService::Commit(std::vector<Work>& work) {
       }
     } else if (auto* state = std::get_if<StateReport>(&item)) {
       Status s = devices_.RecordDeviceReport(state->device_id, state->report);
-      if (!s.ok()) spdlog::warn("ingest: state of {}: {}", state->device_id, s.ToString());
+      if (!s.ok()) {
+        spdlog::warn("ingest: state of {}: {}", state->device_id, s.ToString());
+      } else if (publish && state->connectivity_changed) {
+        const bool online = state->online;
+        stored_events.emplace_back(
+            index,
+            bus::Event{
+                online ? bus::EventKind::kDeviceOnline : bus::EventKind::kDeviceOffline,
+                state->device_id,
+                0,
+                state->report.t_ms,
+                online ? "device.online" : "device.offline",
+                {{"agent", state->report.agent}, {"outbox_depth", state->report.outbox_depth}}});
+      }
     }
   }
   if (!batches.empty()) {
@@ -320,6 +376,7 @@ void IngestService::Commit(std::vector<Work>& work) {
       // Nothing is acked, so every device sends these batches again.
       spdlog::error("ingest: store write of {} batches failed: {}", batches.size(),
                     result.status().ToString());
+      Publish(stored_events);  // what the other messages recorded is durable
       return;
     }
     commits_.Increment();
@@ -327,6 +384,7 @@ void IngestService::Commit(std::vector<Work>& work) {
       switch (result->outcomes[i]) {
         case BatchOutcome::kStored:
           messages_.Increment();
+          if (publish) AddBatchEvents(batches[i], batch_index[i], &stored_events);
           break;
         case BatchOutcome::kDuplicate:
           duplicates_.Increment();
@@ -346,6 +404,14 @@ void IngestService::Commit(std::vector<Work>& work) {
   for (const auto& [device, seq] : acks) {
     if (seq > 0) send_ack_(device, seq);
   }
+  Publish(stored_events);
+}
+
+void IngestService::Publish(std::vector<std::pair<size_t, bus::Event>>& events) {
+  if (options_.bus == nullptr) return;
+  std::stable_sort(events.begin(), events.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [index, event] : events) options_.bus->Publish(std::move(event));
 }
 
 }  // namespace keel::hub

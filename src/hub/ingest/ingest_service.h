@@ -11,6 +11,23 @@
 // so a hub crash at any point loses nothing: an unacked batch stays in the
 // device's outbox and is sent again; the store drops the duplicate.
 // Every rejected message is counted by reason in keel_ingest_rejected_total.
+//
+// With an event bus (IngestOptions::bus), ingest publishes what it stored,
+// only after the transaction that stored it committed (a consumer never sees
+// what the store may still lose), in the order the messages arrived
+// (docs/events.md):
+//   - per stored batch (not a duplicate): one kTelemetry "telemetry.batch"
+//     (seq, t = newest sample or receipt time, data {"samples", "events",
+//     "series": [names]}), then one event per device event it carries, in
+//     batch order: kDetection for "*.raised" / "*.cleared", else
+//     kDeviceEvent (seq = the batch's, t and data the event's own);
+//   - a gap notice, once recorded: kDeviceEvent "outbox.dropped" (seq 0,
+//     data {"from", "to", "count"});
+//   - a state message that changes the device's connectivity as this
+//     process knew it (the first one after a hub start always does), once
+//     recorded: kDeviceOnline "device.online" / kDeviceOffline
+//     "device.offline" (t = the device's report time, data {"agent",
+//     "outbox_depth"}).
 // Device events carried in a telemetry batch take the same path and are
 // stored in the batch's transaction (keel_ingest_events_total); a batch of
 // events only is acked like any other.
@@ -26,10 +43,12 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <variant>
 
 #include "common/clock.h"
 #include "common/metrics.h"
+#include "hub/bus/event_bus.h"
 #include "hub/store/device_store.h"
 #include "hub/store/telemetry_store.h"
 #include "mqtt/client.h"
@@ -55,6 +74,10 @@ struct IngestOptions {
   // messages still count. Null: no device is quarantined. Called on the
   // broker thread; must be fast and thread-safe.
   std::function<bool(const std::string& device_id)> is_quarantined;
+  // Where to publish what was stored (see above); null: nowhere. Must
+  // outlive the service. Publish runs on the writer thread, after the acks
+  // of the commit were sent, and may wait (bounded) on a full bus stage.
+  bus::EventBus* bus = nullptr;
 };
 
 class IngestService {
@@ -85,6 +108,7 @@ class IngestService {
     std::string device_id;
     uint64_t from = 0;
     uint64_t to = 0;
+    int64_t t_ms = 0;  // the notice's own time (device clock)
   };
   struct SyncNotice {
     std::string device_id;
@@ -93,6 +117,10 @@ class IngestService {
   struct StateReport {
     std::string device_id;
     DeviceReport report;
+    bool online = true;
+    // Whether this report changes the device's connectivity as ingest knew
+    // it (then it is published on the bus once recorded).
+    bool connectivity_changed = false;
   };
   using Work = std::variant<IngestBatch, GapNotice, SyncNotice, StateReport>;
 
@@ -106,6 +134,10 @@ class IngestService {
   void Enqueue(Work work);
   void WriterLoop();
   void Commit(std::vector<Work>& work);
+  // Puts what a commit stored on options_.bus, each event tagged with the
+  // index in the commit of the message that carried it: published in that
+  // order (arrival), a message's own events in the order they were added.
+  void Publish(std::vector<std::pair<size_t, bus::Event>>& events);
 
   DeviceStore& devices_;
   TelemetryStore& telemetry_;

@@ -1,5 +1,5 @@
-// SqliteStore: DeviceStore, TelemetryStore, ArtifactStore, RolloutStore and
-// AttestationStore on one embedded SQLite file.
+// SqliteStore: DeviceStore, TelemetryStore, ArtifactStore, RolloutStore,
+// AttestationStore and IncidentStore on one embedded SQLite file.
 //
 // Durability: journal_mode=WAL with synchronous=FULL, so a write that has
 // returned OK survives power loss. One writer connection (writes are
@@ -17,6 +17,7 @@
 #include "hub/store/artifact_store.h"
 #include "hub/store/attestation_store.h"
 #include "hub/store/device_store.h"
+#include "hub/store/incident_store.h"
 #include "hub/store/rollout_store.h"
 #include "hub/store/telemetry_store.h"
 
@@ -26,7 +27,8 @@ class SqliteStore final : public DeviceStore,
                           public TelemetryStore,
                           public ArtifactStore,
                           public RolloutStore,
-                          public AttestationStore {
+                          public AttestationStore,
+                          public IncidentStore {
  public:
   struct State;  // internal (sqlite/store_state.h)
   explicit SqliteStore(std::unique_ptr<State> state);
@@ -85,6 +87,19 @@ class SqliteStore final : public DeviceStore,
   Result<std::map<std::string, QuarantineRecord>> ListQuarantines() override;
   Status SetQuarantine(std::string_view device, const std::optional<QuarantineRecord>& record,
                        const HubEvent& event) override;
+
+  // IncidentStore
+  Status SaveIncidents(const std::vector<StoredIncident>& incidents,
+                       const std::vector<StoredNotification>& notifications) override;
+  Result<std::vector<StoredIncident>> ListIncidents(const IncidentQuery& query) override;
+  Result<StoredIncident> GetIncident(int64_t id) override;
+  Result<int64_t> MaxIncidentId() override;
+  Result<std::vector<StoredNotification>> ListNotifications(int64_t after_id,
+                                                            size_t limit) override;
+  Status MarkNotificationDelivered(int64_t id, int64_t delivered_ms) override;
+  Result<int64_t> AddSilence(std::string_view body) override;
+  Status UpdateSilence(int64_t id, std::string_view body) override;
+  Result<std::vector<StoredSilence>> ListSilences() override;
 
   DeviceStore& devices() { return *this; }
   TelemetryStore& telemetry() { return *this; }

@@ -7,7 +7,7 @@ namespace {
 
 constexpr const char* kCreateSchema = R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-INSERT INTO meta VALUES('schema_version', 5), ('duplicates_total', 0);
+INSERT INTO meta VALUES('schema_version', 6), ('duplicates_total', 0);
 CREATE TABLE devices(
   dkey INTEGER PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
@@ -137,9 +137,27 @@ CREATE TABLE quarantines(
   remediation TEXT NOT NULL);
 )sql";
 
-// The schema changes that lead from version N-1 to N, for N = 2, 3, 4, 5.
+// Version 6 added contextual alerting (hub/alerts).
+constexpr const char* kCreateAlerts = R"sql(
+CREATE TABLE incidents(
+  id INTEGER PRIMARY KEY,
+  state TEXT NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  body TEXT NOT NULL);
+CREATE INDEX incidents_by_state ON incidents(state, id);
+CREATE TABLE incident_notifications(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  incident INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  delivered_ms INTEGER);
+CREATE TABLE silences(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  body TEXT NOT NULL);
+)sql";
+
+// The schema changes that lead from version N-1 to N, for N = 2..6.
 constexpr const char* kMigrations[] = {kCreateEvents, kCreateArtifacts, kCreateRollouts,
-                                       kCreateAttestation};
+                                       kCreateAttestation, kCreateAlerts};
 constexpr int64_t kFirstMigratedVersion = 2;
 
 // Applies every migration after `from`, each in its own transaction, so a

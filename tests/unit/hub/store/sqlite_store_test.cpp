@@ -72,6 +72,7 @@ TEST_F(SqliteStoreTest, Version1DatabaseIsMigratedToTheCurrentVersion) {
          "DROP TABLE events; DROP TABLE artifacts; DROP TABLE device_tags; "
          "DROP TABLE deployment_devices; DROP TABLE deployments; DROP TABLE device_ota; "
          "DROP TABLE ota_reports; DROP TABLE attestation_baselines; DROP TABLE quarantines; "
+         "DROP TABLE incidents; DROP TABLE incident_notifications; DROP TABLE silences; "
          "UPDATE meta SET value = 1 WHERE key = 'schema_version'");
 
   Reopen();
@@ -94,7 +95,7 @@ TEST_F(SqliteStoreTest, Version1DatabaseIsMigratedToTheCurrentVersion) {
                                nullptr),
             SQLITE_OK);
   ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int64(stmt, 0), 5);
+  EXPECT_EQ(sqlite3_column_int64(stmt, 0), 6);
   sqlite3_finalize(stmt);
   sqlite3_close(db);
   Reopen();  // opening a current store again migrates nothing

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "hub/alerts/json_fields.h"
 
 namespace keel::hub::alerts {
@@ -53,6 +55,29 @@ std::string Incident::Title() const {
   if (own > 1) title += fmt::format(" (+{} related)", own - 1);
   if (explained > 0) title += fmt::format(" (+{} explained)", explained);
   return title;
+}
+
+Status LabelIncident(Incident& incident, OperatorLabel label, int64_t now_ms) {
+  if (label.verdict != "true_positive" && label.verdict != "false_positive") {
+    return Status::InvalidArgument("label: verdict \"" + label.verdict +
+                                   "\" is not true_positive or false_positive");
+  }
+  label.at_ms = now_ms;
+  label.window_from_ms = incident.first_event_ms - kLabelMarginMs;
+  label.window_to_ms = incident.last_event_ms + kLabelMarginMs;
+  label.devices.clear();
+  for (const auto& m : incident.members) {
+    const std::string_view device = LabelOr(m.labels, "device");
+    if (!device.empty() &&
+        std::find(label.devices.begin(), label.devices.end(), device) == label.devices.end()) {
+      label.devices.emplace_back(device);
+    }
+  }
+  incident.history.push_back({now_ms, label.by, "labelled",
+                              label.verdict + (label.cause.empty() ? "" : ": " + label.cause)});
+  incident.updated_ms = now_ms;
+  incident.label = std::move(label);
+  return Status::Ok();
 }
 
 namespace {
@@ -111,7 +136,10 @@ nlohmann::json IncidentToJson(const Incident& incident) {
     label = {{"verdict", incident.label->verdict},
              {"cause", incident.label->cause},
              {"by", incident.label->by},
-             {"at_ms", incident.label->at_ms}};
+             {"at_ms", incident.label->at_ms},
+             {"window_from_ms", incident.label->window_from_ms},
+             {"window_to_ms", incident.label->window_to_ms},
+             {"devices", incident.label->devices}};
   }
   return {{"id", incident.id},
           {"title", incident.Title()},
@@ -178,6 +206,9 @@ Result<Incident> IncidentFromJson(const nlohmann::json& json) {
     KEEL_ASSIGN_OR_RETURN(l.cause, label.String("cause"));
     KEEL_ASSIGN_OR_RETURN(l.by, label.String("by"));
     KEEL_ASSIGN_OR_RETURN(l.at_ms, label.Int("at_ms"));
+    KEEL_ASSIGN_OR_RETURN(l.window_from_ms, label.Int("window_from_ms"));
+    KEEL_ASSIGN_OR_RETURN(l.window_to_ms, label.Int("window_to_ms"));
+    KEEL_ASSIGN_OR_RETURN(l.devices, label.StringArray("devices"));
     in.label = std::move(l);
   }
   KEEL_ASSIGN_OR_RETURN(auto history, f.ObjectArray("history"));

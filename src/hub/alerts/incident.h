@@ -42,13 +42,18 @@ struct IncidentMember {
   nlohmann::json context = nlohmann::json::object();  // data of the last raise
 };
 
-// An operator's verdict, fed back into the training data (issue 5 point 4).
+// An operator's verdict, fed back into the training data (issue 5 point 4)
+// with the data window it applies to: the devices of the incident from
+// kLabelMarginMs before its first event to kLabelMarginMs after its last.
 struct OperatorLabel {
   std::string verdict;  // "true_positive" or "false_positive"
   std::string cause;    // free text, e.g. "bearing wear"
   std::string by;
   int64_t at_ms = 0;
+  int64_t window_from_ms = 0, window_to_ms = 0;
+  std::vector<std::string> devices;
 };
+inline constexpr int64_t kLabelMarginMs = 5 * 60 * 1000;
 
 struct IncidentActivity {
   int64_t at_ms = 0;
@@ -85,6 +90,11 @@ struct Incident {
   // A short human title, e.g. "device.offline on device=gw-1 (+12 explained)".
   std::string Title() const;
 };
+
+// Sets the incident's label (verdict "true_positive" or "false_positive",
+// InvalidArgument otherwise), its data window and devices, and records it
+// in the history.
+Status LabelIncident(Incident& incident, OperatorLabel label, int64_t now_ms);
 
 nlohmann::json IncidentToJson(const Incident& incident);
 // Strict: every field present with its type; errors say which field.

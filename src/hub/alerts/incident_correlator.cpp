@@ -47,6 +47,18 @@ IncidentMember MemberFrom(const Alert& alert, std::string fingerprint, int64_t n
 
 }  // namespace
 
+nlohmann::json NotificationToJson(const Notification& n) {
+  return {{"incident", n.incident_id},
+          {"reason", n.reason},
+          {"at_ms", n.at_ms},
+          {"title", n.title},
+          {"group_key", n.group_key},
+          {"priority", n.priority},
+          {"priority_score", n.priority_score},
+          {"severity", SeverityName(n.severity)},
+          {"firing", n.firing}};
+}
+
 IncidentCorrelator::IncidentCorrelator(CorrelationPolicy policy) : policy_(std::move(policy)) {}
 
 void IncidentCorrelator::Restore(std::vector<Incident> incidents, int64_t next_id) {
@@ -447,6 +459,15 @@ Result<CorrelationChanges> IncidentCorrelator::Resolve(int64_t id, const std::st
   Incident incident = std::move(active_.extract(id).mapped());
   ResolveIncident(incident, by, note, now_ms);
   resolved_[id] = std::move(incident);
+  return Collect();
+}
+
+Result<CorrelationChanges> IncidentCorrelator::Label(int64_t id, OperatorLabel label,
+                                                     int64_t now_ms) {
+  auto it = active_.find(id);
+  if (it == active_.end()) return Status::NotFound(fmt::format("incident {} is not active", id));
+  KEEL_RETURN_IF_ERROR(LabelIncident(it->second, std::move(label), now_ms));
+  Touch(id);
   return Collect();
 }
 

@@ -54,6 +54,8 @@ struct Notification {
   size_t firing = 0;  // notifiable firing alerts at that moment
 };
 
+nlohmann::json NotificationToJson(const Notification& notification);
+
 struct CorrelationChanges {
   std::vector<Incident> incidents;  // each incident changed by the call, as it is now
   std::vector<Notification> notifications;
@@ -93,6 +95,10 @@ class IncidentCorrelator {
                                          int64_t now_ms);
   Result<CorrelationChanges> Resolve(int64_t id, const std::string& by, const std::string& note,
                                      int64_t now_ms);
+
+  // Labels an active incident (LabelIncident); a resolved one is labelled
+  // in the store by its owner.
+  Result<CorrelationChanges> Label(int64_t id, OperatorLabel label, int64_t now_ms);
 
   // The active incident `id`, or null.
   const Incident* FindActive(int64_t id) const;

@@ -64,19 +64,21 @@ std::string Short(std::string_view sha256) { return std::string(sha256.substr(0,
 
 AttestationService::AttestationService(AttestationStore& store, RolloutStore& rollouts,
                                        ArtifactStore& artifacts, const Clock& clock,
-                                       MetricsRegistry& metrics, NonceOptions nonces)
+                                       MetricsRegistry& metrics, NonceOptions nonces,
+                                       bus::EventBus* bus)
     : store_(store),
       rollouts_(rollouts),
       artifacts_(artifacts),
       clock_(clock),
       metrics_(metrics),
+      bus_(bus),
       nonces_(clock, nonces) {}
 
 Result<std::unique_ptr<AttestationService>> AttestationService::Open(
     AttestationStore& store, RolloutStore& rollouts, ArtifactStore& artifacts, const Clock& clock,
-    MetricsRegistry& metrics, NonceOptions nonces) {
+    MetricsRegistry& metrics, NonceOptions nonces, bus::EventBus* bus) {
   std::unique_ptr<AttestationService> service(
-      new AttestationService(store, rollouts, artifacts, clock, metrics, nonces));
+      new AttestationService(store, rollouts, artifacts, clock, metrics, nonces, bus));
   KEEL_ASSIGN_OR_RETURN(service->quarantined_, store.ListQuarantines());
   for (const char* verdict : {"trusted", "quarantined", "refused"}) {
     metrics.GetCounter("keel_attestations_total", "Attestation quotes by outcome",
@@ -199,6 +201,12 @@ Result<AttestationService::Finding> AttestationService::CheckKind(
   return finding;
 }
 
+void AttestationService::PublishChange(const std::string& device, std::string type, int64_t now,
+                                       json data) {
+  if (bus_ == nullptr) return;
+  bus_->Publish({bus::EventKind::kAttestation, device, 0, now, std::move(type), std::move(data)});
+}
+
 Result<edge::attest::Verdict> AttestationService::Decide(const std::string& device, int64_t now,
                                                          const std::vector<Finding>& mismatches) {
   const auto current = Quarantine(device);
@@ -207,10 +215,14 @@ Result<edge::attest::Verdict> AttestationService::Decide(const std::string& devi
       const json data = {{"lifted", current->reason}, {"since", current->since_ms}};
       KEEL_RETURN_IF_ERROR(
           store_.SetQuarantine(device, std::nullopt, {"attestation.restored", now, data.dump()}));
-      std::lock_guard lock(mu_);
-      quarantined_.erase(device);
-      metrics_.GetGauge("keel_quarantined_devices", "Devices quarantined by attestation")
-          .Set(static_cast<double>(quarantined_.size()));
+      {
+        std::lock_guard lock(mu_);
+        quarantined_.erase(device);
+        metrics_.GetGauge("keel_quarantined_devices", "Devices quarantined by attestation")
+            .Set(static_cast<double>(quarantined_.size()));
+      }
+      PublishChange(device, "attestation.restored", now,
+                    {{"reason", current->reason}, {"since_ms", current->since_ms}});
       spdlog::info("attest: {} matches what it should run again: quarantine lifted", device);
       return edge::attest::Verdict{true, "quarantine lifted"};
     }
@@ -230,10 +242,15 @@ Result<edge::attest::Verdict> AttestationService::Decide(const std::string& devi
     const json data = {{"reason", reason}, {"remediation", remediation}};
     KEEL_RETURN_IF_ERROR(
         store_.SetQuarantine(device, record, {"attestation.quarantined", now, data.dump()}));
-    std::lock_guard lock(mu_);
-    quarantined_[device] = record;
-    metrics_.GetGauge("keel_quarantined_devices", "Devices quarantined by attestation")
-        .Set(static_cast<double>(quarantined_.size()));
+    {
+      std::lock_guard lock(mu_);
+      quarantined_[device] = record;
+      metrics_.GetGauge("keel_quarantined_devices", "Devices quarantined by attestation")
+          .Set(static_cast<double>(quarantined_.size()));
+    }
+    PublishChange(
+        device, "attestation.quarantined", now,
+        {{"reason", reason}, {"since_ms", record.since_ms}, {"remediation", remediation}});
   }
   spdlog::warn("attest: {} quarantined: {}", device, reason);
   return edge::attest::Verdict{false, reason};

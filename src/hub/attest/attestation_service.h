@@ -38,6 +38,13 @@
 // update directives that install the expected version again (remediation:
 // Remediates()), and telemetry ingest drops its uploads unacknowledged
 // (IsQuarantined()). Thread-safe.
+//
+// With an event bus (Open's `bus`), every change of a device's quarantine
+// is published once the store recorded it and IsQuarantined() reflects it:
+// kAttestation "attestation.quarantined" (data {"reason", "since_ms",
+// "remediation"}; again when the reason of an ongoing quarantine changes)
+// and "attestation.restored" (data {"reason", "since_ms"} of the quarantine
+// that ended). t is the hub's time of the verdict; seq 0.
 #pragma once
 
 #include <map>
@@ -53,6 +60,7 @@
 #include "crypto/certificate.h"
 #include "edge/attest/quote.h"
 #include "hub/attest/nonce_book.h"
+#include "hub/bus/event_bus.h"
 #include "hub/store/artifact_store.h"
 #include "hub/store/attestation_store.h"
 #include "hub/store/rollout_store.h"
@@ -62,11 +70,11 @@ namespace keel::hub::attest {
 
 class AttestationService {
  public:
-  // Loads the quarantined devices. The stores, clock and metrics must
-  // outlive the service.
+  // Loads the quarantined devices. The stores, clock, metrics and bus (null:
+  // publish nothing) must outlive the service.
   static Result<std::unique_ptr<AttestationService>> Open(
       AttestationStore& store, RolloutStore& rollouts, ArtifactStore& artifacts, const Clock& clock,
-      MetricsRegistry& metrics, NonceOptions nonces = {});
+      MetricsRegistry& metrics, NonceOptions nonces = {}, bus::EventBus* bus = nullptr);
 
   NonceBook::Issued IssueNonce(const std::string& device) { return nonces_.Issue(device); }
 
@@ -88,7 +96,8 @@ class AttestationService {
 
  private:
   AttestationService(AttestationStore& store, RolloutStore& rollouts, ArtifactStore& artifacts,
-                     const Clock& clock, MetricsRegistry& metrics, NonceOptions nonces);
+                     const Clock& clock, MetricsRegistry& metrics, NonceOptions nonces,
+                     bus::EventBus* bus);
 
   struct Finding {
     std::string kind;
@@ -101,12 +110,15 @@ class AttestationService {
                             const std::vector<edge::attest::MeasuredEvent>& events);
   Result<edge::attest::Verdict> Decide(const std::string& device, int64_t now,
                                        const std::vector<Finding>& mismatches);
+  // Publishes a recorded quarantine change on bus_ (if any).
+  void PublishChange(const std::string& device, std::string type, int64_t now, nlohmann::json data);
 
   AttestationStore& store_;
   RolloutStore& rollouts_;
   ArtifactStore& artifacts_;
   const Clock& clock_;
   MetricsRegistry& metrics_;
+  bus::EventBus* const bus_;  // may be null
   NonceBook nonces_;
   mutable std::mutex mu_;
   std::map<std::string, QuarantineRecord> quarantined_;  // guarded by mu_

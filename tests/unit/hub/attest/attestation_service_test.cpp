@@ -6,8 +6,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <mutex>
+
 #include "crypto/certificate_authority.h"
 #include "crypto/tokens.h"
+#include "hub/bus/event_bus.h"
 #include "hub/rollout/deployment.h"
 #include "hub/store/sqlite_store.h"
 #include "test_util/temp_dir.h"
@@ -32,9 +35,9 @@ class AttestationServiceTest : public ::testing::Test {
     Reopen();
   }
 
-  void Reopen() {
+  void Reopen(bus::EventBus* bus = nullptr) {
     service_.reset();
-    auto service = AttestationService::Open(*store_, *store_, *store_, clock_, metrics_);
+    auto service = AttestationService::Open(*store_, *store_, *store_, clock_, metrics_, {}, bus);
     ASSERT_TRUE(service.ok()) << service.status().ToString();
     service_ = std::move(service).value();
   }
@@ -220,6 +223,53 @@ TEST_F(AttestationServiceTest, APcrThatDoesNotReplayQuarantines) {
   ASSERT_EQ(events->size(), 1u);
   EXPECT_EQ((*events)[0].type, "attestation.quarantined");
   EXPECT_THAT((*events)[0].data["reason"].get<std::string>(), HasSubstr("pcr"));
+}
+
+TEST_F(AttestationServiceTest, QuarantineChangesArePublishedOnceRecorded) {
+  bus::EventBus bus(clock_, metrics_);
+  std::mutex mu;
+  std::vector<bus::Event> seen;
+  std::vector<bool> consistent;  // the store and IsQuarantined already agree with the event
+  ASSERT_TRUE(bus.Subscribe({"test", 100, 50, nullptr},
+                            [&](const bus::Event& e) {
+                              EventQuery query;
+                              query.device_id = e.device;
+                              query.type_prefix = e.type;
+                              auto stored = store_->ReadEvents(query);
+                              const bool quarantined = e.type == "attestation.quarantined";
+                              std::lock_guard lock(mu);
+                              seen.push_back(e);
+                              consistent.push_back(stored.ok() && !stored->empty() &&
+                                                   service_->IsQuarantined(e.device) ==
+                                                       quarantined);
+                            })
+                  .ok());
+  Reopen(&bus);
+  bus.Start();
+  const std::string local(64, 'c');
+  EXPECT_TRUE(Attest({Agent(), Model("1.0.0", local)}).trusted);  // first use: no change
+  const int64_t since = clock_.NowMs();
+  EXPECT_FALSE(Attest({Agent(std::string(64, 'e')), Model("1.0.0", local)}).trusted);
+  clock_.AdvanceMs(1000);
+  EXPECT_FALSE(Attest({Agent(std::string(64, 'e')), Model("1.0.0", local)}).trusted);  // same
+  clock_.AdvanceMs(1000);
+  EXPECT_EQ(Attest({Agent(), Model("1.0.0", local)}).reason, "quarantine lifted");
+  bus.WaitIdle();
+  std::lock_guard lock(mu);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(consistent, (std::vector<bool>{true, true}));
+  EXPECT_EQ(seen[0].kind, bus::EventKind::kAttestation);
+  EXPECT_EQ(seen[0].type, "attestation.quarantined");
+  EXPECT_EQ(seen[0].device, "pump-1");
+  EXPECT_EQ(seen[0].seq, 0u);
+  EXPECT_EQ(seen[0].t_ms, since);
+  EXPECT_EQ(seen[0].data["since_ms"], since);
+  EXPECT_THAT(seen[0].data["reason"].get<std::string>(), HasSubstr("first-use baseline"));
+  EXPECT_EQ(seen[0].data["remediation"][0]["kind"], "agent");
+  EXPECT_EQ(seen[1].type, "attestation.restored");
+  EXPECT_EQ(seen[1].t_ms, since + 2000);
+  EXPECT_EQ(seen[1].data["since_ms"], since);
+  EXPECT_EQ(seen[1].data["reason"], seen[0].data["reason"]);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <utility>
 
 #include "crypto/tokens.h"
 #include "hub/rollout/target_query.h"
@@ -18,6 +19,13 @@ using nlohmann::json;
 bool IsFinalRow(std::string_view state) {
   return state == "committed" || state == "failed" || state == "timed_out" || state == "reverted" ||
          state == "cancelled";
+}
+
+// The type of the event of a deployment's recorded state change.
+std::string DeploymentEventType(std::string_view recorded, std::string_view state) {
+  if (recorded.empty()) return "deployment.created";
+  if (state == kRunning) return "deployment.resumed";  // the only way back to running
+  return "deployment." + std::string(state);
 }
 
 }  // namespace
@@ -41,7 +49,8 @@ Status RolloutController::Load() {
     const json body = json::parse(s.body, nullptr, false);
     KEEL_ASSIGN_OR_RETURN(Deployment d, DeploymentFromJson(body));
     d.id = s.id;  // the document is written before its id is known
-    Entry e{std::move(d), {}};
+    const std::string state = d.state;
+    Entry e{std::move(d), {}, state};
     KEEL_ASSIGN_OR_RETURN(auto rows, store_.ListDeploymentRows(s.id));
     for (const auto& [device, row_body] : rows) {
       KEEL_ASSIGN_OR_RETURN(e.rows[device],
@@ -68,12 +77,52 @@ Result<RolloutController::Entry*> RolloutController::Find(int64_t id) {
   return &it->second;
 }
 
-Status RolloutController::Save(Entry& e, const std::vector<std::string>& changed_rows) {
+Status RolloutController::Save(Entry& e, const std::vector<std::string>& changed_rows,
+                               bool by_operator) {
   e.d.updated_ms = clock_.NowMs();
   DeploymentRows rows;
   for (const auto& device : changed_rows)
     rows.emplace_back(device, ToJson(e.rows.at(device)).dump());
-  return store_.UpdateDeployment(e.d.id, ToJson(e.d).dump(), rows);
+  KEEL_RETURN_IF_ERROR(store_.UpdateDeployment(e.d.id, ToJson(e.d).dump(), rows));
+  Record(e, changed_rows, by_operator);
+  return Status::Ok();
+}
+
+void RolloutController::Record(Entry& e, const std::vector<std::string>& changed_rows,
+                               bool by_operator) {
+  const std::string recorded = std::exchange(e.recorded_state, e.d.state);
+  if (options_.bus == nullptr) return;
+  const json about = {{"deployment", e.d.id},
+                      {"kind", ArtifactKindName(e.d.spec.kind)},
+                      {"artifact", e.d.spec.artifact},
+                      {"version", e.d.spec.version}};
+  if (recorded != e.d.state) {
+    json data = about;
+    data["wave"] = e.d.wave;
+    data["reason"] = e.d.reason;
+    unpublished_.push_back(
+        {by_operator ? bus::EventKind::kOperatorAction : bus::EventKind::kOtaState, "", 0,
+         e.d.updated_ms, DeploymentEventType(recorded, e.d.state), std::move(data)});
+  }
+  for (const auto& device : changed_rows) {
+    const DeviceRollout& row = e.rows.at(device);
+    json data = about;
+    data["wave"] = row.wave;
+    data["reason"] = row.detail;
+    unpublished_.push_back({bus::EventKind::kOtaState, device, 0, row.updated_ms,
+                            "ota." + row.state, std::move(data)});
+  }
+}
+
+void RolloutController::PublishRecorded() {
+  if (options_.bus == nullptr) return;
+  std::lock_guard publishing(publish_mu_);
+  std::vector<bus::Event> events;
+  {
+    std::lock_guard lock(mu_);
+    events.swap(unpublished_);
+  }
+  for (auto& event : events) options_.bus->Publish(std::move(event));
 }
 
 DeploymentStatus RolloutController::StatusOf(const Entry& e) const {
@@ -94,6 +143,7 @@ int RolloutController::WaveOf(const DeploymentSpec& spec, size_t i, size_t n) {
 
 Result<DeploymentStatus> RolloutController::Create(DeploymentSpec spec,
                                                    const std::string& created_by) {
+  PublishOnExit publish(*this);
   KEEL_ASSIGN_OR_RETURN(ArtifactRecord artifact,
                         artifacts_.GetArtifact(spec.artifact, spec.version));
   spec.kind = artifact.kind;
@@ -126,7 +176,7 @@ Result<DeploymentStatus> RolloutController::Create(DeploymentSpec spec,
   });
   // The rows, with wave 0 already assigned, are created with the deployment
   // in one transaction, so a crash never leaves a deployment without them.
-  Entry e{d, {}};
+  Entry e{d, {}, ""};  // recorded_state "": Record publishes "deployment.created"
   DeploymentRows rows;
   for (size_t i = 0; i < targets.size(); ++i) {
     DeviceRollout row{WaveOf(spec, i, targets.size()), "pending", 0, now, ""};
@@ -139,6 +189,11 @@ Result<DeploymentStatus> RolloutController::Create(DeploymentSpec spec,
   }
   KEEL_ASSIGN_OR_RETURN(e.d.id, store_.CreateDeployment(ToJson(d).dump(), rows));
   d.id = e.d.id;
+  std::vector<std::string> assigned;
+  for (const auto& [device, row] : e.rows) {
+    if (row.state == "assigned") assigned.push_back(device);
+  }
+  Record(e, assigned, /*by_operator=*/true);  // "deployment.created", then wave 0
   // One active deployment per device and kind: the newest wins.
   for (auto& [other_id, other] : entries_) {
     if (!other.d.Active() || other.d.spec.kind != spec.kind) continue;
@@ -175,7 +230,8 @@ Status RolloutController::StartWave(Entry& e, int wave, int64_t now) {
   return Save(e, changed);
 }
 
-Status RolloutController::StartRollback(Entry& e, const std::string& reason, int64_t now) {
+Status RolloutController::StartRollback(Entry& e, const std::string& reason, int64_t now,
+                                        bool by_operator) {
   e.d.state = std::string(kRollingBack);
   e.d.reason = reason;
   std::vector<std::string> changed;
@@ -193,7 +249,7 @@ Status RolloutController::StartRollback(Entry& e, const std::string& reason, int
     changed.push_back(device);
   }
   spdlog::warn("rollout: deployment {} rolls back: {}", e.d.id, reason);
-  return Save(e, changed);
+  return Save(e, changed, by_operator);
 }
 
 namespace {
@@ -206,26 +262,29 @@ Result<DeploymentStatus> Refuse(const Deployment& d, std::string_view action) {
 }  // namespace
 
 Result<DeploymentStatus> RolloutController::Pause(int64_t id) {
+  PublishOnExit publish(*this);
   std::lock_guard lock(mu_);
   KEEL_ASSIGN_OR_RETURN(Entry * e, Find(id));
   if (e->d.state != kRunning) return Refuse(e->d, "pause");
   e->d.state = std::string(kPaused);
   e->d.reason = "paused by the operator";
-  KEEL_RETURN_IF_ERROR(Save(*e, {}));
+  KEEL_RETURN_IF_ERROR(Save(*e, {}, /*by_operator=*/true));
   return StatusOf(*e);
 }
 
 Result<DeploymentStatus> RolloutController::Resume(int64_t id) {
+  PublishOnExit publish(*this);
   std::lock_guard lock(mu_);
   KEEL_ASSIGN_OR_RETURN(Entry * e, Find(id));
   if (e->d.state != kPaused) return Refuse(e->d, "resume");
   e->d.state = std::string(kRunning);
   e->d.reason = "resumed by the operator";
-  KEEL_RETURN_IF_ERROR(Save(*e, {}));
+  KEEL_RETURN_IF_ERROR(Save(*e, {}, /*by_operator=*/true));
   return StatusOf(*e);
 }
 
 Result<DeploymentStatus> RolloutController::Abort(int64_t id) {
+  PublishOnExit publish(*this);
   std::lock_guard lock(mu_);
   KEEL_ASSIGN_OR_RETURN(Entry * e, Find(id));
   if (e->d.state != kRunning && e->d.state != kPaused) return Refuse(e->d, "abort");
@@ -240,15 +299,17 @@ Result<DeploymentStatus> RolloutController::Abort(int64_t id) {
     row.updated_ms = now;
     changed.push_back(device);
   }
-  KEEL_RETURN_IF_ERROR(Save(*e, changed));
+  KEEL_RETURN_IF_ERROR(Save(*e, changed, /*by_operator=*/true));
   return StatusOf(*e);
 }
 
 Result<DeploymentStatus> RolloutController::Rollback(int64_t id) {
+  PublishOnExit publish(*this);
   std::lock_guard lock(mu_);
   KEEL_ASSIGN_OR_RETURN(Entry * e, Find(id));
   if (e->d.state == kRollingBack || e->d.state == kRolledBack) return Refuse(e->d, "roll back");
-  KEEL_RETURN_IF_ERROR(StartRollback(*e, "rolled back by the operator", clock_.NowMs()));
+  KEEL_RETURN_IF_ERROR(
+      StartRollback(*e, "rolled back by the operator", clock_.NowMs(), /*by_operator=*/true));
   return StatusOf(*e);
 }
 

@@ -34,6 +34,21 @@
 // hub restart resumes where it was. Reports are applied idempotently and
 // only then acknowledged (stored by (device, seq)); a crash between the two
 // makes the device resend, which changes nothing twice.
+//
+// Events (docs/events.md): with a bus (RolloutOptions::bus), every change is
+// published once the store recorded it, after the controller's mutex is
+// released (a full bus stage never holds up the controller's state), in the
+// order the changes were recorded:
+//   - a device row's state: kOtaState "ota.<state>" (assigned, installing,
+//     committed, failed, timed_out, reverting, reverted, cancelled) for that
+//     device, data {"deployment", "kind", "artifact", "version", "wave",
+//     "reason": the device's reason or why the hub changed it};
+//   - a deployment's state: "deployment.created", "deployment.paused",
+//     "deployment.resumed", "deployment.aborted", "deployment.rolling_back",
+//     "deployment.rolled_back", "deployment.completed" (device ""), data
+//     {"deployment", "kind", "artifact", "version", "wave", "reason"} —
+//     kOperatorAction when an operator's API call (Create, Pause, Resume,
+//     Abort, Rollback) caused it, kOtaState when the controller did (Tick).
 // Thread-safe (one mutex).
 #pragma once
 
@@ -46,6 +61,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "hub/bus/event_bus.h"
 #include "hub/rollout/deployment.h"
 #include "hub/store/artifact_store.h"
 #include "hub/store/device_store.h"
@@ -56,6 +72,9 @@ namespace keel::hub::rollout {
 
 struct RolloutOptions {
   int64_t poll_interval_ms = 30'000;  // told to devices in every poll reply
+  // Where to publish recorded changes (above); null: nowhere. Must outlive
+  // the controller.
+  bus::EventBus* bus = nullptr;
 };
 
 // Counts per device state, and the deployment's progress.
@@ -103,6 +122,19 @@ class RolloutController {
   struct Entry {
     Deployment d;
     std::map<std::string, DeviceRollout> rows;
+    std::string recorded_state;  // d.state as last written to the store
+  };
+  // Publishes, once the caller's lock on mu_ is released, the events that
+  // changes recorded meanwhile queued (declare it before the lock).
+  class PublishOnExit {
+   public:
+    explicit PublishOnExit(RolloutController& c) : c_(c) {}
+    ~PublishOnExit() { c_.PublishRecorded(); }
+    PublishOnExit(const PublishOnExit&) = delete;
+    PublishOnExit& operator=(const PublishOnExit&) = delete;
+
+   private:
+    RolloutController& c_;
   };
 
   RolloutController(RolloutStore& store, DeviceStore& devices, ArtifactStore& artifacts,
@@ -111,8 +143,14 @@ class RolloutController {
 
   Status Load();
   Result<Entry*> Find(int64_t id);
-  // Writes the deployment and the named rows.
-  Status Save(Entry& e, const std::vector<std::string>& changed_rows);
+  // Writes the deployment and the named rows; once written, queues their
+  // events (operator: an operator's call caused the deployment's change).
+  Status Save(Entry& e, const std::vector<std::string>& changed_rows, bool by_operator = false);
+  // Queues the events of recorded changes: the named rows, and the
+  // deployment's state if it differs from e.recorded_state (then updated).
+  void Record(Entry& e, const std::vector<std::string>& changed_rows, bool by_operator);
+  // Publishes what Record queued, in order (outside mu_).
+  void PublishRecorded();
   DeploymentStatus StatusOf(const Entry& e) const;
   // The number of waves and the wave of the i-th of n ordered devices.
   static int WaveCount(const DeploymentSpec& spec) {
@@ -121,7 +159,7 @@ class RolloutController {
   static int WaveOf(const DeploymentSpec& spec, size_t i, size_t n);
 
   Status StartWave(Entry& e, int wave, int64_t now);
-  Status StartRollback(Entry& e, const std::string& reason, int64_t now);
+  Status StartRollback(Entry& e, const std::string& reason, int64_t now, bool by_operator = false);
   Status TickOne(Entry& e, int64_t now);
   // The gate of the settled current wave: "" when it passes, else why not;
   // *note gets a remark for the deployment's reason when it passes blind.
@@ -141,7 +179,11 @@ class RolloutController {
   const RolloutOptions options_;
   mutable std::mutex mu_;
   std::map<int64_t, Entry> entries_;
-  std::map<std::string, Kpis> kpis_;  // device -> model KPIs
+  std::map<std::string, Kpis> kpis_;     // device -> model KPIs
+  std::vector<bus::Event> unpublished_;  // guarded by mu_: recorded, not yet published
+  // Held while publishing, so events leave in the order they were recorded
+  // even when two calls finish at once.
+  std::mutex publish_mu_;
 };
 
 }  // namespace keel::hub::rollout

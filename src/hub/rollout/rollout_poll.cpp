@@ -59,6 +59,7 @@ bool RolloutController::AwaitsInstallOrLate(std::string_view state) {
 
 Result<wire::PollReply> RolloutController::Poll(const std::string& device,
                                                 const wire::PollRequest& request) {
+  PublishOnExit publish(*this);
   std::lock_guard lock(mu_);
   const int64_t now = clock_.NowMs();
   KEEL_ASSIGN_OR_RETURN(DeviceOtaRecord record, store_.GetDeviceOta(device));
@@ -69,7 +70,11 @@ Result<wire::PollReply> RolloutController::Poll(const std::string& device,
   int64_t acked = record.report_seq;
   for (const auto& report : request.reports) {
     if (report.seq <= record.report_seq) continue;  // stored before: already applied
-    if (auto id = Apply(device, report, now)) changed[*id].push_back(device);
+    if (auto id = Apply(device, report, now)) {
+      // Several reports may change the row: it is written (and published) once.
+      auto& devices = changed[*id];
+      if (devices.empty()) devices.push_back(device);
+    }
     new_reports.emplace_back(report.seq, ReportJson(report).dump());
     acked = std::max(acked, report.seq);
     spdlog::info("rollout: {} reports {} {}@{} for deployment {}{}{}", device, report.state,

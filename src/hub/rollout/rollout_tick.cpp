@@ -20,6 +20,7 @@ double Median(std::vector<double> values) {
 }  // namespace
 
 Status RolloutController::Tick() {
+  PublishOnExit publish(*this);
   std::lock_guard lock(mu_);
   const int64_t now = clock_.NowMs();
   for (auto& [id, e] : entries_) {

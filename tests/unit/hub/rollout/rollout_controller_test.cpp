@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <mutex>
+
+#include "hub/bus/event_bus.h"
 #include "hub/store/sqlite_store.h"
 #include "test_util/temp_dir.h"
 
@@ -362,6 +365,128 @@ TEST(DeploymentRequestTest, ParsesAndRejectsWithTheMember) {
   EXPECT_EQ(gated->gate.min_windows, 5);
   EXPECT_DOUBLE_EQ(gated->gate.anomaly_factor, HealthGate{}.anomaly_factor);
   EXPECT_THAT(error("[]"), HasSubstr("JSON object"));
+}
+
+// Records what the controller publishes on a bus.
+class BusRecorder {
+ public:
+  BusRecorder(const Clock& clock) : bus_(clock, metrics_) {
+    EXPECT_TRUE(bus_.Subscribe({"test", 1000, 50, nullptr},
+                               [this](const bus::Event& e) {
+                                 std::lock_guard lock(mu_);
+                                 events_.push_back(e);
+                               })
+                    .ok());
+    bus_.Start();
+  }
+  bus::EventBus* bus() { return &bus_; }
+  // "<kind name> <type> <device>" of every event so far, in order.
+  std::vector<std::string> Take() {
+    bus_.WaitIdle();
+    std::lock_guard lock(mu_);
+    std::vector<std::string> out;
+    for (const auto& e : events_) {
+      out.push_back(std::string(bus::EventKindName(e.kind)) + " " + e.type +
+                    (e.device.empty() ? "" : " " + e.device));
+    }
+    last_ = std::move(events_);
+    events_.clear();
+    return out;
+  }
+  const std::vector<bus::Event>& last() const { return last_; }
+
+ private:
+  MetricsRegistry metrics_;
+  bus::EventBus bus_;
+  std::mutex mu_;
+  std::vector<bus::Event> events_;
+  std::vector<bus::Event> last_;
+};
+
+TEST_F(RolloutControllerTest, OperatorActionsAndInstallStatesArePublishedOnceRecorded) {
+  BusRecorder recorder(clock_);
+  options_.bus = recorder.bus();
+  Reopen();
+  const int64_t id = Create(Spec());
+  std::vector<std::string> canary;
+  for (const auto& [device, row] : Status(id).devices) {
+    if (row.state == "assigned") canary.push_back(device);
+  }
+  ASSERT_EQ(canary.size(), 2u);
+  EXPECT_EQ(recorder.Take(), (std::vector<std::string>{"operator.action deployment.created",
+                                                       "ota.state ota.assigned " + canary[0],
+                                                       "ota.state ota.assigned " + canary[1]}));
+  const bus::Event& created = recorder.last()[0];
+  EXPECT_EQ(created.data["deployment"], id);
+  EXPECT_EQ(created.data["artifact"], "pump-ae");
+  EXPECT_EQ(created.data["version"], "1.1.0");
+  EXPECT_EQ(created.data["kind"], "model");
+  EXPECT_EQ(created.t_ms, clock_.NowMs());
+  ASSERT_TRUE(controller_->Pause(id).ok());
+  EXPECT_EQ(controller_->Pause(id).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(recorder.Take(), (std::vector<std::string>{"operator.action deployment.paused"}));
+  EXPECT_EQ(recorder.last()[0].data["reason"], "paused by the operator");
+  Poll(canary[0], {Report(id, "installing")});
+  Poll(canary[0], {Report(id, "committed")});
+  Poll(canary[0], {Report(id, "committed")});  // a repeated report changes nothing
+  // Two reports in one poll: the row is recorded once, in its final state.
+  Poll(canary[1], {Report(id, "installing"), Report(id, "failed", "disk full")});
+  EXPECT_EQ(recorder.Take(), (std::vector<std::string>{"ota.state ota.installing " + canary[0],
+                                                       "ota.state ota.committed " + canary[0],
+                                                       "ota.state ota.failed " + canary[1]}));
+  EXPECT_EQ(recorder.last()[2].data["reason"], "disk full");
+  ASSERT_TRUE(controller_->Resume(id).ok());
+  ASSERT_TRUE(controller_->Abort(id).ok());
+  const auto aborted = recorder.Take();
+  ASSERT_EQ(aborted.size(), 2u + 18u);  // the 18 pending rows are cancelled
+  EXPECT_EQ(aborted[0], "operator.action deployment.resumed");
+  EXPECT_EQ(aborted[1], "operator.action deployment.aborted");
+  EXPECT_EQ(aborted[2].rfind("ota.state ota.cancelled ", 0), 0u) << aborted[2];
+  EXPECT_EQ(recorder.last()[2].data["reason"], "aborted");
+}
+
+TEST_F(RolloutControllerTest, ChangesTheControllerMakesArePublishedAsOtaStates) {
+  BusRecorder recorder(clock_);
+  options_.bus = recorder.bus();
+  Reopen();
+  const int64_t id = Create(Spec());
+  std::vector<std::string> canary;
+  for (const auto& [device, row] : Status(id).devices) {
+    if (row.state == "assigned") canary.push_back(device);
+  }
+  ASSERT_EQ(canary.size(), 2u);
+  Poll(canary[0], {Report(id, "installing"), Report(id, "committed")});
+  Poll(canary[1], {Report(id, "installing"), Report(id, "rolled_back", "golden sample 0 off")});
+  recorder.Take();
+  Tick();  // 1 of 2 failed > 10%: the controller rolls back
+  const auto rolling = recorder.Take();
+  ASSERT_EQ(rolling.size(), 1u + 1u + 18u);
+  EXPECT_EQ(rolling[0], "ota.state deployment.rolling_back");
+  EXPECT_EQ(recorder.last()[0].kind, bus::EventKind::kOtaState);
+  EXPECT_EQ(recorder.last()[0].data["reason"], Status(id).deployment.reason);
+  Poll(canary[0], {Report(id, "reverted")});
+  Tick();
+  EXPECT_EQ(recorder.Take(), (std::vector<std::string>{"ota.state ota.reverted " + canary[0],
+                                                       "ota.state deployment.rolled_back"}));
+}
+
+TEST_F(RolloutControllerTest, TimeoutsArePublishedBeforeTheRollbackTheyCause) {
+  BusRecorder recorder(clock_);
+  options_.bus = recorder.bus();
+  Reopen();
+  DeploymentSpec spec = Spec();
+  spec.max_failures = 0.5;
+  const int64_t id = Create(spec);
+  recorder.Take();
+  clock_.AdvanceMs(60'001);
+  Tick();
+  const auto timed_out = recorder.Take();
+  ASSERT_GE(timed_out.size(), 3u);
+  EXPECT_EQ(timed_out[0].rfind("ota.state ota.timed_out ", 0), 0u);
+  EXPECT_EQ(timed_out[1].rfind("ota.state ota.timed_out ", 0), 0u);
+  EXPECT_EQ(timed_out[2], "ota.state deployment.rolling_back");
+  EXPECT_EQ(recorder.last()[0].data["reason"], "no install report within 60 s");
+  EXPECT_EQ(recorder.last()[0].data["deployment"], id);
 }
 
 }  // namespace

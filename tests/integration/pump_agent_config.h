@@ -1,7 +1,9 @@
 // The keel-edge configuration the rollout and attestation end-to-end tests
 // give their agent: one simulated motor whose vibration RMS and current mean
-// feed the analytics (the inputs of their pump-ae bundles), and a 1 s update
-// poll. `extra` is appended (more sections, e.g. [attest]).
+// feed the analytics (the inputs of their pump-ae bundles), a 1 s update
+// poll and a 1 s model soak (a model is committed 1 s after its health check
+// with the broker connection kept; the tests are not about the soak's
+// length). `extra` is appended (more sections, e.g. [attest]).
 #pragma once
 
 #include <fmt/format.h>
@@ -50,6 +52,7 @@ features = ["mean"]
 
 [ota]
 poll_interval_s = 1
+model_soak_s = 1
 {})",
                      id, identity.string(), hub.mqtt_url(), hub.api_url(), extra);
 }

@@ -152,10 +152,11 @@ class Agent {
   // Commits config_trial_ once the agent kept its broker connection
   // [ota] config_soak_s (on the OTA thread; without one, at the connect).
   void CommitConfigTrial();
-  // On the OTA thread: builds analytics for the bundle in `slot` and hands
-  // it to the sampler. An error (the bundle does not fit the configuration)
-  // leaves the running analytics alone.
-  Status OnModelChanged(const ota::Slot& slot);
+  // On the OTA thread: builds analytics for the bundle in `slot` (null: the
+  // model the configuration names) and hands it to the sampler. An error
+  // (the bundle does not fit the configuration) leaves the running
+  // analytics alone.
+  Status OnModelChanged(const ota::Slot* slot);
   // On the sampler thread: flushes the running analytics into *pending and
   // swaps in `next`.
   void SwapAnalytics(std::unique_ptr<analytics::EdgeAnalytics> next,

@@ -78,6 +78,8 @@ void Agent::StartOta() {
   options.agent_slots_dir = config_.device.dir / "ota" / "agent";
   options.local_config = config_.file;
   options.supervised = std::getenv(std::string(supervisor::kSupervisorFdEnv).c_str()) != nullptr;
+  options.model_soak_ms = config_.ota.model_soak_s * 1000;
+  options.connected_since_ms = [this] { return connected_since_ms_.load(); };
   options.request_restart = [this] {
     restart_requested_ = true;
     spdlog::info("{}: ota: restart requested (exit {})", device_id(),
@@ -86,7 +88,7 @@ void Agent::StartOta() {
   auto manager = ota::OtaManager::Open(
       PosixFileSystem(), clock_, *ota_source_, *ota_transport_, std::move(options),
       [this] { return KpiTotals(); },
-      [this](const ota::Slot& slot) { return OnModelChanged(slot); });
+      [this](const ota::Slot* slot) { return OnModelChanged(slot); });
   if (!manager.ok()) {
     spdlog::error("{}: ota: {}; rollouts are off", device_id(), manager.status().ToString());
     return;
@@ -101,6 +103,16 @@ void Agent::StartOta() {
   analytics::AnalyticsConfig with_slot = *config_.analytics;
   with_slot.model_dir = slot->dir;
   auto built = BuildAnalytics(with_slot, channels_);
+  if (!built.ok() && ota_->model_soaking()) {
+    // A model on trial this agent cannot run must not be committed by its soak.
+    const Status rolled_back =
+        ota_->RollBackModelTrial("the agent cannot run it: " + built.status().message());
+    if (!rolled_back.ok()) {
+      spdlog::error("{}: ota: rolling back model {} {}: {}", device_id(), slot->manifest.name,
+                    slot->manifest.version, rolled_back.ToString());
+    }
+    return;  // the previous model, if any, was handed over; Start builds [analytics] meanwhile
+  }
   if (!built.ok()) {
     spdlog::error(
         "{}: ota: the installed model {} {} cannot run here ({}); using [analytics] model",
@@ -124,6 +136,14 @@ void Agent::OtaLoop() {
       lock.unlock();
       CommitConfigTrial();  // files and fsyncs: not under mu_
       lock.lock();
+      now = clock_.MonotonicMs();
+    }
+    if (ota_->model_soaking() && !restart_requested_) {
+      lock.unlock();  // reads the KPIs (mu_), may write the slots
+      const auto decided = ota_->CheckModelSoak();
+      lock.lock();
+      if (!decided.ok()) spdlog::warn("{}: ota: {}", device_id(), decided.status().ToString());
+      if (decided.ok() && *decided) ota_poll_now_ = true;  // report it now
       now = clock_.MonotonicMs();
     }
     if (ota_poll_now_.exchange(false)) next_poll_ms = now;  // e.g. a configuration committed
@@ -168,14 +188,16 @@ void Agent::CommitConfigTrial() {
   wake_.notify_all();
 }
 
-Status Agent::OnModelChanged(const ota::Slot& slot) {
+Status Agent::OnModelChanged(const ota::Slot* slot) {
   if (!config_.analytics) {
-    spdlog::info("{}: ota: model {} {} installed; without [analytics] nothing runs it", device_id(),
-                 slot.manifest.name, slot.manifest.version);
+    if (slot) {
+      spdlog::info("{}: ota: model {} {} installed; without [analytics] nothing runs it",
+                   device_id(), slot->manifest.name, slot->manifest.version);
+    }
     return Status::Ok();
   }
   analytics::AnalyticsConfig with_slot = *config_.analytics;
-  with_slot.model_dir = slot.dir;
+  if (slot) with_slot.model_dir = slot->dir;
   KEEL_ASSIGN_OR_RETURN(auto next, BuildAnalytics(with_slot, channels_));
   std::unique_ptr<analytics::EdgeAnalytics> superseded;  // one built earlier, never swapped in
   {
@@ -183,9 +205,16 @@ Status Agent::OnModelChanged(const ota::Slot& slot) {
     superseded = std::move(next_analytics_);
     next_analytics_ = std::move(next);
   }
-  spdlog::info("{}: ota: switching to model {} {}", device_id(), slot.manifest.name,
-               slot.manifest.version);
-  RecordModelLoad(slot.dir, "model change");
+  if (slot) {
+    spdlog::info("{}: ota: switching to model {} {}", device_id(), slot->manifest.name,
+                 slot->manifest.version);
+  } else {
+    spdlog::info("{}: ota: no installed model any more; switching to the configured one",
+                 device_id());
+  }
+  // A configured built-in detector has no bundle to measure: attestation
+  // then still lists the last bundle recorded (docs/ota.md, "Model soak").
+  if (!with_slot.model_dir.empty()) RecordModelLoad(with_slot.model_dir, "model change");
   return Status::Ok();
 }
 

@@ -166,6 +166,7 @@ class AgentConfigParser {
     if (present) ota->enabled = enabled;
     KEEL_RETURN_IF_ERROR(r.Int("poll_interval_s", 1, 86'400, &ota->poll_interval_s));
     KEEL_RETURN_IF_ERROR(r.Int("config_soak_s", 0, 86'400, &ota->config_soak_s));
+    KEEL_RETURN_IF_ERROR(r.Int("model_soak_s", 0, 86'400, &ota->model_soak_s));
     std::string dir;
     KEEL_RETURN_IF_ERROR(r.String("dir", &dir));
     ota->dir = dir.empty() ? device.dir / "ota" : std::filesystem::path(dir);

@@ -68,6 +68,10 @@ struct OtaConfig {
   // 0..86400: a configuration on trial is committed once the agent has kept
   // its connection to the hub's broker this long (0: at the first connect).
   int64_t config_soak_s = 60;
+  // 0..86400: a model that passed its health check runs on trial this long,
+  // with the broker connection kept and no inference error, before it is
+  // committed (0: committed at the health check).
+  int64_t model_soak_s = 60;
   std::filesystem::path dir;  // default <device.dir>/ota: metadata, downloads, slots, reports
 };
 

@@ -63,7 +63,8 @@ Result<bool> InstalledModelMatchesSigned(const Updater& updater, const SlotStore
 
 Result<ModelInstallOutcome> InstallModel(Updater& updater, UpdateSource& source, SlotStore& slots,
                                          std::string_view name, std::string_view version,
-                                         const model::HealthCheckOptions& health) {
+                                         const model::HealthCheckOptions& health,
+                                         bool keep_on_trial) {
   const SlotStatus before = slots.status();
   if (before.active) KEEL_RETURN_IF_ERROR(CheckNotDowngrade(before.active->version, version));
   const std::string prefix = fmt::format("{}@{}/", name, version);
@@ -105,18 +106,25 @@ Result<ModelInstallOutcome> InstallModel(Updater& updater, UpdateSource& source,
   KEEL_RETURN_IF_ERROR(slots.Switch());
   KEEL_ASSIGN_OR_RETURN(bool on_trial, slots.RecordStart());
   if (!on_trial) {
-    return ModelInstallOutcome{false, slots.status().last_result, target_bytes, downloaded_bytes};
+    return ModelInstallOutcome{false, false, slots.status().last_result, target_bytes,
+                               downloaded_bytes};
   }
 
   KEEL_ASSIGN_OR_RETURN(Slot slot, slots.Current());
   Status healthy = CheckBundle(slot.dir, health);
-  if (healthy.ok()) {
-    KEEL_RETURN_IF_ERROR(slots.Commit());
-  } else {
+  ModelInstallOutcome outcome;
+  if (!healthy.ok()) {
     KEEL_RETURN_IF_ERROR(slots.Rollback(healthy.message()));
+  } else if (keep_on_trial) {
+    outcome.on_trial = true;
+  } else {
+    KEEL_RETURN_IF_ERROR(slots.Commit());
+    outcome.committed = true;
   }
-  return ModelInstallOutcome{healthy.ok(), slots.status().last_result, target_bytes,
-                             downloaded_bytes};
+  outcome.result = slots.status().last_result;
+  outcome.target_bytes = target_bytes;
+  outcome.downloaded_bytes = downloaded_bytes;
+  return outcome;
 }
 
 }  // namespace keel::edge::ota

@@ -15,7 +15,10 @@
 //      backend, run CheckModelHealth (golden samples, latency budget); a
 //      built-in bundle is only loaded (its detector is fitted on device data
 //      later, so golden scores cannot be checked here)
-//   5. Commit, or Rollback with the bundle's error as the reason.
+//   5. Commit, or Rollback with the bundle's error as the reason; with
+//      `keep_on_trial` a bundle that passed stays on trial instead
+//      (outcome.on_trial), for the caller's soak, which commits or rolls it
+//      back (OtaManager, [ota] model_soak_s).
 // The version running now may be installed again (it goes to the other
 // slot, like any install): that is how files changed on disk are repaired.
 // Errors before step 3 change nothing. The slots must live on the real file
@@ -35,6 +38,8 @@ namespace keel::edge::ota {
 
 struct ModelInstallOutcome {
   bool committed = false;
+  // Passed its health check and left on trial (keep_on_trial only).
+  bool on_trial = false;
   std::string result;  // the slots' last_result, e.g. "rolled back pump-ae 1.3.0: ..."
   // Signed lengths in bytes: of the bundle's files, and of what was
   // downloaded for them (smaller when deltas applied; see TargetDownload).
@@ -56,6 +61,7 @@ Result<bool> InstalledModelMatchesSigned(const Updater& updater, const SlotStore
 
 Result<ModelInstallOutcome> InstallModel(Updater& updater, UpdateSource& source, SlotStore& slots,
                                          std::string_view name, std::string_view version,
-                                         const model::HealthCheckOptions& health = {});
+                                         const model::HealthCheckOptions& health = {},
+                                         bool keep_on_trial = false);
 
 }  // namespace keel::edge::ota

@@ -77,16 +77,106 @@ Status OtaManager::FinishTrial() {
   if (!on_trial) return Status::Ok();  // crashed too often: rolled back by itself
   auto slot = model_slots_->Current();
   const Status healthy = slot.ok() ? CheckBundle(slot->dir, options_.health) : slot.status();
-  if (healthy.ok()) return model_slots_->Commit();
-  return model_slots_->Rollback(healthy.message());
+  if (!healthy.ok()) return model_slots_->Rollback(healthy.message());
+  if (options_.model_soak_ms <= 0) return model_slots_->Commit();
+  // Restarted during the soak: the agent runs the trial again (it loads the
+  // current slot) and the soak starts over; this start was counted above.
+  StartSoak(TrialDirective());
+  spdlog::info("ota: model {} {} is on trial (start {}); its soak starts again",
+               slot->manifest.name, slot->manifest.version, model_slots_->status().trial_attempts);
+  return Status::Ok();
+}
+
+std::optional<wire::Directive> OtaManager::TrialDirective() const {
+  const auto trial = model_slots_->status().trial;
+  if (!trial) return std::nullopt;
+  for (const auto& [key, p] : queue_->AllProgress()) {
+    if (p.kind == "model" && key.second == kInstall && !wire::IsFinalOtaState(p.state) &&
+        p.name == trial->name && p.version == trial->version) {
+      return wire::Directive{key.first, p.kind, p.name, p.version, key.second};
+    }
+  }
+  return std::nullopt;
+}
+
+bool OtaManager::IsSoakDirective(const DirectiveKey& key) const {
+  return soak_ && soak_->directive && soak_->directive->deployment == key.first &&
+         soak_->directive->action == key.second;
+}
+
+void OtaManager::StartSoak(std::optional<wire::Directive> d) {
+  soak_ = ModelSoak{std::move(d), clock_.MonotonicMs(), kpis_ ? kpis_().inference_errors : 0};
+}
+
+Status OtaManager::HandOverCurrentModel() {
+  if (!model_changed_) return Status::Ok();
+  auto slot = model_slots_->Current();
+  if (slot.ok()) return model_changed_(&*slot);
+  if (slot.status().code() == StatusCode::kNotFound) return model_changed_(nullptr);
+  return slot.status();
+}
+
+Status OtaManager::EndModelTrial(const std::string& reason) {
+  KEEL_RETURN_IF_ERROR(model_slots_->Rollback(reason));
+  soak_.reset();
+  spdlog::warn("ota: {}", model_slots_->status().last_result);
+  // The slots are decided; an agent that cannot build the previous model
+  // keeps running what it runs, which the report and attestation show.
+  if (Status used = HandOverCurrentModel(); !used.ok()) {
+    spdlog::error("ota: the agent cannot run the model it had before the trial: {}",
+                  used.ToString());
+  }
+  return Status::Ok();
+}
+
+Result<bool> OtaManager::CheckModelSoak() {
+  if (!soak_) return false;
+  const int64_t errors = kpis_ ? kpis_().inference_errors : 0;
+  if (errors <= soak_->errors_before) {
+    const int64_t now = clock_.MonotonicMs();
+    const int64_t since =
+        options_.connected_since_ms ? options_.connected_since_ms() : soak_->started_ms;
+    if (since < 0 || now - std::max(since, soak_->started_ms) < options_.model_soak_ms) {
+      return false;
+    }
+  }
+  const std::optional<wire::Directive> d = soak_->directive;
+  if (!model_slots_->status().trial) {  // cannot happen: only this manager ends a trial
+    soak_.reset();
+    return false;
+  }
+  if (errors > soak_->errors_before) {
+    KEEL_RETURN_IF_ERROR(
+        EndModelTrial(fmt::format("{} inference error(s) during its soak of {} s",
+                                  errors - soak_->errors_before, options_.model_soak_ms / 1000)));
+    if (d) KEEL_RETURN_IF_ERROR(Report(*d, "rolled_back", model_slots_->status().last_result));
+    return true;
+  }
+  KEEL_RETURN_IF_ERROR(model_slots_->Commit());
+  soak_.reset();
+  spdlog::info("ota: {} after a soak of {} s", model_slots_->status().last_result,
+               options_.model_soak_ms / 1000);
+  if (d) KEEL_RETURN_IF_ERROR(Report(*d, "committed", ""));
+  return true;
+}
+
+Status OtaManager::RollBackModelTrial(const std::string& reason) {
+  if (!model_slots_->status().trial) return Status::Ok();
+  const std::optional<wire::Directive> d = soak_ ? soak_->directive : TrialDirective();
+  KEEL_RETURN_IF_ERROR(EndModelTrial(reason));
+  if (d) return Report(*d, "rolled_back", model_slots_->status().last_result);
+  return Status::Ok();
 }
 
 Status OtaManager::Recover() {
   if (model_slots_->status().trial) KEEL_RETURN_IF_ERROR(FinishTrial());
   const SlotStatus status = model_slots_->status();
   for (const auto& [key, progress] : queue_->AllProgress()) {
-    // An agent install is decided by the supervisor: resolved in Step.
-    if (wire::IsFinalOtaState(progress.state) || progress.kind != "model") continue;
+    // An agent install is decided by the supervisor: resolved in Step. A
+    // model soaking again is decided by CheckModelSoak.
+    if (wire::IsFinalOtaState(progress.state) || progress.kind != "model" || IsSoakDirective(key)) {
+      continue;
+    }
     const wire::Directive d{key.first, progress.kind, progress.name, progress.version, key.second};
     const std::string what = fmt::format("{} {}", progress.name, progress.version);
     std::string state = "failed", reason = "interrupted";
@@ -106,8 +196,11 @@ Status OtaManager::Recover() {
 
 wire::PollRequest OtaManager::MakeRequest(wire::DeviceKpis* totals) const {
   wire::PollRequest request;
-  if (const auto active = model_slots_->status().active) {
-    request.installed.push_back({"model", active->name, active->version});
+  // The model that runs, on trial or committed: the hub counts the KPIs
+  // under it.
+  const SlotStatus model = model_slots_->status();
+  if (const auto& running = model.trial ? model.trial : model.active) {
+    request.installed.push_back({"model", running->name, running->version});
   }
   if (!options_.agent_slots_dir.empty() && fs_.Exists(options_.agent_slots_dir)) {
     auto agent_slots = SlotStore::Open(fs_, options_.agent_slots_dir);
@@ -135,6 +228,9 @@ wire::PollRequest OtaManager::MakeRequest(wire::DeviceKpis* totals) const {
 }
 
 Status OtaManager::Step() {
+  if (auto decided = CheckModelSoak(); !decided.ok()) {
+    spdlog::warn("ota: ending the model soak: {}", decided.status().ToString());
+  }
   if (Status refreshed = updater_->RefreshMetadata(source_); !refreshed.ok()) {
     spdlog::warn("ota: refreshing update metadata: {}", refreshed.ToString());
   }
@@ -152,6 +248,8 @@ Status OtaManager::Step() {
   for (const auto& [key, progress] : queue_->AllProgress()) {
     if (wire::IsFinalOtaState(progress.state) || directed.contains(key)) continue;
     const wire::Directive d{key.first, progress.kind, progress.name, progress.version, key.second};
+    // A model soaking for it must not be committed later.
+    if (IsSoakDirective(key)) KEEL_RETURN_IF_ERROR(EndModelTrial("no longer directed by the hub"));
     KEEL_RETURN_IF_ERROR(Report(d, "failed", "no longer directed by the hub"));
   }
   for (const auto& d : reply.directives) {
@@ -176,7 +274,12 @@ Status OtaManager::Carry(const wire::Directive& d) {
                              /*end_own_trial=*/true);
   }
   if (d.kind != "model") return Report(d, "failed", kNotSupported);
-  if (d.action == kInstall) return InstallModelDirective(d, progress.has_value());
+  if (d.action == kInstall) {
+    // The soaking install is decided by CheckModelSoak; another one waits
+    // (a model on trial cannot be replaced before it is decided).
+    if (soak_) return Status::Ok();
+    return InstallModelDirective(d, progress.has_value());
+  }
   return RevertModelDirective(d);
 }
 
@@ -201,8 +304,9 @@ Status OtaManager::InstallModelDirective(const wire::Directive& d, bool announce
     KEEL_RETURN_IF_ERROR(Report(d, "installing", ""));
   }
   spdlog::info("ota: deployment {}: installing model {} {}", d.deployment, d.name, d.version);
+  const bool soak = options_.model_soak_ms > 0;
   auto outcome =
-      InstallModel(*updater_, source_, *model_slots_, d.name, d.version, options_.health);
+      InstallModel(*updater_, source_, *model_slots_, d.name, d.version, options_.health, soak);
   if (!outcome.ok()) {
     if (outcome.status().code() == StatusCode::kUnavailable) {
       // Nothing changed; the download resumes on the next poll.
@@ -212,15 +316,29 @@ Status OtaManager::InstallModelDirective(const wire::Directive& d, bool announce
     }
     return Report(d, "failed", outcome.status().message());
   }
-  if (!outcome->committed) return Report(d, "rolled_back", outcome->result);
+  if (!outcome->committed && !outcome->on_trial) return Report(d, "rolled_back", outcome->result);
   auto slot = model_slots_->Current();
-  Status used = slot.ok() ? (model_changed_ ? model_changed_(*slot) : Status::Ok()) : slot.status();
+  Status used =
+      slot.ok() ? (model_changed_ ? model_changed_(&*slot) : Status::Ok()) : slot.status();
   if (!used.ok()) {
     const std::string why = "the agent cannot run it: " + used.message();
+    if (outcome->on_trial) {  // the agent kept what it runs
+      KEEL_RETURN_IF_ERROR(model_slots_->Rollback(why));
+      return Report(d, "rolled_back", model_slots_->status().last_result);
+    }
     if (Status reverted = model_slots_->Revert(why); !reverted.ok()) {
       return Report(d, "rolled_back", fmt::format("{}; {}", why, reverted.message()));
     }
     return Report(d, "rolled_back", model_slots_->status().last_result);
+  }
+  if (outcome->on_trial) {
+    StartSoak(d);
+    spdlog::info(
+        "ota: deployment {}: model {} {} passed its health check; on trial for a soak of {} s "
+        "({} of {} bytes downloaded)",
+        d.deployment, d.name, d.version, options_.model_soak_ms / 1000, outcome->downloaded_bytes,
+        outcome->target_bytes);
+    return Status::Ok();
   }
   spdlog::info("ota: deployment {}: model {} {} committed ({} of {} bytes downloaded)",
                d.deployment, d.name, d.version, outcome->downloaded_bytes, outcome->target_bytes);
@@ -229,10 +347,18 @@ Status OtaManager::InstallModelDirective(const wire::Directive& d, bool announce
 
 Status OtaManager::RevertModelDirective(const wire::Directive& d) {
   const SlotStatus status = model_slots_->status();
+  if (status.trial && status.trial->name == d.name && status.trial->version == d.version) {
+    // Soaking: it must never be committed. Its install directive, no longer
+    // directed, then ends "failed".
+    KEEL_RETURN_IF_ERROR(EndModelTrial(fmt::format("reverted by deployment {}", d.deployment)));
+    return Report(d, "reverted", model_slots_->status().last_result);
+  }
   if (!IsActive(status, d.name, d.version)) {
-    // Reverted already (a kill came before the report) or never installed.
+    // Reverted already (a kill came before the report), rolled back from its
+    // trial, or never installed.
     const bool done =
-        status.last_result.starts_with(fmt::format("reverted {} {}:", d.name, d.version));
+        status.last_result.starts_with(fmt::format("reverted {} {}:", d.name, d.version)) ||
+        status.last_result.starts_with(fmt::format("rolled back {} {}:", d.name, d.version));
     return Report(d, "reverted", done ? status.last_result : "not installed");
   }
   if (Status s = model_slots_->Revert(fmt::format("deployment {}", d.deployment)); !s.ok()) {
@@ -240,7 +366,7 @@ Status OtaManager::RevertModelDirective(const wire::Directive& d) {
   }
   spdlog::info("ota: deployment {}: {}", d.deployment, model_slots_->status().last_result);
   if (auto slot = model_slots_->Current(); slot.ok() && model_changed_) {
-    if (Status used = model_changed_(*slot); !used.ok()) {
+    if (Status used = model_changed_(&*slot); !used.ok()) {
       spdlog::error("ota: the agent cannot run the reverted model: {}", used.ToString());
     }
   }

@@ -12,9 +12,13 @@
 //          gate, automatic rollback), hand the new slot to the agent
 //          (ModelChanged), report "committed", "rolled_back" (reason: the
 //          slots' last_result) or "failed" (the error); a download cut by
-//          the network (Unavailable) is retried on the next poll
+//          the network (Unavailable) is retried on the next poll. With
+//          options.model_soak_ms the model that passed its health check
+//          runs on trial first and is reported only when its soak ends
+//          (CheckModelSoak: "committed", or "rolled_back" with the reason)
 //        model revert: SlotStore::Revert, hand the slot to the agent, report
-//          "reverted" ("not installed" when the version is not the active one)
+//          "reverted" ("not installed" when the version is not the active one);
+//          a revert of the version on trial rolls the trial back
 //        agent install (only under `keel-edge supervise`): report
 //          "installing", InstallAgentBinary (the new binary goes on trial),
 //          then ask the agent to exit with kRestartRequested; the final report
@@ -44,6 +48,19 @@
 // ("committed", "rolled_back", or "failed: interrupted"); the final report of
 // an agent or config install comes from its slots, decided after the restart
 // (by the supervisor, or by the agent started with the configuration).
+//
+// Model soak (options.model_soak_ms > 0, [ota] model_soak_s). A model that
+// passed its health check is handed to the agent on trial; it is committed
+// once the agent has kept its broker connection for model_soak_ms without a
+// break, counted from when the model was handed over, with no inference
+// error since (KpiTotals::inference_errors); the first new error rolls it
+// back. A restart during the soak (a crash, a kill, a power cut) is a start
+// of the trial: Open counts it (RecordStart, so 3 starts without a commit
+// roll it back), runs the health check again, and the soak starts over; the
+// directive's report stays "installing" until the soak ends. While a model
+// soaks, other model install directives wait; the soaking install no longer
+// directed by the hub (superseded, or the deployment rolls back) rolls the
+// trial back and ends "failed".
 //
 // Layout under options.dir: metadata/, downloads/ (Updater), model/ (the
 // model SlotStore), config/ (the configuration SlotStore, opened afresh for
@@ -89,6 +106,14 @@ struct OtaManagerOptions {
   // validated against and merged with (AgentConfig::file). Empty: config
   // directives are reported failed.
   std::filesystem::path local_config;
+  // [ota] model_soak_s in ms (see "Model soak" above). 0: a model is
+  // committed as soon as it passes its health check (keel-sim's OtaFleet,
+  // which has no broker).
+  int64_t model_soak_ms = 0;
+  // Monotonic ms (Clock::MonotonicMs) since which the agent has been
+  // connected to the hub's broker without a break; -1 while it is not
+  // connected. Null: always connected (a manager without a broker).
+  std::function<int64_t()> connected_since_ms;
 };
 
 // The device's KPI totals since the agent started: counts that only grow
@@ -96,11 +121,13 @@ struct OtaManagerOptions {
 // p99. The manager sends the growth since the last answered poll.
 using KpiTotals = std::function<wire::DeviceKpis()>;
 
-// The model slot to run changed (an install committed, or a revert): the
-// agent switches its analytics to the bundle in slot.dir. An error means the
-// agent cannot run that bundle and keeps what it runs; after an install the
-// manager then reverts the slots and reports "rolled_back".
-using ModelChanged = std::function<Status(const Slot& slot)>;
+// The model slot to run changed (an install passed its health check, a
+// revert, a trial rolled back): the agent switches its analytics to the
+// bundle in slot->dir, or, with a null slot (nothing installed any more), to
+// the model its configuration names. An error means the agent cannot run
+// that bundle and keeps what it runs; after an install the manager then
+// rolls the install back and reports "rolled_back".
+using ModelChanged = std::function<Status(const Slot* slot)>;
 
 class OtaManager {
  public:
@@ -120,6 +147,21 @@ class OtaManager {
   // was done).
   Status Step();
 
+  // Ends the soak of the model on trial when it is due (see "Model soak"):
+  // commits it, or rolls it back at a new inference error and hands the
+  // previous model to the agent, and queues the directive's final report.
+  // True when it decided (a report waits: poll soon); false while the soak
+  // goes on or nothing soaks. Step calls it first; the agent's OTA thread
+  // also calls it between polls. Errors: the slots' or the queue's (IoError;
+  // the soak goes on and is decided again at the next call).
+  Result<bool> CheckModelSoak();
+  // A model is on trial, soaking.
+  bool model_soaking() const { return soak_.has_value(); }
+  // The agent cannot run the model on trial it started with (the bundle
+  // does not build with its configuration): rolls the trial back with
+  // `reason`, reports it, and hands the previous model to the agent.
+  Status RollBackModelTrial(const std::string& reason);
+
   // When the hub asked to be polled next (ms from the last answered poll).
   int64_t poll_after_ms() const { return poll_after_ms_; }
   const SlotStore& model_slots() const { return *model_slots_; }
@@ -132,8 +174,22 @@ class OtaManager {
              OtaManagerOptions options, KpiTotals kpis, ModelChanged model_changed);
 
   Status Recover();
-  // Starts and health-checks a model slot left on trial (as InstallModel).
+  // Starts and health-checks a model slot left on trial (as InstallModel),
+  // then commits it, or starts its soak over (model_soak_ms).
   Status FinishTrial();
+  // The model on trial runs from now: its soak starts, deciding the final
+  // report of directive `d` (none: a trial whose directive is not known is
+  // committed unreported).
+  void StartSoak(std::optional<wire::Directive> d);
+  // Rolls the model trial back with `reason`, hands the slot to run now to
+  // the agent and ends the soak; reports nothing.
+  Status EndModelTrial(const std::string& reason);
+  // The unfinished model install directive whose progress names the version
+  // on trial, if any.
+  std::optional<wire::Directive> TrialDirective() const;
+  bool IsSoakDirective(const DirectiveKey& key) const;
+  // Hands the model slot to run now to the agent (none: a null slot).
+  Status HandOverCurrentModel();
   wire::PollRequest MakeRequest(wire::DeviceKpis* totals) const;
   Status Carry(const wire::Directive& d);
   Status InstallModelDirective(const wire::Directive& d, bool announced);
@@ -176,6 +232,12 @@ class OtaManager {
   std::unique_ptr<SlotStore> model_slots_;
   std::unique_ptr<ReportQueue> queue_;
   wire::DeviceKpis kpi_baseline_;  // totals sent in the last answered poll
+  struct ModelSoak {
+    std::optional<wire::Directive> directive;  // whose final report the soak decides
+    int64_t started_ms = 0;                    // monotonic: the model was handed over
+    int64_t errors_before = 0;                 // inference errors then (KpiTotals)
+  };
+  std::optional<ModelSoak> soak_;
   int64_t poll_after_ms_ = 30'000;
   bool restart_requested_ = false;
 };

@@ -99,8 +99,12 @@ Result<std::unique_ptr<OtaFleet>> OtaFleet::Create(OtaFleetOptions options, cons
     Device* d = device.get();
     OtaFleet* self = fleet.get();
     auto kpis = [d] { return d->totals; };
-    auto model_changed = [d, self](const ota::Slot& slot) -> Status {
-      const std::string& version = slot.manifest.version;
+    auto model_changed = [d, self](const ota::Slot* slot) -> Status {
+      if (slot == nullptr) {  // nothing installed any more
+        d->running.clear();
+        return Status::Ok();
+      }
+      const std::string& version = slot->manifest.version;
       if (self->options_.fails_health && self->options_.fails_health(d->id, version)) {
         ++self->health_failures_;
         d->failed_at = std::chrono::steady_clock::now();
@@ -113,6 +117,9 @@ Result<std::unique_ptr<OtaFleet>> OtaFleet::Create(OtaFleetOptions options, cons
     ota::OtaManagerOptions manager_options;
     manager_options.dir = dir / "ota";
     manager_options.pinned_root = *root;
+    // No broker and no model running: committed at the health check, so a
+    // fleet rollout is not slowed down by a soak no device could fail.
+    manager_options.model_soak_ms = 0;
     KEEL_ASSIGN_OR_RETURN(
         device->manager,
         ota::OtaManager::Open(PosixFileSystem(), clock, *device->source, *device->transport,

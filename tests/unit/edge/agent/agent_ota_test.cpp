@@ -165,6 +165,19 @@ class AgentOtaTest : public ::testing::Test {
     config_.analytics = *analytics;
     config_.ota.poll_interval_s = 1;
     config_.ota.dir = identity.dir / "ota";
+    config_.ota.model_soak_s = 0;  // committed at the health check unless a test soaks
+  }
+
+  // A broker on the port config_.hub.mqtt names, with the test PKI.
+  std::unique_ptr<MosquittoProcess> StartBroker() {
+    MosquittoOptions options;
+    options.dir = dir_.path() / "broker";
+    EXPECT_TRUE(EnsureDirectory(options.dir).ok());
+    options.port = config_.hub.mqtt.port;
+    options.ca_file = pki_.ca_cert();
+    options.cert_file = pki_.cert("server");
+    options.key_file = pki_.key("server");
+    return std::make_unique<MosquittoProcess>(options);
   }
 
   // A built-in detector bundle whose inputs are the configured features.
@@ -270,17 +283,10 @@ TEST_F(AgentOtaTest, AConfigurationOnTrialIsCommittedAfterASoakConnected) {
     EXPECT_TRUE(status().trial.has_value());
     agent.Stop();
   }
-  MosquittoOptions options;
-  options.dir = dir_.path() / "broker";
-  ASSERT_TRUE(EnsureDirectory(options.dir).ok());
-  options.port = config_.hub.mqtt.port;
-  options.ca_file = pki_.ca_cert();
-  options.cert_file = pki_.cert("server");
-  options.key_file = pki_.key("server");
   // The soak: connected 2 s without a break. The first connection breaks
   // after about 1 s (the broker stops), so the count starts again.
   config_.ota.config_soak_s = 2;
-  auto broker = std::make_unique<MosquittoProcess>(options);
+  auto broker = StartBroker();
   Agent agent(config_, SystemClock(), random_);
   agent.CommitConfigTrialWhenHealthy(slots_dir, manifest);
   ASSERT_TRUE(agent.Start().ok());
@@ -289,7 +295,7 @@ TEST_F(AgentOtaTest, AConfigurationOnTrialIsCommittedAfterASoakConnected) {
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
   EXPECT_TRUE(status().trial.has_value()) << "committed without 2 s of connection";
   const auto restarted = std::chrono::steady_clock::now();
-  broker = std::make_unique<MosquittoProcess>(options);
+  broker = StartBroker();
   ASSERT_TRUE(WaitFor([&] { return status().last_result == "committed fleet 1.0.0"; }))
       << status().last_result;
   EXPECT_GE(std::chrono::steady_clock::now() - restarted, std::chrono::seconds(2));
@@ -298,6 +304,55 @@ TEST_F(AgentOtaTest, AConfigurationOnTrialIsCommittedAfterASoakConnected) {
     return !installed.empty() &&
            installed.back() == wire::InstalledArtifact{"config", "fleet", "1.0.0"};
   }));
+  agent.Stop();
+}
+
+}  // namespace
+}  // namespace keel::edge
+
+namespace keel::edge {
+namespace {
+
+// [ota] model_soak_s with a real agent and broker: a model that passed its
+// health check runs on trial; a broker drop restarts the soak, an agent
+// stopped mid-soak (as by a kill) does not commit it, and the next start
+// counts the trial, soaks again and reports "committed" once.
+TEST_F(AgentOtaTest, AModelOnTrialIsCommittedAfterASoakAcrossABrokerDropAndARestart) {
+  PublishBundle("1.4.0");
+  config_.ota.model_soak_s = 2;
+  config_.mqtt.reconnect_max_ms = 500;  // back soon after the broker is
+  const std::filesystem::path slots_dir = config_.ota.dir / "model";
+  auto status = [&] { return ota::SlotStore::Open(PosixFileSystem(), slots_dir)->status(); };
+  auto broker = StartBroker();
+  {
+    Agent agent(config_, SystemClock(), random_);
+    ASSERT_TRUE(agent.Start().ok());
+    ASSERT_TRUE(WaitFor([&] { return agent.stats().connected; }));
+    hub_->Direct({1, "model", "pump-maha", "1.4.0", "install"});
+    ASSERT_TRUE(WaitFor([&] { return agent.stats().model_swaps == 1; }));  // on trial, running
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+    broker.reset();  // the connection breaks 1 s into the 2 s soak
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    EXPECT_TRUE(status().trial.has_value()) << status().last_result;
+    EXPECT_THAT(hub_->States(), ElementsAre("1.4.0 installing"));
+    agent.Stop();  // stopped mid-soak: nothing commits it
+  }
+  EXPECT_TRUE(status().trial.has_value()) << status().last_result;
+  Agent agent(config_, SystemClock(), random_);
+  ASSERT_TRUE(agent.Start().ok());  // no broker yet
+  EXPECT_EQ(status().trial_attempts, 2);
+  std::this_thread::sleep_for(
+      std::chrono::milliseconds(2500));  // polls; no soak without the broker
+  EXPECT_TRUE(status().trial.has_value()) << status().last_result;
+  EXPECT_THAT(hub_->States(), ElementsAre("1.4.0 installing"));
+  EXPECT_EQ(hub_->last_request().installed.at(0).version, "1.4.0");  // what runs
+  const auto restarted = std::chrono::steady_clock::now();
+  broker = StartBroker();
+  ASSERT_TRUE(WaitFor([&] { return hub_->States().size() == 2; })) << status().last_result;
+  EXPECT_GE(std::chrono::steady_clock::now() - restarted, std::chrono::seconds(2));
+  EXPECT_THAT(hub_->States(), ElementsAre("1.4.0 installing", "1.4.0 committed"));
+  EXPECT_EQ(status().last_result, "committed pump-maha 1.4.0");
+  EXPECT_EQ(agent.stats().model_swaps, 0u);  // it started with the trial model
   agent.Stop();
 }
 

@@ -339,6 +339,10 @@ TEST(AgentConfigTest, OtaSectionDefaultsAndRanges) {
   EXPECT_EQ(ParseOk(std::string(kMinimal) + "[ota]\nconfig_soak_s = 0\n").ota.config_soak_s, 0);
   EXPECT_THAT(ParseError(std::string(kMinimal) + "[ota]\nconfig_soak_s = -1\n"),
               HasSubstr("[ota] config_soak_s"));
+  EXPECT_EQ(defaults.ota.model_soak_s, 60);
+  EXPECT_EQ(ParseOk(std::string(kMinimal) + "[ota]\nmodel_soak_s = 0\n").ota.model_soak_s, 0);
+  EXPECT_THAT(ParseError(std::string(kMinimal) + "[ota]\nmodel_soak_s = 86401\n"),
+              HasSubstr("[ota] model_soak_s"));
   EXPECT_THAT(ParseError(std::string(kMinimal) + "[ota]\nurl = \"x\"\n"), HasSubstr("url"));
 
   TempDir dir;

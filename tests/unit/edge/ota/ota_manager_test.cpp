@@ -128,10 +128,12 @@ class OtaManagerTest : public ::testing::Test {
     options.supervised = supervised_;
     options.request_restart = [this] { ++restarts_; };
     options.local_config = local_config_;
+    options.model_soak_ms = model_soak_ms_;
+    options.connected_since_ms = [this] { return connected_since_; };
     auto manager = OtaManager::Open(
         PosixFileSystem(), clock_, *source_, hub_, options, [this] { return totals_; },
-        [this](const Slot& slot) -> Status {
-          swapped_to_.push_back(slot.manifest.version);
+        [this](const Slot* slot) -> Status {
+          swapped_to_.push_back(slot ? slot->manifest.version : "none");
           return refuse_swap_;
         });
     ASSERT_TRUE(manager.ok()) << manager.status().ToString();
@@ -196,6 +198,8 @@ class OtaManagerTest : public ::testing::Test {
   bool supervised_ = true;
   int restarts_ = 0;
   std::filesystem::path local_config_;  // the agent's local configuration file, if any
+  int64_t model_soak_ms_ = 0;
+  int64_t connected_since_ = 0;  // monotonic ms of the broker connection's start; -1: none
   std::unique_ptr<OtaManager> manager_;
 };
 
@@ -744,6 +748,206 @@ TEST_F(OtaManagerConfigTest, AKillBetweenStepsReportsEachStateOnce) {
   EXPECT_THAT(hub_.States(), ElementsAre("7 1.0.0 installing", "7 1.0.0 committed"));
   EXPECT_EQ(hub_.duplicates, 2);  // the two resends, each stored once
   EXPECT_EQ(restarts_, 1);
+}
+
+}  // namespace
+}  // namespace keel::edge::ota
+
+namespace keel::edge::ota {
+namespace {
+
+// [ota] model_soak_s: a model that passed its health check runs on trial and
+// is reported only when its soak ends.
+class OtaManagerSoakTest : public OtaManagerTest {
+ protected:
+  void SetUp() override {
+    model_soak_ms_ = 10'000;
+    OtaManagerTest::SetUp();
+    connected_since_ = clock_.MonotonicMs();
+  }
+
+  // Lets the soak of the model on trial run out and has it decided.
+  void Soak() {
+    clock_.AdvanceMs(model_soak_ms_);
+    auto decided = manager_->CheckModelSoak();
+    ASSERT_TRUE(decided.ok()) << decided.status().ToString();
+    ASSERT_TRUE(*decided);
+  }
+  bool Decided() {
+    auto decided = manager_->CheckModelSoak();
+    EXPECT_TRUE(decided.ok()) << decided.status().ToString();
+    return decided.ok() && *decided;
+  }
+  void DeployAndSoak(int64_t deployment, const std::string& version) {
+    hub_.directives.push_back(Directive(deployment, version));
+    Step();
+    Soak();
+    Step();
+  }
+  std::string Trial() const {
+    const auto trial = manager_->model_slots().status().trial;
+    return trial ? trial->version : "none";
+  }
+};
+
+TEST_F(OtaManagerSoakTest, AModelIsCommittedOnlyAfterItsSoakWithTheConnectionKept) {
+  Publish(BundleManifest("1.2.0"));
+  hub_.directives.push_back(Directive(7, "1.2.0"));
+  Step();
+  // Healthy: handed to the agent at once, on trial, not reported committed.
+  EXPECT_THAT(swapped_to_, ElementsAre("1.2.0"));
+  EXPECT_EQ(Running(), "1.2.0");
+  EXPECT_EQ(Trial(), "1.2.0");
+  Step();
+  EXPECT_THAT(hub_.States(), ElementsAre("7 1.2.0 installing"));
+  // The hub counts the KPIs under the model that runs.
+  EXPECT_EQ(hub_.requests.back().installed.at(0).version, "1.2.0");
+
+  clock_.AdvanceMs(6'000);
+  EXPECT_FALSE(Decided());
+  connected_since_ = -1;  // the broker connection drops: the count starts over
+  clock_.AdvanceMs(20'000);
+  EXPECT_FALSE(Decided());
+  Step();  // the directive comes again: nothing is repeated
+  EXPECT_THAT(hub_.States(), ElementsAre("7 1.2.0 installing"));
+  connected_since_ = clock_.MonotonicMs();
+  clock_.AdvanceMs(9'999);
+  EXPECT_FALSE(Decided());
+  EXPECT_EQ(Trial(), "1.2.0");
+  clock_.AdvanceMs(1);
+  EXPECT_TRUE(Decided());
+  EXPECT_EQ(Trial(), "none");
+  EXPECT_EQ(manager_->model_slots().status().active->version, "1.2.0");
+  Step();
+  Step();
+  EXPECT_THAT(hub_.States(), ElementsAre("7 1.2.0 installing", "7 1.2.0 committed"));
+  EXPECT_THAT(swapped_to_, ElementsAre("1.2.0"));
+  EXPECT_EQ(hub_.duplicates, 0);
+}
+
+TEST_F(OtaManagerSoakTest, AnInferenceErrorDuringTheSoakRollsTheModelBack) {
+  // The first model ever: rolled back to none, the agent back to its own.
+  Publish(BundleManifest("1.1.0"));
+  hub_.directives.push_back(Directive(1, "1.1.0"));
+  Step();
+  totals_.inference_errors = 1;
+  EXPECT_TRUE(Decided());
+  EXPECT_EQ(Running(), "none");
+  EXPECT_THAT(swapped_to_, ElementsAre("1.1.0", "none"));
+  Step();
+  EXPECT_EQ(hub_.Last().state, "rolled_back");
+  EXPECT_EQ(hub_.Last().reason,
+            "rolled back pump-ae 1.1.0: 1 inference error(s) during its soak of 10 s");
+
+  // Errors before the install do not count; one during the soak does.
+  Publish(BundleManifest("1.2.0"));
+  DeployAndSoak(2, "1.2.0");
+  EXPECT_EQ(hub_.Last().state, "committed");
+  Publish(BundleManifest("1.3.0"));
+  hub_.directives.push_back(Directive(3, "1.3.0"));
+  Step();
+  clock_.AdvanceMs(9'000);
+  EXPECT_FALSE(Decided());
+  totals_.inference_errors = 4;
+  EXPECT_TRUE(Decided());
+  EXPECT_EQ(Running(), "1.2.0");
+  EXPECT_THAT(swapped_to_, ElementsAre("1.1.0", "none", "1.2.0", "1.3.0", "1.2.0"));
+  Step();
+  Step();
+  EXPECT_EQ(hub_.Last().state, "rolled_back");
+  EXPECT_THAT(hub_.Last().reason, HasSubstr("rolled back pump-ae 1.3.0: 3 inference error(s)"));
+  EXPECT_EQ(hub_.duplicates, 0);
+}
+
+// A kill or crash during the soak never commits silently: the next start is
+// counted, the model is checked and soaks again, and the third start without
+// a commit rolls it back; the final report is made once.
+TEST_F(OtaManagerSoakTest, AKillDuringTheSoakRestartsItAndThreeStartsRollItBack) {
+  Publish(BundleManifest("1.2.0"));
+  DeployAndSoak(1, "1.2.0");
+  Publish(BundleManifest("1.3.0"));
+  hub_.directives.push_back(Directive(2, "1.3.0"));
+  Step();
+  clock_.AdvanceMs(9'000);
+  Reopen();  // killed 1 s before the end of the soak
+  EXPECT_EQ(Trial(), "1.3.0");
+  EXPECT_EQ(manager_->model_slots().status().trial_attempts, 2);
+  EXPECT_TRUE(manager_->model_soaking());
+  clock_.AdvanceMs(2'000);
+  Step();  // no commit: the soak started over at the restart
+  Step();
+  EXPECT_THAT(hub_.States(),
+              ElementsAre("1 1.2.0 installing", "1 1.2.0 committed", "2 1.3.0 installing"));
+  clock_.AdvanceMs(8'000);
+  Step();  // 10 s since the restart: decided first, reported with this poll
+  EXPECT_THAT(hub_.States(), ElementsAre("1 1.2.0 installing", "1 1.2.0 committed",
+                                         "2 1.3.0 installing", "2 1.3.0 committed"));
+  EXPECT_EQ(Running(), "1.3.0");
+
+  Publish(BundleManifest("1.4.0"));
+  hub_.directives.push_back(Directive(3, "1.4.0"));
+  Step();  // start 1 of 1.4.0
+  Reopen();
+  Reopen();
+  EXPECT_EQ(manager_->model_slots().status().trial_attempts, 3);
+  EXPECT_EQ(Running(), "1.4.0");
+  Reopen();  // the fourth start rolls back by itself
+  EXPECT_FALSE(manager_->model_soaking());
+  EXPECT_EQ(Running(), "1.3.0");
+  Step();
+  Step();
+  EXPECT_EQ(hub_.Last().state, "rolled_back");
+  EXPECT_EQ(hub_.Last().reason, "rolled back pump-ae 1.4.0: did not become healthy in 3 starts");
+  EXPECT_EQ(hub_.held.size(), 6u);
+  EXPECT_EQ(hub_.duplicates, 0);
+}
+
+TEST_F(OtaManagerSoakTest, ARevertOrANewerDeploymentDuringTheSoakRollsTheTrialBack) {
+  Publish(BundleManifest("1.2.0"));
+  DeployAndSoak(1, "1.2.0");
+  Publish(BundleManifest("1.3.0"));
+  hub_.directives.push_back(Directive(2, "1.3.0"));
+  Step();
+  // The deployment rolls back: the hub directs the revert instead.
+  hub_.directives.back().action = "revert";
+  Step();
+  EXPECT_EQ(Running(), "1.2.0");
+  EXPECT_FALSE(manager_->model_soaking());
+  EXPECT_THAT(swapped_to_, ElementsAre("1.2.0", "1.3.0", "1.2.0"));
+  clock_.AdvanceMs(model_soak_ms_);
+  EXPECT_FALSE(Decided());
+  Step();
+  std::vector<std::string> two;
+  for (const auto& [seq, r] : hub_.held) {
+    if (r.deployment == 2) two.push_back(r.state + ": " + r.reason);
+  }
+  EXPECT_THAT(two,
+              ElementsAre("installing: ", "failed: no longer directed by the hub",
+                          "reverted: rolled back pump-ae 1.3.0: no longer directed by the hub"));
+
+  // A newer deployment supersedes the one soaking: that trial ends, the
+  // newer one is installed in the same poll.
+  Publish(BundleManifest("1.4.0"));
+  Publish(BundleManifest("1.5.0"));
+  hub_.directives = {Directive(3, "1.4.0")};
+  Step();
+  EXPECT_EQ(Trial(), "1.4.0");
+  hub_.directives.push_back(Directive(4, "1.5.0"));  // both directed: the newer one waits
+  Step();
+  EXPECT_EQ(Trial(), "1.4.0");
+  hub_.directives = {Directive(4, "1.5.0")};
+  Step();
+  EXPECT_EQ(Trial(), "1.5.0");
+  Soak();
+  Step();
+  Step();
+  std::vector<std::string> states;
+  for (const auto& [seq, r] : hub_.held) {
+    if (r.deployment >= 3) states.push_back(fmt::format("{} {}", r.deployment, r.state));
+  }
+  EXPECT_THAT(states, ElementsAre("3 installing", "3 failed", "4 installing", "4 committed"));
+  EXPECT_EQ(manager_->model_slots().status().active->version, "1.5.0");
+  EXPECT_EQ(hub_.duplicates, 0);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "hub/api/attest_routes.h"
 #include "hub/api/event_routes.h"
 #include "hub/api/http_json.h"
+#include "hub/api/incident_routes.h"
 #include "hub/api/rollout_routes.h"
 #include "hub/api/update_routes.h"
 #include "wire/messages.h"
@@ -107,6 +108,7 @@ class ApiServerImpl : public ApiServer {
   void ArtifactRoutes();
   void RolloutRoutes();
   void AttestRoutes();
+  void IncidentRoutes();
   // Refuses, before the body is read, what no route would accept.
   httplib::Server::HandlerResponse CheckBodyLimits(const httplib::Request& req,
                                                    httplib::Response& res) const;
@@ -345,10 +347,60 @@ void ApiServerImpl::AttestRoutes() {
          });
 }
 
+void ApiServerImpl::IncidentRoutes() {
+  auto& s = *server_;
+  auto unavailable = [](httplib::Response& res) {
+    ReplyError(res, Status::FailedPrecondition("alerting is not set up"));
+  };
+  s.Get("/api/v1/incidents",
+        [this, unavailable](const httplib::Request& req, httplib::Response& res) {
+          if (!Authorized(req, res)) return;
+          if (deps_.alerts == nullptr) return unavailable(res);
+          ServeIncidentList(req, res, *deps_.alerts);
+        });
+  s.Get(R"(/api/v1/incidents/([^/]+))",
+        [this, unavailable](const httplib::Request& req, httplib::Response& res) {
+          if (!Authorized(req, res)) return;
+          if (deps_.alerts == nullptr) return unavailable(res);
+          ServeIncident(res, *deps_.alerts, req.matches[1].str());
+        });
+  s.Post(R"(/api/v1/incidents/([^/]+)/(ack|resolve|label))",
+         [this, unavailable](const httplib::Request& req, httplib::Response& res) {
+           if (!Authorized(req, res)) return;
+           if (deps_.alerts == nullptr) return unavailable(res);
+           ServeIncidentAction(req, res, *deps_.alerts, req.matches[1].str(), req.matches[2].str());
+         });
+  s.Get("/api/v1/silences",
+        [this, unavailable](const httplib::Request& req, httplib::Response& res) {
+          if (!Authorized(req, res)) return;
+          if (deps_.alerts == nullptr) return unavailable(res);
+          ServeSilenceList(res, *deps_.alerts);
+        });
+  s.Post("/api/v1/silences",
+         [this, unavailable](const httplib::Request& req, httplib::Response& res) {
+           if (!Authorized(req, res)) return;
+           if (deps_.alerts == nullptr) return unavailable(res);
+           ServeCreateSilence(req, res, *deps_.alerts);
+         });
+  s.Delete(R"(/api/v1/silences/([^/]+))",
+           [this, unavailable](const httplib::Request& req, httplib::Response& res) {
+             if (!Authorized(req, res)) return;
+             if (deps_.alerts == nullptr) return unavailable(res);
+             ServeExpireSilence(req, res, *deps_.alerts, req.matches[1].str());
+           });
+  s.Get("/api/v1/notifications",
+        [this, unavailable](const httplib::Request& req, httplib::Response& res) {
+          if (!Authorized(req, res)) return;
+          if (deps_.incident_store == nullptr) return unavailable(res);
+          ServeNotifications(req, res, *deps_.incident_store);
+        });
+}
+
 void ApiServerImpl::Routes() {
   ArtifactRoutes();
   RolloutRoutes();
   AttestRoutes();
+  IncidentRoutes();
   auto& s = *server_;
   s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     ReplyError(res, Status::Internal("unexpected error"));

@@ -18,6 +18,9 @@
 //        (artifact_routes.h)
 //   POST|GET /api/v1/deployments[/{id}[/{action}]]  POST /api/v1/devices/{id}/tags
 //        (rollout_routes.h)
+//   GET /api/v1/incidents[/{id}]  POST /api/v1/incidents/{id}/{ack|resolve|label}
+//   GET|POST /api/v1/silences  DELETE /api/v1/silences/{id}  GET /api/v1/notifications
+//        (incident_routes.h)
 //   GET  /metrics (Prometheus text)
 // Device endpoints require the client certificate of a device that is not
 // revoked (update_routes.h):
@@ -39,12 +42,14 @@
 #include "common/clock.h"
 #include "common/metrics.h"
 #include "common/status.h"
+#include "hub/alerts/alert_service.h"
 #include "hub/attest/attestation_service.h"
 #include "hub/models/artifact_registry.h"
 #include "hub/models/blob_store.h"
 #include "hub/registry/enrollment_service.h"
 #include "hub/rollout/rollout_controller.h"
 #include "hub/store/device_store.h"
+#include "hub/store/incident_store.h"
 #include "hub/store/rollout_store.h"
 #include "hub/store/telemetry_store.h"
 #include "tuf/repository.h"
@@ -91,6 +96,10 @@ struct ApiDependencies {
   // Measured-load attestation; null: the attest endpoints answer
   // FailedPrecondition and no device is quarantined.
   attest::AttestationService* attestation = nullptr;
+  // Contextual alerting (incidents, silences) and its notification outbox;
+  // null: those endpoints answer FailedPrecondition.
+  alerts::AlertService* alerts = nullptr;
+  IncidentStore* incident_store = nullptr;
 };
 
 class ApiServer {

@@ -1,0 +1,197 @@
+// Incident, silence and notification endpoints over real HTTPS.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <memory>
+
+#include "crypto/certificate_authority.h"
+#include "crypto/tokens.h"
+#include "hub/alerts/alert_service.h"
+#include "hub/api/api_server.h"
+#include "hub/registry/enrollment_service.h"
+#include "hub/store/sqlite_store.h"
+#include "test_util/temp_dir.h"
+#include "test_util/test_pki.h"
+
+namespace keel::hub {
+namespace {
+
+constexpr const char* kToken = "operator-token";
+
+class IncidentsApiTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    pki_dir_ = new TempDir();
+    pki_ = new TestPki(pki_dir_->path() / "tls");
+    pki_->Issue("server", "localhost", /*server=*/true);
+  }
+  static void TearDownTestSuite() {
+    delete pki_;
+    delete pki_dir_;
+  }
+
+  void SetUp() override {
+    auto store = OpenSqliteStore(dir_.path() / "hub.db");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    auto ca = crypto::CertificateAuthority::LoadOrCreate(dir_.path() / "pki", "test CA", clock_);
+    ASSERT_TRUE(ca.ok()) << ca.status().ToString();
+    ca_ = std::make_unique<crypto::CertificateAuthority>(std::move(ca).value());
+    enrollment_ = std::make_unique<EnrollmentService>(*store_, *ca_, clock_, EnrollmentOptions{});
+    auto alerts = alerts::AlertService::Open(*store_, *store_, clock_, metrics_);
+    ASSERT_TRUE(alerts.ok()) << alerts.status().ToString();
+    alerts_ = std::move(alerts).value();
+
+    ApiOptions options;
+    options.port = 0;
+    options.cert_file = pki_->cert("server");
+    options.key_file = pki_->key("server");
+    options.client_ca_file = pki_->ca_cert();
+    options.admin_token_sha256 = crypto::Sha256Hex(kToken);
+    options.threads = 2;
+    ApiDependencies deps{*store_, *store_, *enrollment_, metrics_, clock_, nullptr, nullptr};
+    deps.alerts = alerts_.get();
+    deps.incident_store = store_.get();
+    server_ = NewApiServer(options, std::move(deps));
+    Status started = server_->Start();
+    ASSERT_TRUE(started.ok()) << started.ToString();
+  }
+
+  void TearDown() override {
+    if (server_) server_->Stop();
+  }
+
+  struct Reply {
+    int status = 0;
+    nlohmann::json body;
+  };
+
+  Reply Call(const std::string& method, const std::string& path, const std::string& body = "") {
+    httplib::SSLClient client("127.0.0.1", server_->port());
+    client.set_ca_cert_path(pki_->ca_cert().c_str());
+    client.enable_server_certificate_verification(true);
+    httplib::Headers headers = {{"Authorization", std::string("Bearer ") + kToken}};
+    httplib::Result res = method == "GET"    ? client.Get(path, headers)
+                          : method == "POST" ? client.Post(path, headers, body, "application/json")
+                                             : client.Delete(path, headers);
+    if (!res) {
+      ADD_FAILURE() << method << " " << path << ": " << httplib::to_string(res.error());
+      return {};
+    }
+    return {res->status, nlohmann::json::parse(res->body, nullptr, false)};
+  }
+
+  // An anomaly raised on `device`, then 40 s of ticks (past group_wait).
+  void RaiseAnomaly(const std::string& device) {
+    bus::Event e;
+    e.kind = bus::EventKind::kDetection;
+    e.device = device;
+    e.type = "anomaly.raised";
+    e.t_ms = clock_.NowMs();
+    alerts_->OnEvent(e);
+    for (int i = 0; i < 40; ++i) {
+      clock_.AdvanceMs(1000);
+      alerts_->Tick();
+    }
+  }
+
+  static TempDir* pki_dir_;
+  static TestPki* pki_;
+  TempDir dir_;
+  FakeClock clock_;
+  MetricsRegistry metrics_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<crypto::CertificateAuthority> ca_;
+  std::unique_ptr<EnrollmentService> enrollment_;
+  std::unique_ptr<alerts::AlertService> alerts_;
+  std::unique_ptr<ApiServer> server_;
+};
+
+TempDir* IncidentsApiTest::pki_dir_ = nullptr;
+TestPki* IncidentsApiTest::pki_ = nullptr;
+
+TEST_F(IncidentsApiTest, ListShowAcknowledgeLabelAndResolve) {
+  RaiseAnomaly("pump-1");
+  auto list = Call("GET", "/api/v1/incidents?state=active");
+  ASSERT_EQ(list.status, 200) << list.body.dump();
+  ASSERT_EQ(list.body["incidents"].size(), 1u);
+  const int64_t id = list.body["incidents"][0]["id"];
+  EXPECT_EQ(list.body["incidents"][0]["state"], "open");
+  EXPECT_EQ(list.body["incidents"][0]["title"], "anomaly on device=pump-1");
+
+  auto ack = Call("POST", "/api/v1/incidents/" + std::to_string(id) + "/ack",
+                  R"({"by": "ana", "note": "on my way"})");
+  ASSERT_EQ(ack.status, 200) << ack.body.dump();
+  EXPECT_EQ(ack.body["state"], "acknowledged");
+  EXPECT_EQ(Call("POST", "/api/v1/incidents/" + std::to_string(id) + "/ack", "").status, 409);
+
+  auto label = Call("POST", "/api/v1/incidents/" + std::to_string(id) + "/label",
+                    R"({"verdict": "true_positive", "cause": "bearing wear", "by": "ana"})");
+  ASSERT_EQ(label.status, 200) << label.body.dump();
+  EXPECT_EQ(label.body["label"]["cause"], "bearing wear");
+  EXPECT_EQ(label.body["label"]["devices"], nlohmann::json::array({"pump-1"}));
+
+  auto resolve =
+      Call("POST", "/api/v1/incidents/" + std::to_string(id) + "/resolve", R"({"by": "ana"})");
+  ASSERT_EQ(resolve.status, 200) << resolve.body.dump();
+  EXPECT_EQ(resolve.body["state"], "resolved");
+  auto shown = Call("GET", "/api/v1/incidents/" + std::to_string(id));
+  ASSERT_EQ(shown.status, 200);
+  EXPECT_EQ(shown.body["resolved_by"], "ana");
+  EXPECT_EQ(Call("GET", "/api/v1/incidents?state=resolved").body["incidents"].size(), 1u);
+  EXPECT_TRUE(Call("GET", "/api/v1/incidents?state=active").body["incidents"].empty());
+
+  auto notifications = Call("GET", "/api/v1/notifications");
+  ASSERT_EQ(notifications.status, 200);
+  ASSERT_EQ(notifications.body["notifications"].size(), 2u);
+  EXPECT_EQ(notifications.body["notifications"][0]["reason"], "opened");
+  EXPECT_EQ(notifications.body["notifications"][1]["reason"], "resolved");
+}
+
+TEST_F(IncidentsApiTest, BadRequestsSayWhatIsWrong) {
+  RaiseAnomaly("pump-2");
+  const std::string id =
+      std::to_string(Call("GET", "/api/v1/incidents").body["incidents"][0]["id"].get<int64_t>());
+  auto unknown = Call("POST", "/api/v1/incidents/" + id + "/ack", R"({"who": "x"})");
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_EQ(unknown.body["error"]["message"], "request body: unknown member \"who\"");
+  auto verdict = Call("POST", "/api/v1/incidents/" + id + "/label", R"({"verdict": "meh"})");
+  EXPECT_EQ(verdict.status, 400);
+  EXPECT_NE(verdict.body["error"]["message"].get<std::string>().find("meh"), std::string::npos);
+  EXPECT_EQ(Call("POST", "/api/v1/incidents/" + id + "/label", "{}").status, 400);
+  EXPECT_EQ(Call("GET", "/api/v1/incidents/abc").status, 400);
+  EXPECT_EQ(Call("GET", "/api/v1/incidents/999").status, 404);
+  EXPECT_EQ(Call("POST", "/api/v1/incidents/999/ack", "").status, 404);
+  EXPECT_EQ(Call("GET", "/api/v1/incidents?state=sleeping").status, 400);
+  EXPECT_EQ(Call("GET", "/api/v1/incidents?limit=0").status, 400);
+  EXPECT_EQ(Call("POST", "/api/v1/incidents/" + id + "/ack", "[").status, 400);
+}
+
+TEST_F(IncidentsApiTest, SilencesAreCreatedListedAndEnded) {
+  const int64_t ends = clock_.NowMs() + 3'600'000;
+  auto created = Call("POST", "/api/v1/silences",
+                      nlohmann::json{{"matchers", {{"device", "pump-3"}}},
+                                     {"ends_ms", ends},
+                                     {"comment", "swap"},
+                                     {"by", "ana"}}
+                          .dump());
+  ASSERT_EQ(created.status, 201) << created.body.dump();
+  EXPECT_EQ(created.body["created_by"], "ana");
+  const std::string id = std::to_string(created.body["id"].get<int64_t>());
+  RaiseAnomaly("pump-3");
+  EXPECT_TRUE(Call("GET", "/api/v1/notifications").body["notifications"].empty());
+  EXPECT_EQ(Call("GET", "/api/v1/incidents").body["incidents"][0]["members"][0]["silenced_by"],
+            created.body["id"]);
+  ASSERT_EQ(Call("GET", "/api/v1/silences").body["silences"].size(), 1u);
+  auto ended = Call("DELETE", "/api/v1/silences/" + id + "?by=ana");
+  ASSERT_EQ(ended.status, 200) << ended.body.dump();
+  EXPECT_LE(ended.body["ends_ms"].get<int64_t>(), clock_.NowMs());
+  EXPECT_EQ(Call("DELETE", "/api/v1/silences/" + id).status, 409);
+  auto bad = Call("POST", "/api/v1/silences", R"({"matchers": {}, "ends_ms": 1})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body["error"]["message"].get<std::string>().find("silence.matchers"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace keel::hub

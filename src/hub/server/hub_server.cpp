@@ -14,6 +14,7 @@
 #include "hub/attest/attestation_service.h"
 #include "hub/broker/broker_config.h"
 #include "hub/broker/broker_supervisor.h"
+#include "hub/bus/event_bus.h"
 #include "hub/ingest/ingest_service.h"
 #include "hub/models/artifact_registry.h"
 #include "hub/models/blob_store.h"
@@ -96,6 +97,8 @@ class HubServerImpl : public HubServer {
   void MaintenanceLoop();
   // Ticks the rollout controller every second (timeouts, gates, waves).
   void RolloutLoop();
+  // Subscribes the bus consumers (stages); see its definition.
+  Status RegisterBusConsumers();
 
   HubOptions options_;
   const Clock& clock_;
@@ -105,6 +108,11 @@ class HubServerImpl : public HubServer {
 
   std::unique_ptr<HubPki> pki_;
   std::unique_ptr<SqliteStore> store_;
+  // The hub's event bus (docs/events.md): created before its publishers
+  // (ingest_, attestation_, rollouts_), started once RegisterBusConsumers
+  // subscribed every consumer, stopped (drained) after ingest_ and before
+  // store_ goes away.
+  std::unique_ptr<bus::EventBus> bus_;
   std::unique_ptr<attest::AttestationService> attestation_;  // used by ingest_ and api_
   std::unique_ptr<EnrollmentService> enrollment_;
   std::unique_ptr<BrokerSupervisor> broker_;
@@ -161,10 +169,13 @@ Status HubServerImpl::Start() {
     KEEL_ASSIGN_OR_RETURN(mqtt, ParseEndpoint(options_.external_broker, "mqtts"));
   }
 
+  bus_ = std::make_unique<bus::EventBus>(clock_, metrics_);
   KEEL_ASSIGN_OR_RETURN(
-      attestation_, attest::AttestationService::Open(*store_, *store_, *store_, clock_, metrics_));
+      attestation_, attest::AttestationService::Open(*store_, *store_, *store_, clock_, metrics_,
+                                                     {}, bus_.get()));
   IngestOptions ingest_options;
   ingest_options.require_identity_property = options_.external_broker.empty();
+  ingest_options.bus = bus_.get();
   ingest_options.is_quarantined = [this](const std::string& device) {
     return attestation_->IsQuarantined(device);
   };
@@ -181,6 +192,17 @@ Status HubServerImpl::Start() {
     Status s = PublishRevocations();
     if (!s.ok()) spdlog::error("revocation of {}: {}", device, s.ToString());
   });
+  KEEL_RETURN_IF_ERROR(OpenUpdates());
+  KEEL_ASSIGN_OR_RETURN(blobs_, BlobStore::Open(options_.data_dir / "updates" / "targets"));
+  registry_ = std::make_unique<ArtifactRegistry>(*store_, *blobs_, updates_.get(), clock_);
+  KEEL_RETURN_IF_ERROR(registry_->Reconcile().status());
+  rollout::RolloutOptions rollout_options;
+  rollout_options.poll_interval_ms = options_.update_poll_interval_ms;
+  rollout_options.bus = bus_.get();
+  KEEL_ASSIGN_OR_RETURN(rollouts_, rollout::RolloutController::Open(*store_, *store_, *store_,
+                                                                    clock_, rollout_options));
+  KEEL_RETURN_IF_ERROR(RegisterBusConsumers());
+  bus_->Start();
   ingest_->Start();
   KEEL_RETURN_IF_ERROR(StartMqtt(mqtt));
   metrics_.AddCallbackGauge("keel_connected_devices", "Devices whose agent reported itself online",
@@ -224,14 +246,6 @@ Status HubServerImpl::Start() {
                              const std::string& payload) -> Status {
     return mqtt_->Publish(wire::CommandTopic(device, name), payload, 1).status();
   };
-  KEEL_RETURN_IF_ERROR(OpenUpdates());
-  KEEL_ASSIGN_OR_RETURN(blobs_, BlobStore::Open(options_.data_dir / "updates" / "targets"));
-  registry_ = std::make_unique<ArtifactRegistry>(*store_, *blobs_, updates_.get(), clock_);
-  KEEL_RETURN_IF_ERROR(registry_->Reconcile().status());
-  rollout::RolloutOptions rollout_options;
-  rollout_options.poll_interval_ms = options_.update_poll_interval_ms;
-  KEEL_ASSIGN_OR_RETURN(rollouts_, rollout::RolloutController::Open(*store_, *store_, *store_,
-                                                                    clock_, rollout_options));
   ApiDependencies deps{*store_, *store_,        *enrollment_, metrics_,
                        clock_,  health_problem, send_command};
   deps.updates = updates_.get();
@@ -355,6 +369,17 @@ Status HubServerImpl::OpenUpdates() {
   return Status::Ok();
 }
 
+// ---- Bus consumers -------------------------------------------------------
+// Every consumer of the hub's events subscribes here, as one stage of
+// bus_ (bus::EventBus::Subscribe: its own bounded queue and thread; pick
+// its capacity, max_block_ms and filter). Called once from Start, after
+// store_, attestation_, ingest_ (not yet started), registry_ and rollouts_
+// exist and before the bus, ingest and the API start, so no event is
+// published before a consumer is subscribed. The API is not up yet.
+// Stages are named after their consumer ("alerts", "twin", ...): the name
+// is the `stage` label of the keel_bus_* metrics.
+Status HubServerImpl::RegisterBusConsumers() { return Status::Ok(); }
+
 void HubServerImpl::RolloutLoop() {
   std::unique_lock lock(maintenance_mu_);
   while (!maintenance_wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; })) {
@@ -392,6 +417,7 @@ void HubServerImpl::Stop() {
   if (api_) api_->Stop();
   if (mqtt_) mqtt_->Stop();
   if (ingest_) ingest_->Stop();
+  if (bus_) bus_->Stop();  // after its last publishers; drains what is queued
   if (broker_) broker_->Stop();
 }
 

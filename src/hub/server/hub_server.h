@@ -4,6 +4,8 @@
 //   HubPki ─ EnrollmentService ─ ApiServer (HTTPS)
 //   BrokerSupervisor (embedded mosquitto) or an external MQTT 5 broker
 //   mqtt::Client (hub identity) ─ IngestService ─ SqliteStore
+//   IngestService, AttestationService, RolloutController ─ bus::EventBus ─
+//     the consumers subscribed in RegisterBusConsumers (hub_server.cpp)
 //
 // Data directory layout: pki/ (see hub_pki.h), broker/ (config, ACL, log,
 // persistence, revoked list), keel.db, admin.token (0600).
@@ -52,7 +54,8 @@ class HubServer {
  public:
   virtual ~HubServer() = default;
   virtual Status Start() = 0;
-  // Stops the API, drains ingest, disconnects, stops the embedded broker.
+  // Stops the API, drains ingest, disconnects, drains the event bus, stops
+  // the embedded broker.
   virtual void Stop() = 0;
   virtual HubEndpoints endpoints() const = 0;
   virtual MetricsRegistry& metrics() = 0;

@@ -43,6 +43,7 @@ Agent::Agent(AgentConfig config, const Clock& clock, Random& random)
 Agent::~Agent() { Stop(); }
 
 Status Agent::Start() {
+  started_ms_ = clock_.MonotonicMs();
   KEEL_RETURN_IF_ERROR(RepairInterruptedRenewal(config_.device.dir));
   config_.outbox.first_seq = FirstSeqForNewOutbox(clock_);
   KEEL_ASSIGN_OR_RETURN(outbox_, Outbox::Open(config_.outbox.path, config_.outbox, clock_));

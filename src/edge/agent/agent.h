@@ -117,10 +117,13 @@ class Agent {
   const std::string& device_id() const { return config_.device.id; }
   // The agent starts with configuration overlay `overlay` on trial
   // (ota::LoadEffectiveAgentConfig counted the start): it is committed in the
-  // config slots in `slots_dir` when the agent first becomes healthy (reaches
-  // the hub's broker, with its analytics built: the point at which
-  // `keel-edge supervise` is told so too), and the OTA thread polls at once
-  // to report it. Call before Start.
+  // config slots in `slots_dir` once the agent has kept its connection to the
+  // hub's broker for [ota] config_soak_s (the first connect also tells
+  // `keel-edge supervise` that the agent is healthy), and the OTA thread
+  // polls at once to report it. Without that soak within [ota]
+  // config_health_timeout_s of Start, the OTA thread rolls the trial back
+  // and asks for a restart (restart_requested), so that the previous
+  // configuration runs and the next start reports it. Call before Start.
   void CommitConfigTrialWhenHealthy(std::filesystem::path slots_dir, ota::SlotManifest overlay);
 
  private:
@@ -152,6 +155,9 @@ class Agent {
   // Commits config_trial_ once the agent kept its broker connection
   // [ota] config_soak_s (on the OTA thread; without one, at the connect).
   void CommitConfigTrial();
+  // Rolls config_trial_ back ([ota] config_health_timeout_s passed without
+  // its soak) and requests a restart; on the OTA thread.
+  void RollBackConfigTrial();
   // On the OTA thread: builds analytics for the bundle in `slot` (null: the
   // model the configuration names) and hands it to the sampler. An error
   // (the bundle does not fit the configuration) leaves the running
@@ -186,6 +192,7 @@ class Agent {
   // CommitConfigTrialWhenHealthy; set before Start, read by the MQTT thread.
   std::optional<std::pair<std::filesystem::path, ota::SlotManifest>> config_trial_;
   std::atomic<bool> config_trial_resolved_{false};
+  int64_t started_ms_ = 0;  // monotonic, set by Start: a config trial's timeout counts from it
   // Monotonic ms of the current broker connection's start; -1 while not
   // connected. The configuration trial's soak counts from it.
   std::atomic<int64_t> connected_since_ms_{-1};

@@ -1,6 +1,7 @@
 // The agent's part in rollouts ([ota], docs/ota.md "Device rollout
 // participation"): the OTA thread, the model hot swap and the KPIs it
 // reports. Declared in agent.h.
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -130,13 +131,21 @@ void Agent::OtaLoop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
     int64_t now = clock_.MonotonicMs();
-    const int64_t since = connected_since_ms_;
-    if (config_trial_ && !config_trial_resolved_ && since >= 0 &&
-        now - since >= config_.ota.config_soak_s * 1000 && !config_trial_resolved_.exchange(true)) {
-      lock.unlock();
-      CommitConfigTrial();  // files and fsyncs: not under mu_
-      lock.lock();
-      now = clock_.MonotonicMs();
+    if (config_trial_ && !config_trial_resolved_) {
+      const int64_t since = connected_since_ms_;
+      const bool soaked = since >= 0 && now - since >= config_.ota.config_soak_s * 1000;
+      const bool timed_out =
+          !soaked && now - started_ms_ >= config_.ota.config_health_timeout_s * 1000;
+      if ((soaked || timed_out) && !config_trial_resolved_.exchange(true)) {
+        lock.unlock();  // files and fsyncs: not under mu_
+        if (soaked) {
+          CommitConfigTrial();
+        } else {
+          RollBackConfigTrial();
+        }
+        lock.lock();
+        now = clock_.MonotonicMs();
+      }
     }
     if (ota_->model_soaking() && !restart_requested_) {
       lock.unlock();  // reads the KPIs (mu_), may write the slots
@@ -151,7 +160,7 @@ void Agent::OtaLoop() {
       wake_.wait_for(lock, std::chrono::milliseconds(std::min<int64_t>(next_poll_ms - now, 100)));
       continue;
     }
-    if (ota_->restart_requested()) {  // the next binary carries on
+    if (ota_->restart_requested() || restart_requested_) {  // the next binary or start carries on
       wake_.wait_for(lock, std::chrono::milliseconds(100));
       continue;
     }
@@ -186,6 +195,25 @@ void Agent::CommitConfigTrial() {
                overlay.version);
   ota_poll_now_ = true;
   wake_.notify_all();
+}
+
+void Agent::RollBackConfigTrial() {
+  const auto& [slots_dir, overlay] = *config_trial_;
+  const std::string why =
+      fmt::format("not healthy within {} s (the hub's broker connection was not kept {} s)",
+                  config_.ota.config_health_timeout_s, config_.ota.config_soak_s);
+  const Status rolled_back = ota::RollbackConfigTrial(PosixFileSystem(), slots_dir, overlay, why);
+  if (rolled_back.ok()) {
+    spdlog::error("{}: ota: configuration {} {} rolled back: {}", device_id(), overlay.name,
+                  overlay.version, why);
+  } else {
+    // Still on trial: the next start counts again (and rolls back after 3).
+    spdlog::error("{}: ota: rolling back configuration {} {}: {}", device_id(), overlay.name,
+                  overlay.version, rolled_back.ToString());
+  }
+  // Either way only a restart leaves the configuration this agent runs.
+  restart_requested_ = true;
+  spdlog::info("{}: ota: restart requested (exit {})", device_id(), supervisor::kRestartRequested);
 }
 
 Status Agent::OnModelChanged(const ota::Slot* slot) {

@@ -166,6 +166,15 @@ class AgentConfigParser {
     if (present) ota->enabled = enabled;
     KEEL_RETURN_IF_ERROR(r.Int("poll_interval_s", 1, 86'400, &ota->poll_interval_s));
     KEEL_RETURN_IF_ERROR(r.Int("config_soak_s", 0, 86'400, &ota->config_soak_s));
+    KEEL_RETURN_IF_ERROR(
+        r.Int("config_health_timeout_s", 1, 172'800, &ota->config_health_timeout_s));
+    if (ota->config_health_timeout_s <= ota->config_soak_s) {
+      const toml::node* node =
+          r.table() != nullptr ? r.table()->get("config_health_timeout_s") : nullptr;
+      return r.Error("config_health_timeout_s", node,
+                     fmt::format("must be more than config_soak_s ({}), got {}", ota->config_soak_s,
+                                 ota->config_health_timeout_s));
+    }
     KEEL_RETURN_IF_ERROR(r.Int("model_soak_s", 0, 86'400, &ota->model_soak_s));
     std::string dir;
     KEEL_RETURN_IF_ERROR(r.String("dir", &dir));

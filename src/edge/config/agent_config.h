@@ -68,6 +68,11 @@ struct OtaConfig {
   // 0..86400: a configuration on trial is committed once the agent has kept
   // its connection to the hub's broker this long (0: at the first connect).
   int64_t config_soak_s = 60;
+  // 1..172800, more than config_soak_s: a configuration on trial that has
+  // not finished its soak this long after the agent started with it is
+  // rolled back (e.g. it never reaches the broker) and the agent restarts
+  // with the previous one.
+  int64_t config_health_timeout_s = 300;
   // 0..86400: a model that passed its health check runs on trial this long,
   // with the broker connection kept and no inference error, before it is
   // committed (0: committed at the health check).

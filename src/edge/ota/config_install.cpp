@@ -121,4 +121,15 @@ Status CommitConfigTrial(FileSystem& fs, const std::filesystem::path& slots_dir,
   return slots.Commit();
 }
 
+Status RollbackConfigTrial(FileSystem& fs, const std::filesystem::path& slots_dir,
+                           const SlotManifest& started, const std::string& reason) {
+  KEEL_ASSIGN_OR_RETURN(SlotStore slots, SlotStore::Open(fs, slots_dir));
+  const SlotStatus status = slots.status();
+  if (!status.trial || status.trial->name != started.name ||
+      status.trial->version != started.version) {
+    return Status::Ok();
+  }
+  return slots.Rollback(reason);
+}
+
 }  // namespace keel::edge::ota

@@ -121,4 +121,13 @@ Result<EffectiveAgentConfig> LoadEffectiveAgentConfig(FileSystem& fs,
 Status CommitConfigTrial(FileSystem& fs, const std::filesystem::path& slots_dir,
                          const SlotManifest& started);
 
+// The agent with the overlay `started` on trial did not become healthy in
+// time ([ota] config_health_timeout_s): rolls the trial back with `reason`
+// if the slots in `slots_dir` still hold it (otherwise nothing: another
+// process decided it). Opens the store afresh. The agent then restarts; the
+// manager of the next start reports "rolled_back" with the slots'
+// last_result.
+Status RollbackConfigTrial(FileSystem& fs, const std::filesystem::path& slots_dir,
+                           const SlotManifest& started, const std::string& reason);
+
 }  // namespace keel::edge::ota

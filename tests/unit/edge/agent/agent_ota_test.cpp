@@ -358,3 +358,46 @@ TEST_F(AgentOtaTest, AModelOnTrialIsCommittedAfterASoakAcrossABrokerDropAndARest
 
 }  // namespace
 }  // namespace keel::edge
+
+namespace keel::edge {
+namespace {
+
+// [ota] config_health_timeout_s: a configuration on trial with which the
+// agent never reaches the broker (none listens at [hub] mqtt here) is not
+// committed; after the timeout it is rolled back and the agent asks for a
+// restart, so that the next start runs the previous configuration (and its
+// manager reports "rolled_back": ota_manager_test).
+TEST_F(AgentOtaTest, AConfigurationOnTrialThatNeverConnectsIsRolledBackAfterItsHealthTimeout) {
+  const std::filesystem::path slots_dir = ota::ConfigSlotsDir(config_.ota.dir);
+  const std::string overlay = "[batch]\ninterval_ms = 500\n";
+  const ota::SlotManifest manifest{"fleet", "1.0.0", {{ota::kConfigFile, ota::DigestOf(overlay)}}};
+  {
+    auto slots = ota::SlotStore::Open(PosixFileSystem(), slots_dir).value();
+    ASSERT_TRUE(slots.Stage(manifest, {{ota::kConfigFile, overlay}}).ok());
+    ASSERT_TRUE(slots.Switch().ok());
+    ASSERT_TRUE(slots.RecordStart().value());
+  }
+  auto status = [&] { return ota::SlotStore::Open(PosixFileSystem(), slots_dir)->status(); };
+  config_.ota.config_soak_s = 1;
+  config_.ota.config_health_timeout_s = 2;
+  Agent agent(config_, SystemClock(), random_);
+  agent.CommitConfigTrialWhenHealthy(slots_dir, manifest);
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(agent.Start().ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  EXPECT_FALSE(agent.restart_requested());
+  EXPECT_TRUE(status().trial.has_value());
+  ASSERT_TRUE(WaitFor([&] { return agent.restart_requested(); }, 15));
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+  const ota::SlotStatus after = status();
+  EXPECT_FALSE(after.trial.has_value());
+  EXPECT_FALSE(after.active.has_value());
+  EXPECT_EQ(after.last_result,
+            "rolled back fleet 1.0.0: not healthy within 2 s (the hub's broker connection was not "
+            "kept 1 s)");
+  agent.Stop();
+  EXPECT_EQ(status().seq, after.seq);  // decided once
+}
+
+}  // namespace
+}  // namespace keel::edge

@@ -339,8 +339,18 @@ TEST(AgentConfigTest, OtaSectionDefaultsAndRanges) {
   EXPECT_EQ(ParseOk(std::string(kMinimal) + "[ota]\nconfig_soak_s = 0\n").ota.config_soak_s, 0);
   EXPECT_THAT(ParseError(std::string(kMinimal) + "[ota]\nconfig_soak_s = -1\n"),
               HasSubstr("[ota] config_soak_s"));
+  EXPECT_EQ(defaults.ota.config_health_timeout_s, 300);
   EXPECT_EQ(defaults.ota.model_soak_s, 60);
-  EXPECT_EQ(ParseOk(std::string(kMinimal) + "[ota]\nmodel_soak_s = 0\n").ota.model_soak_s, 0);
+  const AgentConfig soaks = ParseOk(std::string(kMinimal) +
+                                    "[ota]\nconfig_soak_s = 2\nconfig_health_timeout_s = 3\n"
+                                    "model_soak_s = 0\n");
+  EXPECT_EQ(soaks.ota.config_health_timeout_s, 3);
+  EXPECT_EQ(soaks.ota.model_soak_s, 0);
+  // A timeout that cannot be longer than the soak would roll back every trial.
+  EXPECT_THAT(ParseError(std::string(kMinimal) + "[ota]\nconfig_health_timeout_s = 60\n"),
+              HasSubstr("[ota] config_health_timeout_s"));
+  EXPECT_THAT(ParseError(std::string(kMinimal) + "[ota]\nconfig_health_timeout_s = 0\n"),
+              HasSubstr("[ota] config_health_timeout_s"));
   EXPECT_THAT(ParseError(std::string(kMinimal) + "[ota]\nmodel_soak_s = 86401\n"),
               HasSubstr("[ota] model_soak_s"));
   EXPECT_THAT(ParseError(std::string(kMinimal) + "[ota]\nurl = \"x\"\n"), HasSubstr("url"));

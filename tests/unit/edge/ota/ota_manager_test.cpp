@@ -952,3 +952,41 @@ TEST_F(OtaManagerSoakTest, ARevertOrANewerDeploymentDuringTheSoakRollsTheTrialBa
 
 }  // namespace
 }  // namespace keel::edge::ota
+
+namespace keel::edge::ota {
+namespace {
+
+// [ota] config_health_timeout_s: the agent that ran the trial without
+// becoming healthy in time rolled it back (Agent::RollBackConfigTrial) and
+// restarted; the manager of the next start reports "rolled_back" once, and
+// the overlay never applies again.
+TEST_F(OtaManagerConfigTest, ATrialRolledBackByItsHealthTimeoutIsReportedOnce) {
+  PublishConfig("1.0.0", "[batch]\ninterval_ms = 500\n");
+  DirectConfig(7, "1.0.0");
+  Step();
+  EffectiveAgentConfig started = StartAgent();
+  ASSERT_TRUE(started.on_trial);
+  Step();
+  const std::string why =
+      "not healthy within 300 s (the hub's broker connection was not kept 60 s)";
+  ASSERT_TRUE(RollbackConfigTrial(PosixFileSystem(), ConfigDir(), *started.overlay, why).ok());
+  // Late: another process decided the trial, so nothing changes.
+  ASSERT_TRUE(CommitConfigTrial(PosixFileSystem(), ConfigDir(), *started.overlay).ok());
+  ASSERT_TRUE(RollbackConfigTrial(PosixFileSystem(), ConfigDir(), *started.overlay, "again").ok());
+  EXPECT_EQ(ConfigStatus().last_result, "rolled back fleet 1.0.0: " + why);
+  const EffectiveAgentConfig next = StartAgent();
+  EXPECT_FALSE(next.on_trial);
+  EXPECT_FALSE(next.overlay.has_value());
+  EXPECT_EQ(next.config.batch.interval_ms, 1000);
+  Step();
+  Step();
+  Reopen();
+  Step();
+  EXPECT_THAT(hub_.States(), ElementsAre("7 1.0.0 installing", "7 1.0.0 rolled_back"));
+  EXPECT_EQ(hub_.Last().reason, "rolled back fleet 1.0.0: " + why);
+  EXPECT_EQ(hub_.duplicates, 0);
+  EXPECT_EQ(restarts_, 1);
+}
+
+}  // namespace
+}  // namespace keel::edge::ota

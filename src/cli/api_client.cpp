@@ -98,8 +98,9 @@ Result<std::string> ApiClient::Reply(const std::string& what, const httplib::Res
 Result<std::string> ApiClient::Send(const std::string& method, const std::string& path,
                                     const std::string& body) const {
   auto client = Connect();
-  auto res = method == "GET" ? client->Get(path, Headers())
-                             : client->Post(path, Headers(), body, "application/json");
+  auto res = method == "GET"      ? client->Get(path, Headers())
+             : method == "DELETE" ? client->Delete(path, Headers())
+                                  : client->Post(path, Headers(), body, "application/json");
   return Reply(method + " " + path, res, *client);
 }
 
@@ -147,6 +148,13 @@ Result<nlohmann::json> ApiClient::Post(const std::string& path, const nlohmann::
   KEEL_ASSIGN_OR_RETURN(std::string reply, Send("POST", path, body.dump()));
   auto json = nlohmann::json::parse(reply, nullptr, false);
   if (json.is_discarded()) return Status::Internal("POST " + path + ": reply is not JSON");
+  return json;
+}
+
+Result<nlohmann::json> ApiClient::Delete(const std::string& path) const {
+  KEEL_ASSIGN_OR_RETURN(std::string reply, Send("DELETE", path, ""));
+  auto json = nlohmann::json::parse(reply, nullptr, false);
+  if (json.is_discarded()) return Status::Internal("DELETE " + path + ": reply is not JSON");
   return json;
 }
 

@@ -28,6 +28,7 @@ class ApiClient {
   // Status (code from the HTTP status, message from the error body).
   Result<nlohmann::json> Get(const std::string& path) const;
   Result<nlohmann::json> Post(const std::string& path, const nlohmann::json& body) const;
+  Result<nlohmann::json> Delete(const std::string& path) const;
   // GET returning the raw body (e.g. /metrics).
   Result<std::string> GetText(const std::string& path) const;
   // POSTs the bytes of `file`, streamed (never held in memory whole).

@@ -8,6 +8,7 @@
 #include "cli/api_client.h"
 #include "cli/deploy_command.h"
 #include "cli/event_table.h"
+#include "cli/incident_command.h"
 #include "cli/keys_command.h"
 #include "cli/model_command.h"
 #include "common/clock.h"
@@ -64,6 +65,7 @@ int RunKeelctl(int argc, const char* const* argv, std::ostream& out, std::ostrea
   std::function<Status()> offline_action;  // commands that never talk to the hub
   AddKeysCommands(app, &offline_action, out);
   AddModelCommands(app, &action, out, &as_json);
+  AddIncidentCommands(app, &action, out, &as_json);
   std::string id, name;
   int64_t from = 0, to = 0, limit = 0;
 

@@ -47,18 +47,6 @@ struct ModelInstallOutcome {
   int64_t downloaded_bytes = 0;
 };
 
-// Whether the files of the model slot running now (slots.Current()) are
-// exactly its signed targets "<name>@<version>/<file>": the files its
-// slot.json lists and no others (slot.json and names starting with '.'
-// aside), each with the signed length and SHA-256, read from disk now.
-// False, too, when a file is missing or has no signed target, or the slot
-// does not verify against its slot.json. The OTA
-// manager asks this when the hub directs an install of the version the
-// device runs: a remediation after attestation found its files changed.
-// Errors: nothing installed (NotFound), the metadata cannot vouch for the
-// targets (Updater::Target: e.g. expired), the slot cannot be read (IoError).
-Result<bool> InstalledModelMatchesSigned(const Updater& updater, const SlotStore& slots);
-
 Result<ModelInstallOutcome> InstallModel(Updater& updater, UpdateSource& source, SlotStore& slots,
                                          std::string_view name, std::string_view version,
                                          const model::HealthCheckOptions& health = {},

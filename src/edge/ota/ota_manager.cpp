@@ -10,6 +10,7 @@
 #include "edge/model/model_bundle.h"
 #include "edge/ota/agent_install.h"
 #include "edge/ota/config_install.h"
+#include "edge/ota/installed_check.h"
 #include "edge/ota/model_install.h"
 
 namespace keel::edge::ota {
@@ -290,16 +291,7 @@ Status OtaManager::InstallModelDirective(const wire::Directive& d, bool announce
       // the remediation of files attestation found changed. Intact files
       // (or metadata that cannot tell) need nothing; changed ones are
       // installed again from the signed targets.
-      auto intact = InstalledModelMatchesSigned(*updater_, *model_slots_);
-      if (!intact.ok()) {
-        spdlog::warn("ota: deployment {}: cannot check the installed model: {}", d.deployment,
-                     intact.status().ToString());
-      }
-      if (!intact.ok() || *intact) return Report(d, "committed", "already installed");
-      spdlog::warn(
-          "ota: deployment {}: the files of model {} {} differ from the signed ones; "
-          "installing it again",
-          d.deployment, d.name, d.version);
+      if (!NeedsRepair(d, *model_slots_)) return Report(d, "committed", "already installed");
     }
     KEEL_RETURN_IF_ERROR(Report(d, "installing", ""));
   }
@@ -343,6 +335,20 @@ Status OtaManager::InstallModelDirective(const wire::Directive& d, bool announce
   spdlog::info("ota: deployment {}: model {} {} committed ({} of {} bytes downloaded)",
                d.deployment, d.name, d.version, outcome->downloaded_bytes, outcome->target_bytes);
   return Report(d, "committed", "");
+}
+
+bool OtaManager::NeedsRepair(const wire::Directive& d, const SlotStore& slots) const {
+  auto intact = InstalledMatchesSigned(*updater_, slots);
+  if (!intact.ok()) {
+    spdlog::warn("ota: deployment {}: cannot check the installed {}: {}", d.deployment, d.kind,
+                 intact.status().ToString());
+    return false;  // nothing to go by: the running version stays
+  }
+  if (*intact) return false;
+  spdlog::warn(
+      "ota: deployment {}: the files of {} {} {} differ from the signed ones; installing it again",
+      d.deployment, d.kind, d.name, d.version);
+  return true;
 }
 
 Status OtaManager::RevertModelDirective(const wire::Directive& d) {
@@ -421,7 +427,11 @@ Status OtaManager::InstallThenRestart(
     if (auto reported = ReportAfterRestart(d, status)) return *reported;
     // Otherwise the earlier attempt stopped before its switch: try again.
   } else {
-    if (IsActive(status, d.name, d.version)) return Report(d, "committed", "already installed");
+    // The same version again: a re-deploy, or the remediation of files
+    // attestation found changed (as for models).
+    if (IsActive(status, d.name, d.version) && !NeedsRepair(d, slots)) {
+      return Report(d, "committed", "already installed");
+    }
     KEEL_RETURN_IF_ERROR(Report(d, "installing", ""));
   }
   spdlog::info("ota: deployment {}: installing {} {} {}", d.deployment, d.kind, d.name, d.version);

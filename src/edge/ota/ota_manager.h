@@ -16,6 +16,9 @@
 //          options.model_soak_ms the model that passed its health check
 //          runs on trial first and is reported only when its soak ends
 //          (CheckModelSoak: "committed", or "rolled_back" with the reason)
+//        install of the version active (any kind): "committed, already
+//          installed" when its files are the signed ones, else installed
+//          again as above (a remediation after attestation)
 //        model revert: SlotStore::Revert, hand the slot to the agent, report
 //          "reverted" ("not installed" when the version is not the active one);
 //          a revert of the version on trial rolls the trial back
@@ -194,6 +197,11 @@ class OtaManager {
   Status Carry(const wire::Directive& d);
   Status InstallModelDirective(const wire::Directive& d, bool announced);
   Status RevertModelDirective(const wire::Directive& d);
+  // Directive `d` names the version active in `slots`: whether its files
+  // differ from the signed targets (InstalledMatchesSigned), so that it is
+  // installed again. A check that cannot be made (expired metadata, say) is
+  // logged and counts as intact.
+  bool NeedsRepair(const wire::Directive& d, const SlotStore& slots) const;
   Status InstallAgentDirective(const wire::Directive& d, bool announced);
   Status InstallConfigDirective(const wire::Directive& d, bool announced);
   // An install that takes effect at the next start (agent binary,

@@ -9,6 +9,7 @@
 #include "common/files.h"
 #include "crypto/tokens.h"
 #include "edge/ota/config_install.h"
+#include "edge/ota/installed_check.h"
 #include "edge/ota/model_install.h"
 #include "test_util/temp_dir.h"
 #include "unit/edge/model/onnx_model_builder.h"
@@ -168,6 +169,18 @@ class OtaManagerTest : public ::testing::Test {
                            {{"kind", "agent"}, {"version", version}});
   }
 
+  // Replaces `file` in the slot in `dir` and records its digest in the
+  // slot's slot.json, so that the slot still verifies: a change that
+  // SlotStore::Open cannot see, only a comparison with the signed targets.
+  static void RewriteSlotFile(const std::filesystem::path& dir, const std::string& file,
+                              const std::string& content) {
+    ASSERT_TRUE(WriteFileAtomic(dir / file, content).ok());
+    json slot = json::parse(ReadFile(dir / "slot.json").value());
+    const FileDigest digest = DigestOf(content);
+    slot["files"][file] = {{"sha256", digest.sha256}, {"length", digest.length}};
+    ASSERT_TRUE(WriteFileAtomic(dir / "slot.json", slot.dump()).ok());
+  }
+
   void Step() {
     const Status s = manager_->Step();
     ASSERT_TRUE(s.ok()) << s.ToString();
@@ -239,7 +252,7 @@ TEST_F(OtaManagerTest, AReinstallOfTheRunningVersionRepairsFilesChangedOnDisk) {
   // The model file swapped underneath the agent: the next install of the
   // version it runs downloads it again and hands the repaired slot over.
   ASSERT_TRUE(WriteFileAtomic(installed->dir / "model.onnx", "not the signed model").ok());
-  auto matches = InstalledModelMatchesSigned(*FreshUpdater(), manager_->model_slots());
+  auto matches = InstalledMatchesSigned(*FreshUpdater(), manager_->model_slots());
   ASSERT_TRUE(matches.ok()) << matches.status().ToString();
   EXPECT_FALSE(*matches);
   Deploy(3, "1.2.0");
@@ -249,17 +262,17 @@ TEST_F(OtaManagerTest, AReinstallOfTheRunningVersionRepairsFilesChangedOnDisk) {
   EXPECT_THAT(swapped_to_, ElementsAre("1.2.0", "1.2.0"));
   EXPECT_EQ(Running(), "1.2.0");
   EXPECT_NE(manager_->model_slots().Current()->dir, installed->dir);  // the other slot
-  EXPECT_TRUE(*InstalledModelMatchesSigned(*FreshUpdater(), manager_->model_slots()));
+  EXPECT_TRUE(*InstalledMatchesSigned(*FreshUpdater(), manager_->model_slots()));
 
   // A file added to the running slot counts as a change too.
   ASSERT_TRUE(
       WriteFileAtomic(manager_->model_slots().Current()->dir / "extra.onnx", "injected").ok());
-  EXPECT_FALSE(*InstalledModelMatchesSigned(*FreshUpdater(), manager_->model_slots()));
+  EXPECT_FALSE(*InstalledMatchesSigned(*FreshUpdater(), manager_->model_slots()));
   Deploy(4, "1.2.0");
   EXPECT_EQ(hub_.Last().state, "committed");
   EXPECT_EQ(hub_.Last().reason, "");
   EXPECT_THAT(swapped_to_, ElementsAre("1.2.0", "1.2.0", "1.2.0"));
-  EXPECT_TRUE(*InstalledModelMatchesSigned(*FreshUpdater(), manager_->model_slots()));
+  EXPECT_TRUE(*InstalledMatchesSigned(*FreshUpdater(), manager_->model_slots()));
 }
 
 TEST_F(OtaManagerTest, UnhealthyBundleIsRolledBackAndReportedWithTheReason) {
@@ -986,6 +999,109 @@ TEST_F(OtaManagerConfigTest, ATrialRolledBackByItsHealthTimeoutIsReportedOnce) {
   EXPECT_EQ(hub_.Last().reason, "rolled back fleet 1.0.0: " + why);
   EXPECT_EQ(hub_.duplicates, 0);
   EXPECT_EQ(restarts_, 1);
+}
+
+}  // namespace
+}  // namespace keel::edge::ota
+
+namespace keel::edge::ota {
+namespace {
+
+// A re-deploy of the agent binary version the device runs: intact files
+// need nothing; a binary replaced together with its slot.json (which the
+// slots cannot tell) or a file added to the slot is installed again from the
+// signed target, on trial under the supervisor like any install. (A binary
+// replaced alone no longer verifies against slot.json: SlotStore::Open falls
+// back to the other slot, so the version it names is not active and the same
+// deploy installs it as any install.) This is how an attestation quarantine
+// is remediated.
+TEST_F(OtaManagerTest, AReinstallOfTheRunningAgentVersionRepairsItsChangedFiles) {
+  PublishAgent("1.3.0");
+  const std::string signed_binary = source_->payloads_.at("keel-edge@1.3.0/keel-edge");
+  int64_t deployment = 0;
+  // Deploys 1.3.0; when it goes on trial the supervisor (simulated)
+  // commits it and the agent restarts.
+  auto deploy = [&] {
+    hub_.directives.push_back(Directive(++deployment, "1.3.0", "install", "agent"));
+    hub_.directives.back().name = "keel-edge";
+    Step();
+    if (manager_->restart_requested()) {
+      ASSERT_TRUE(AgentSlots().RecordStart().value());
+      ASSERT_TRUE(AgentSlots().Commit().ok());
+      Reopen();
+    }
+    Step();
+    Step();
+  };
+  deploy();
+  ASSERT_EQ(restarts_, 1);
+  const std::filesystem::path first = AgentSlots().Current()->dir;
+
+  deploy();  // intact
+  EXPECT_EQ(hub_.Last().reason, "already installed");
+  EXPECT_EQ(restarts_, 1);
+
+  RewriteSlotFile(first, "keel-edge", "#!/bin/sh\necho not the signed agent\n");
+  ASSERT_EQ(AgentSlots().status().active->version, "1.3.0");  // still verifies
+  EXPECT_FALSE(*InstalledMatchesSigned(*FreshUpdater(), AgentSlots()));
+  deploy();
+  EXPECT_EQ(restarts_, 2);
+  const std::filesystem::path second = AgentSlots().Current()->dir;
+  EXPECT_NE(second, first);
+  EXPECT_EQ(ReadFile(second / "keel-edge").value(), signed_binary);
+  EXPECT_TRUE(*InstalledMatchesSigned(*FreshUpdater(), AgentSlots()));
+
+  ASSERT_TRUE(WriteFileAtomic(second / "preload.so", "injected").ok());
+  deploy();
+  EXPECT_EQ(restarts_, 3);
+  EXPECT_EQ(ReadFile(AgentSlots().Current()->dir / "keel-edge").value(), signed_binary);
+
+  std::vector<std::string> states;
+  for (const auto& [seq, r] : hub_.held) {
+    states.push_back(fmt::format("{} {} {}", r.deployment, r.state, r.reason));
+  }
+  EXPECT_THAT(states,
+              ElementsAre("1 installing ", "1 committed ", "2 committed already installed",
+                          "3 installing ", "3 committed ", "4 installing ", "4 committed "));
+  EXPECT_EQ(hub_.duplicates, 0);
+}
+
+TEST_F(OtaManagerConfigTest, AReinstallOfTheRunningConfigVersionRepairsItsChangedFile) {
+  PublishConfig("1.0.0", "[batch]\ninterval_ms = 500\n");
+  int64_t deployment = 0;
+  auto deploy = [&] {
+    DirectConfig(++deployment, "1.0.0");
+    Step();
+    if (manager_->restart_requested()) {
+      const EffectiveAgentConfig started = StartAgent();
+      ASSERT_TRUE(started.on_trial);
+      EXPECT_EQ(started.config.batch.interval_ms, 500);  // the signed overlay
+      ASSERT_TRUE(CommitConfigTrial(PosixFileSystem(), ConfigDir(), *started.overlay).ok());
+    }
+    Step();
+    Step();
+  };
+  deploy();
+  deploy();  // intact
+  EXPECT_EQ(hub_.Last().reason, "already installed");
+  EXPECT_EQ(restarts_, 1);
+
+  auto slots = [&] { return SlotStore::Open(PosixFileSystem(), ConfigDir()).value(); };
+  const std::filesystem::path first = slots().Current()->dir;
+  RewriteSlotFile(first, "agent.toml", "[batch]\ninterval_ms = 100\n");
+  EXPECT_EQ(StartAgent().config.batch.interval_ms, 100);  // what runs now
+  deploy();
+  EXPECT_EQ(restarts_, 2);
+  EXPECT_NE(slots().Current()->dir, first);
+  EXPECT_EQ(StartAgent().config.batch.interval_ms, 500);
+  EXPECT_TRUE(*InstalledMatchesSigned(*FreshUpdater(), slots()));
+  std::vector<std::string> states;
+  for (const auto& [seq, r] : hub_.held) {
+    states.push_back(fmt::format("{} {} {}", r.deployment, r.state, r.reason));
+  }
+  EXPECT_THAT(states, ElementsAre("1 installing ", "1 committed ", "2 committed already installed",
+                                  "3 installing ", "3 committed "));
+  EXPECT_EQ(hub_.duplicates, 0);
 }
 
 }  // namespace

@@ -471,6 +471,11 @@ Result<CorrelationChanges> IncidentCorrelator::Label(int64_t id, OperatorLabel l
   return Collect();
 }
 
+int64_t IncidentCorrelator::IncidentOf(const std::string& fingerprint) const {
+  auto it = by_fingerprint_.find(fingerprint);
+  return it == by_fingerprint_.end() ? 0 : it->second;
+}
+
 const Incident* IncidentCorrelator::FindActive(int64_t id) const {
   auto it = active_.find(id);
   return it == active_.end() ? nullptr : &it->second;

@@ -100,6 +100,9 @@ class IncidentCorrelator {
   // in the store by its owner.
   Result<CorrelationChanges> Label(int64_t id, OperatorLabel label, int64_t now_ms);
 
+  // The active incident holding the alert `fingerprint`; 0 when none.
+  int64_t IncidentOf(const std::string& fingerprint) const;
+
   // The active incident `id`, or null.
   const Incident* FindActive(int64_t id) const;
   std::vector<const Incident*> Active() const;

@@ -1,0 +1,156 @@
+#include "hub/alerts/alert_replay.h"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <vector>
+
+#include "hub/alerts/alert_from_event.h"
+#include "hub/alerts/incident_correlator.h"
+#include "hub/alerts/json_fields.h"
+
+namespace keel::hub::alerts {
+namespace {
+
+constexpr size_t kMaxLineBytes = 1 << 20;
+constexpr int64_t kTickMs = 1000;
+
+bus::EventKind KindOfType(std::string_view type) {
+  using bus::EventKind;
+  if (type == "device.online") return EventKind::kDeviceOnline;
+  if (type == "device.offline") return EventKind::kDeviceOffline;
+  if (type.starts_with("attestation.")) return EventKind::kAttestation;
+  if (type.starts_with("deployment.")) return EventKind::kOtaState;
+  if (type == "telemetry.batch") return EventKind::kTelemetry;
+  return bus::KindOfDeviceEvent(type);
+}
+
+Result<bus::Event> ParseLine(const std::string& line, const std::string& where) {
+  if (line.size() > kMaxLineBytes) {
+    return Status::InvalidArgument(
+        fmt::format("{}: line longer than {} bytes", where, kMaxLineBytes));
+  }
+  nlohmann::json json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded()) return Status::InvalidArgument(where + ": not valid JSON");
+  JsonFields f(json, where);
+  KEEL_RETURN_IF_ERROR(f.RequireObject());
+  bus::Event event;
+  KEEL_ASSIGN_OR_RETURN(event.t_ms, f.Int("t"));
+  KEEL_ASSIGN_OR_RETURN(event.type, f.String("type"));
+  if (event.type.empty()) return f.Error("type", "must not be empty");
+  if (f.Has("device")) {
+    KEEL_ASSIGN_OR_RETURN(event.device, f.String("device"));
+  }
+  if (f.Has("data")) {
+    KEEL_ASSIGN_OR_RETURN(event.data, f.Object("data"));
+  }
+  KEEL_RETURN_IF_ERROR(f.Finish());
+  event.kind = KindOfType(event.type);
+  return event;
+}
+
+// Collects what the correlator reported while the stream plays.
+struct Recorder {
+  std::map<int64_t, Incident> incidents;
+  std::map<int64_t, std::vector<int64_t>> lines;  // incident -> member event lines
+  std::map<std::string, uint64_t> by_reason;
+  uint64_t notifications = 0;
+
+  void Absorb(CorrelationChanges changes) {
+    for (auto& incident : changes.incidents) incidents[incident.id] = std::move(incident);
+    for (const auto& n : changes.notifications) {
+      ++notifications;
+      ++by_reason[n.reason];
+    }
+  }
+
+  // Follows merged_into to the incident that finally holds `id`'s alerts.
+  int64_t Host(int64_t id) const {
+    for (int hops = 0; hops < 1000; ++hops) {
+      auto it = incidents.find(id);
+      if (it == incidents.end() || it->second.merged_into == 0) return id;
+      id = it->second.merged_into;
+    }
+    return id;
+  }
+};
+
+nlohmann::json Report(const Recorder& r, uint64_t events, uint64_t raw,
+                      const CorrelatorStats& stats) {
+  std::map<int64_t, std::vector<int64_t>> member_lines;
+  for (const auto& [id, lines] : r.lines) {
+    auto& host = member_lines[r.Host(id)];
+    host.insert(host.end(), lines.begin(), lines.end());
+  }
+  nlohmann::json incidents = nlohmann::json::array();
+  for (const auto& [id, incident] : r.incidents) {
+    if (incident.merged_into != 0) continue;
+    auto lines = member_lines[id];
+    std::sort(lines.begin(), lines.end());
+    incidents.push_back({{"id", id},
+                         {"title", incident.Title()},
+                         {"state", IncidentStateName(incident.state)},
+                         {"priority", incident.priority()},
+                         {"priority_score", incident.priority_score},
+                         {"first_event_ms", incident.first_event_ms},
+                         {"last_event_ms", incident.last_event_ms},
+                         {"notified", !incident.notified_as.empty()},
+                         {"members", incident.members.size()},
+                         {"member_events", lines}});
+  }
+  return {{"events", events},
+          {"raw_detections", raw},
+          {"notifications", r.notifications},
+          {"notifications_by_reason", r.by_reason},
+          {"incidents", std::move(incidents)},
+          {"correlator",
+           {{"repeats", stats.repeats},
+            {"unmatched_clears", stats.unmatched_clears},
+            {"inhibited", stats.inhibited},
+            {"silenced", stats.silenced},
+            {"incidents_opened", stats.incidents_opened},
+            {"incidents_merged", stats.incidents_merged}}}};
+}
+
+}  // namespace
+
+Result<nlohmann::json> ReplayAlerts(std::istream& events, std::string_view source,
+                                    const ReplayOptions& options) {
+  IncidentCorrelator correlator(options.policy);
+  Recorder recorder;
+  const int64_t drain =
+      options.drain_ms >= 0 ? options.drain_ms : options.policy.group_wait_ms + kTickMs;
+  int64_t now = 0, next_tick = 0;
+  uint64_t count = 0, raw = 0;
+  std::string line;
+  for (int64_t number = 1; std::getline(events, line); ++number) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::string where = fmt::format("{}:{}", source, number);
+    KEEL_ASSIGN_OR_RETURN(bus::Event event, ParseLine(line, where));
+    ++count;
+    if (now != 0 && event.t_ms < now - options.max_disorder_ms) {
+      return Status::InvalidArgument(
+          fmt::format("{}: t {} is more than {} ms before an earlier event ({})", where, event.t_ms,
+                      options.max_disorder_ms, now));
+    }
+    if (now == 0) next_tick = event.t_ms + kTickMs;
+    for (; next_tick <= event.t_ms; next_tick += kTickMs)
+      recorder.Absorb(correlator.Tick(next_tick));
+    now = std::max(now, event.t_ms);
+    const Labels context = options.context ? options.context(event.device) : Labels();
+    auto alert = AlertFromEvent(event, context);
+    if (!alert) continue;
+    ++raw;
+    recorder.Absorb(correlator.Observe(*alert, now));
+    if (const int64_t id = correlator.IncidentOf(Fingerprint(*alert)); id != 0) {
+      recorder.lines[id].push_back(number);
+    }
+  }
+  if (events.bad()) return Status::IoError(std::string(source) + ": read failed");
+  for (const int64_t end = now + drain; now != 0 && next_tick <= end; next_tick += kTickMs) {
+    recorder.Absorb(correlator.Tick(next_tick));
+  }
+  return Report(recorder, count, raw, correlator.stats());
+}
+
+}  // namespace keel::hub::alerts

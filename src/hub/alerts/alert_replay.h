@@ -1,0 +1,52 @@
+// AlertReplay: `keel-eval alerts` — a recorded event stream through exactly
+// the hub's correlation code (AlertFromEvent -> IncidentCorrelator), with
+// the events' own times as the clock (docs/alerts.md, "Offline
+// evaluation").
+//
+// Input: JSON Lines, one event per line (blank lines skipped):
+//   {"t": <ms since the Unix epoch>, "device": "<id>" (optional; absent or
+//    "" = hub-wide), "type": "<event type>", "data": {...} (optional)}
+// The bus kind follows from the type: device.online / device.offline,
+// attestation.*, deployment.* (as the controller's), telemetry.batch, and
+// any other type as a device event (detections are "*.raised" /
+// "*.cleared"). Events may arrive out of order by up to
+// `max_disorder_ms`; the correlator's clock is the largest t seen, ticked
+// every second in between, and after the last event it runs on for
+// `drain_ms` so that pending notifications are decided.
+//
+// Output (ReplayReport, as JSON): counts of events, raw detections (events
+// that are alerts) and notifications (by reason), and every incident that
+// was not merged into another: id, title, state, priority, first/last
+// event time, notified, and its member events as 1-based input line
+// numbers (those of incidents merged into it included).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <istream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "hub/alerts/alert.h"
+#include "hub/alerts/correlation_policy.h"
+
+namespace keel::hub::alerts {
+
+struct ReplayOptions {
+  CorrelationPolicy policy;
+  // The topology labels of a device (site, gateway, criticality...); null:
+  // none.
+  std::function<Labels(const std::string& device)> context;
+  int64_t max_disorder_ms = 60'000;
+  int64_t drain_ms = -1;  // < 0: the policy's group_wait_ms + 1 s
+};
+
+// Reads every line of `events` (`source` names it in errors, e.g.
+// "events.jsonl:17: \"t\": expected an integer"). InvalidArgument for a
+// malformed line or an event more than max_disorder_ms before the latest.
+Result<nlohmann::json> ReplayAlerts(std::istream& events, std::string_view source,
+                                    const ReplayOptions& options);
+
+}  // namespace keel::hub::alerts

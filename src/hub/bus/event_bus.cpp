@@ -152,26 +152,34 @@ void EventBus::Publish(Event event) {
   const int64_t published_mono_ms = clock_.MonotonicMs();
   const bool stopped = stopped_;
   if (!stopped) published_[KindIndex(shared->kind)]->Increment();
+  // Every stage with room gets the event first; only then does the
+  // publisher wait for the full ones, so they delay no other stage.
+  std::vector<Stage*> full;
   for (auto& stage : stages_) {
     if (stage->options.filter && !stage->options.filter(*shared)) continue;
     if (stopped) {
       stage->shed[KindIndex(shared->kind)]->Increment();
-      continue;
+    } else if (!Offer(*stage, shared, published_mono_ms, std::nullopt)) {
+      full.push_back(stage.get());
     }
-    Offer(*stage, shared, published_mono_ms);
+  }
+  if (full.empty()) return;
+  const auto waiting_since = std::chrono::steady_clock::now();
+  for (Stage* stage : full) {
+    Offer(*stage, shared, published_mono_ms,
+          waiting_since + std::chrono::milliseconds(stage->options.max_block_ms));
   }
 }
 
-void EventBus::Offer(Stage& stage, const std::shared_ptr<const Event>& event,
-                     int64_t published_mono_ms) {
+bool EventBus::Offer(Stage& stage, const std::shared_ptr<const Event>& event,
+                     int64_t published_mono_ms,
+                     std::optional<std::chrono::steady_clock::time_point> wait_until) {
   QueuedEvent item{event, published_mono_ms};
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(stage.options.max_block_ms);
   std::unique_lock lock(stage.mu);
   for (;;) {
     if (stage.closed) {  // Stop raced this Publish
       stage.shed[KindIndex(event->kind)]->Increment();
-      return;
+      return true;
     }
     const auto offered = stage.queue.Offer(item);
     if (offered.queued) {
@@ -183,29 +191,34 @@ void EventBus::Offer(Stage& stage, const std::shared_ptr<const Event>& event,
       stage.depth.Set(static_cast<double>(stage.queue.size()));
       lock.unlock();
       stage.ready.notify_one();
-      return;
+      return true;
     }
     // Full of events worth as much or more: telemetry is shed at once, the
     // rest waits (bounded) for the consumer to make room.
-    const bool room = ShedValue(event->kind) > 0 && stage.progress.wait_until(lock, deadline, [&] {
-      return stage.closed || stage.queue.size() < stage.queue.capacity();
-    });
-    if (room) continue;
+    if (ShedValue(event->kind) == 0) {
+      stage.shed[KindIndex(event->kind)]->Increment();
+      return true;
+    }
+    if (!wait_until) return false;
+    if (stage.progress.wait_until(lock, *wait_until, [&] {
+          return stage.closed || stage.queue.size() < stage.queue.capacity();
+        })) {
+      continue;
+    }
     stage.shed[KindIndex(event->kind)]->Increment();
-    if (ShedValue(event->kind) == 0) return;
     ++stage.unwarned_sheds;
     const int64_t now = clock_.MonotonicMs();
     if (!stage.last_warning_mono_ms ||
         now - *stage.last_warning_mono_ms >= kShedWarningIntervalMs) {
       spdlog::warn(
-          "bus: stage \"{}\" is full ({} events) and slow: shed {} {} event(s) after waiting "
-          "{} ms (keel_bus_shed_total)",
+          "bus: stage \"{}\" is full ({} events) and slow: shed {} event(s) worth keeping after "
+          "waiting {} ms for room, the last a {} (keel_bus_shed_total)",
           stage.options.stage, stage.queue.capacity(), stage.unwarned_sheds,
-          EventKindName(event->kind), stage.options.max_block_ms);
+          stage.options.max_block_ms, EventKindName(event->kind));
       stage.last_warning_mono_ms = now;
       stage.unwarned_sheds = 0;
     }
-    return;
+    return true;
   }
 }
 

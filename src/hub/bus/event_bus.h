@@ -13,7 +13,8 @@
 //     its own (the evicted one is counted as shed, under its own kind);
 //   - if nothing of lower value is queued, Publish waits up to the stage's
 //     max_block_ms for room, then sheds the incoming event (with a
-//     rate-limited warning).
+//     rate-limited warning). It waits only after every stage with room got
+//     the event, so a full stage delays the publisher, never other stages.
 // Every shed event is counted in keel_bus_shed_total{stage,kind}; there is
 // no silent loss. Publishing after Stop sheds the event for every stage.
 //
@@ -35,11 +36,13 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -96,7 +99,12 @@ class EventBus {
 
  private:
   struct Stage;
-  void Offer(Stage& stage, const std::shared_ptr<const Event>& event, int64_t published_mono_ms);
+  // Queues `event` for `stage` or sheds it (true), or, when the stage is
+  // full of events worth as much or more and `wait_until` is not set,
+  // leaves it to the caller (false); with `wait_until` it waits that long
+  // for room, then sheds.
+  bool Offer(Stage& stage, const std::shared_ptr<const Event>& event, int64_t published_mono_ms,
+             std::optional<std::chrono::steady_clock::time_point> wait_until);
   void Consume(Stage& stage);
 
   const Clock& clock_;

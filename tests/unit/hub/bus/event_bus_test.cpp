@@ -182,6 +182,31 @@ TEST_F(EventBusTest, AWaitingPublishGetsInOnceTheStageMakesRoom) {
   EXPECT_EQ(Shed("slow", EventKind::kDetection), 0u);
 }
 
+TEST_F(EventBusTest, AFullStageDelaysThePublisherButNotTheOtherStages) {
+  Recorder slow, fast;
+  Gate gate;
+  AddStalledStage("slow", slow, gate, 1, /*max_block_ms=*/60'000);
+  AddStage("fast", fast, 100);
+  bus_.Start();
+  bus_.Publish(MakeEvent(EventKind::kDetection, "dev1", 1));
+  ASSERT_TRUE(gate.WaitEntered(1));
+  bus_.Publish(MakeEvent(EventKind::kDetection, "dev1", 2));  // fills "slow"
+  std::atomic<bool> published{false};
+  std::thread publisher([&] {
+    bus_.Publish(MakeEvent(EventKind::kDetection, "dev1", 3));
+    published = true;
+  });
+  const bool fast_got_it = fast.WaitFor(3);
+  const bool publisher_still_waits = !published.load();  // for "slow"
+  gate.Open();
+  publisher.join();
+  EXPECT_TRUE(fast_got_it);
+  EXPECT_TRUE(publisher_still_waits);
+  bus_.WaitIdle();
+  EXPECT_EQ(slow.seqs(), (std::vector<uint64_t>{1, 2, 3}));
+  EXPECT_EQ(fast.seqs(), (std::vector<uint64_t>{1, 2, 3}));
+}
+
 TEST_F(EventBusTest, LagAndQueueMetricsFollowTheInjectedClock) {
   Recorder slow;
   Gate gate;

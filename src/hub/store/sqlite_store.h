@@ -1,5 +1,6 @@
 // SqliteStore: DeviceStore, TelemetryStore, ArtifactStore, RolloutStore,
-// AttestationStore and IncidentStore on one embedded SQLite file.
+// AttestationStore, IncidentStore and TopologyStore on one embedded SQLite
+// file.
 //
 // Durability: journal_mode=WAL with synchronous=FULL, so a write that has
 // returned OK survives power loss. One writer connection (writes are
@@ -20,6 +21,7 @@
 #include "hub/store/incident_store.h"
 #include "hub/store/rollout_store.h"
 #include "hub/store/telemetry_store.h"
+#include "hub/store/topology_store.h"
 
 namespace keel::hub {
 
@@ -28,7 +30,8 @@ class SqliteStore final : public DeviceStore,
                           public ArtifactStore,
                           public RolloutStore,
                           public AttestationStore,
-                          public IncidentStore {
+                          public IncidentStore,
+                          public TopologyStore {
  public:
   struct State;  // internal (sqlite/store_state.h)
   explicit SqliteStore(std::unique_ptr<State> state);
@@ -100,6 +103,11 @@ class SqliteStore final : public DeviceStore,
   Result<int64_t> AddSilence(std::string_view body) override;
   Status UpdateSilence(int64_t id, std::string_view body) override;
   Result<std::vector<StoredSilence>> ListSilences() override;
+
+  // TopologyStore
+  Result<int64_t> PutTopology(std::string_view body, int64_t version_expected,
+                              int64_t now_ms) override;
+  Result<StoredTopology> GetTopology() override;
 
   DeviceStore& devices() { return *this; }
   TelemetryStore& telemetry() { return *this; }

@@ -7,7 +7,7 @@ namespace {
 
 constexpr const char* kCreateSchema = R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-INSERT INTO meta VALUES('schema_version', 6), ('duplicates_total', 0);
+INSERT INTO meta VALUES('schema_version', 7), ('duplicates_total', 0);
 CREATE TABLE devices(
   dkey INTEGER PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
@@ -155,9 +155,18 @@ CREATE TABLE silences(
   body TEXT NOT NULL);
 )sql";
 
-// The schema changes that lead from version N-1 to N, for N = 2..6.
-constexpr const char* kMigrations[] = {kCreateEvents, kCreateArtifacts, kCreateRollouts,
-                                       kCreateAttestation, kCreateAlerts};
+// Version 7 added the topology document (hub/topology): one row, id 1.
+constexpr const char* kCreateTopology = R"sql(
+CREATE TABLE topology(
+  id INTEGER PRIMARY KEY CHECK(id = 1),
+  version INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  body TEXT NOT NULL);
+)sql";
+
+// The schema changes that lead from version N-1 to N, for N = 2..7.
+constexpr const char* kMigrations[] = {kCreateEvents,      kCreateArtifacts, kCreateRollouts,
+                                       kCreateAttestation, kCreateAlerts,    kCreateTopology};
 constexpr int64_t kFirstMigratedVersion = 2;
 
 // Applies every migration after `from`, each in its own transaction, so a

@@ -14,6 +14,19 @@ namespace {
 
 constexpr size_t kMaxLineBytes = 1 << 20;
 constexpr int64_t kTickMs = 1000;
+// Event times must lie in [2000-01-01, 2100-01-01), as on the wire.
+constexpr int64_t kMinTimeMs = 946'684'800'000;
+constexpr int64_t kMaxTimeMs = 4'102'444'800'000;
+constexpr int64_t kFineTicksMs = 15 * 60 * 1000;
+
+// The correlator ticks every second for 15 minutes after an event; in a
+// longer quiet spell the step grows to 1% of the quiet time, so a gap of
+// days costs a few hundred ticks (timers fire at most 1% late).
+int64_t NextTick(int64_t tick, int64_t last_event_ms) {
+  const int64_t quiet = tick - last_event_ms;
+  const int64_t step = quiet <= kFineTicksMs ? kTickMs : std::max(kTickMs, quiet / 100);
+  return tick + step;
+}
 
 bus::EventKind KindOfType(std::string_view type) {
   using bus::EventKind;
@@ -36,6 +49,9 @@ Result<bus::Event> ParseLine(const std::string& line, const std::string& where) 
   KEEL_RETURN_IF_ERROR(f.RequireObject());
   bus::Event event;
   KEEL_ASSIGN_OR_RETURN(event.t_ms, f.Int("t"));
+  if (event.t_ms < kMinTimeMs || event.t_ms >= kMaxTimeMs) {
+    return f.Error("t", fmt::format("{} is not between 2000-01-01 and 2100-01-01", event.t_ms));
+  }
   KEEL_ASSIGN_OR_RETURN(event.type, f.String("type"));
   if (event.type.empty()) return f.Error("type", "must not be empty");
   if (f.Has("device")) {
@@ -134,9 +150,11 @@ Result<nlohmann::json> ReplayAlerts(std::istream& events, std::string_view sourc
                       options.max_disorder_ms, now));
     }
     if (now == 0) next_tick = event.t_ms + kTickMs;
-    for (; next_tick <= event.t_ms; next_tick += kTickMs)
+    for (; next_tick <= event.t_ms; next_tick = NextTick(next_tick, now)) {
       recorder.Absorb(correlator.Tick(next_tick));
+    }
     now = std::max(now, event.t_ms);
+    next_tick = std::min(next_tick, now + kTickMs);  // fine steps again after an event
     const Labels context = options.context ? options.context(event.device) : Labels();
     auto alert = AlertFromEvent(event, context);
     if (!alert) continue;
@@ -147,7 +165,8 @@ Result<nlohmann::json> ReplayAlerts(std::istream& events, std::string_view sourc
     }
   }
   if (events.bad()) return Status::IoError(std::string(source) + ": read failed");
-  for (const int64_t end = now + drain; now != 0 && next_tick <= end; next_tick += kTickMs) {
+  for (const int64_t end = now + drain; now != 0 && next_tick <= end;
+       next_tick = NextTick(next_tick, now)) {
     recorder.Absorb(correlator.Tick(next_tick));
   }
   return Report(recorder, count, raw, correlator.stats());

@@ -10,9 +10,11 @@
 // attestation.*, deployment.* (as the controller's), telemetry.batch, and
 // any other type as a device event (detections are "*.raised" /
 // "*.cleared"). Events may arrive out of order by up to
-// `max_disorder_ms`; the correlator's clock is the largest t seen, ticked
-// every second in between, and after the last event it runs on for
-// `drain_ms` so that pending notifications are decided.
+// `max_disorder_ms`; t must lie in [2000-01-01, 2100-01-01). The
+// correlator's clock is the largest t seen, ticked every second in between
+// (in quiet spells longer than 15 minutes the step grows to 1% of the quiet
+// time), and after the last event it runs on for `drain_ms` so that pending
+// notifications are decided.
 //
 // Output (ReplayReport, as JSON): counts of events, raw detections (events
 // that are alerts) and notifications (by reason), and every incident that

@@ -2,13 +2,19 @@
 // configuration, writes per-row predictions under --out, and prints the
 // benchmark score as one JSON line on stdout when labels are available.
 // The pipeline lives in src/eval (benchmark_run.h).
+// `keel-eval alerts` replays a recorded event stream through the hub's
+// incident correlation (hub/alerts alert_replay.h) and prints its report.
 #include <CLI/CLI.hpp>
+#include <fstream>
 #include <iostream>
 
+#include "common/files.h"
 #include "common/logging.h"
 #include "edge/inference/detector.h"
 #include "eval/benchmark_run.h"
 #include "eval/detector_params.h"
+#include "hub/alerts/alert_replay.h"
+#include "hub/topology/topology.h"
 
 namespace {
 
@@ -39,10 +45,44 @@ int Fail(const keel::Status& status) {
   return 1;
 }
 
+struct AlertArgs {
+  std::string topology, events, policy;
+};
+
+int RunAlerts(const AlertArgs& args) {
+  using namespace keel::hub;
+  alerts::ReplayOptions options;
+  if (!args.policy.empty()) {
+    auto text = keel::ReadFile(args.policy);
+    if (!text.ok()) return Fail(text.status());
+    auto policy = alerts::ParseCorrelationPolicy(*text, args.policy);
+    if (!policy.ok()) return Fail(policy.status());
+    options.policy = *policy;
+  }
+  topology::Topology topology;
+  if (!args.topology.empty()) {
+    auto text = keel::ReadFile(args.topology);
+    if (!text.ok()) return Fail(text.status());
+    auto parsed = topology::ParseTopology(*text, args.topology);
+    if (!parsed.ok()) return Fail(parsed.status());
+    topology = std::move(*parsed);
+  }
+  options.context = [&topology](const std::string& device) {
+    return topology::ContextOf(topology, device);
+  };
+  std::ifstream events(args.events);
+  if (!events) return Fail(keel::Status::NotFound("cannot read " + args.events));
+  auto report = alerts::ReplayAlerts(events, args.events, options);
+  if (!report.ok()) return Fail(report.status());
+  std::cout << report->dump(2) << std::endl;
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"keel-eval: score Keel's detectors on the SKAB and NAB benchmarks"};
+  CLI::App app{
+      "keel-eval: score Keel's detectors on the SKAB and NAB benchmarks, replay alert streams"};
   app.require_subcommand(1);
   std::string log_level = "warn";
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error");
@@ -54,8 +94,16 @@ int main(int argc, char** argv) {
   AddCommon(nab, nab_args, "ewma");
   nab->add_option("--labels", labels, "combined_windows.json (default: found above --data)");
   nab->add_option("--profiles", profiles, "profiles.json (default: found above --data)");
+  AlertArgs alert_args;
+  CLI::App* alerts = app.add_subcommand(
+      "alerts", "Replay a recorded event stream through the hub's incident correlation");
+  alerts->add_option("--events", alert_args.events, "Events, JSON Lines (docs/alerts.md)")
+      ->required();
+  alerts->add_option("--topology", alert_args.topology, "Topology document (docs/topology.md)");
+  alerts->add_option("--policy", alert_args.policy, "Correlation policy (default built in)");
   CLI11_PARSE(app, argc, argv);
   keel::ConfigureLogging(log_level, "keel-eval");
+  if (alerts->parsed()) return RunAlerts(alert_args);
 
   const CommonArgs& args = skab->parsed() ? skab_args : nab_args;
   auto params = keel::eval::ParseDetectorParams(args.params);

@@ -8,8 +8,6 @@
 namespace keel::hub::alerts {
 namespace {
 
-constexpr int64_t kTopologyRefreshMs = 10'000;
-
 StoredIncident ToStored(const Incident& incident) {
   return {incident.id, std::string(IncidentStateName(incident.state)), incident.updated_ms,
           IncidentToJson(incident).dump()};
@@ -17,10 +15,10 @@ StoredIncident ToStored(const Incident& incident) {
 
 }  // namespace
 
-AlertService::AlertService(IncidentStore& store, RolloutStore& tags, const Clock& clock,
+AlertService::AlertService(IncidentStore& store, ContextProvider context, const Clock& clock,
                            MetricsRegistry& metrics, CorrelationPolicy policy)
     : store_(store),
-      tags_(tags),
+      context_(std::move(context)),
       clock_(clock),
       metrics_(metrics),
       alerts_total_(metrics.GetCounter("keel_alerts_total", "Bus events that were alerts")),
@@ -29,13 +27,14 @@ AlertService::AlertService(IncidentStore& store, RolloutStore& tags, const Clock
       active_(metrics.GetGauge("keel_incidents_active", "Incidents open or acknowledged")),
       correlator_(std::move(policy)) {}
 
-Result<std::unique_ptr<AlertService>> AlertService::Open(IncidentStore& store, RolloutStore& tags,
+Result<std::unique_ptr<AlertService>> AlertService::Open(IncidentStore& store,
+                                                         ContextProvider context,
                                                          const Clock& clock,
                                                          MetricsRegistry& metrics,
                                                          CorrelationPolicy policy) {
   const int64_t reopen_window = policy.reopen_window_ms;
   std::unique_ptr<AlertService> service(
-      new AlertService(store, tags, clock, metrics, std::move(policy)));
+      new AlertService(store, std::move(context), clock, metrics, std::move(policy)));
   const int64_t now = clock.NowMs();
   IncidentQuery active;
   active.active_only = true;
@@ -83,22 +82,6 @@ Result<Incident> AlertService::Decode(const StoredIncident& stored) const {
   return incident;
 }
 
-void AlertService::RefreshTopology(int64_t now) {
-  if (topology_loaded_ms_ != 0 && now - topology_loaded_ms_ < kTopologyRefreshMs) return;
-  auto tags = tags_.ListDeviceTags();
-  if (!tags.ok()) {
-    spdlog::warn("alerts: device tags: {}", tags.status().ToString());
-    return;
-  }
-  topology_ = std::move(*tags);
-  topology_loaded_ms_ = now;
-}
-
-Labels AlertService::TopologyOf(const std::string& device) {
-  auto it = topology_.find(device);
-  return it == topology_.end() ? Labels() : Labels(it->second.begin(), it->second.end());
-}
-
 void AlertService::Persist(const CorrelationChanges& changes) {
   active_.Set(static_cast<double>(correlator_.Active().size()));
   if (changes.empty()) return;
@@ -121,20 +104,18 @@ void AlertService::Persist(const CorrelationChanges& changes) {
 }
 
 void AlertService::OnEvent(const bus::Event& event) {
-  std::lock_guard lock(mu_);
-  const int64_t now = clock_.NowMs();
-  RefreshTopology(now);
-  auto alert = AlertFromEvent(event, TopologyOf(event.device));
+  // The context is looked up before taking mu_: the provider may read a store.
+  const Labels context = context_ && !event.device.empty() ? context_(event.device) : Labels();
+  auto alert = AlertFromEvent(event, context);
   if (!alert) return;
   alerts_total_.Increment();
-  Persist(correlator_.Observe(*alert, now));
+  std::lock_guard lock(mu_);
+  Persist(correlator_.Observe(*alert, clock_.NowMs()));
 }
 
 void AlertService::Tick() {
   std::lock_guard lock(mu_);
-  const int64_t now = clock_.NowMs();
-  RefreshTopology(now);
-  Persist(correlator_.Tick(now));
+  Persist(correlator_.Tick(clock_.NowMs()));
 }
 
 Result<Incident> AlertService::Get(int64_t id) {

@@ -1,7 +1,8 @@
 // AlertService: the hub's contextual alerting (issue 5; docs/alerts.md).
 // Consumes bus events (OnEvent, the "alerts" stage), turns the ones that are
-// alerts into Alerts enriched with the device's topology (its tags: site,
-// gateway, asset, criticality...), runs them through IncidentCorrelator,
+// alerts into Alerts enriched with the device's topology context (site,
+// gateway, asset, criticality, tags: hub/topology TopologyService::ContextOf),
+// runs them through IncidentCorrelator,
 // and stores every changed incident together with the notifications it
 // caused (IncidentStore, one transaction). Operators act through it
 // (acknowledge, resolve, label, silences); the API and keelctl sit on top.
@@ -17,7 +18,7 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -30,15 +31,18 @@
 #include "hub/alerts/incident_correlator.h"
 #include "hub/bus/event.h"
 #include "hub/store/incident_store.h"
-#include "hub/store/rollout_store.h"
 
 namespace keel::hub::alerts {
 
 class AlertService {
  public:
-  // `store`, `tags` (device tags: the topology), `clock` and `metrics` must
-  // outlive the service.
-  static Result<std::unique_ptr<AlertService>> Open(IncidentStore& store, RolloutStore& tags,
+  // The correlation labels of a device; called on the bus thread, must be
+  // thread-safe and fast (cached).
+  using ContextProvider = std::function<Labels(const std::string& device)>;
+
+  // `store`, `clock` and `metrics` must outlive the service; a null
+  // `context` adds no labels.
+  static Result<std::unique_ptr<AlertService>> Open(IncidentStore& store, ContextProvider context,
                                                     const Clock& clock, MetricsRegistry& metrics,
                                                     CorrelationPolicy policy = {});
 
@@ -64,25 +68,21 @@ class AlertService {
   CorrelatorStats stats();
 
  private:
-  AlertService(IncidentStore& store, RolloutStore& tags, const Clock& clock,
+  AlertService(IncidentStore& store, ContextProvider context, const Clock& clock,
                MetricsRegistry& metrics, CorrelationPolicy policy);
-  Labels TopologyOf(const std::string& device);     // requires mu_
-  void RefreshTopology(int64_t now);                // requires mu_
   void Persist(const CorrelationChanges& changes);  // requires mu_
   Result<Incident> Decode(const StoredIncident& stored) const;
 
   IncidentStore& store_;
-  RolloutStore& tags_;
+  ContextProvider context_;
   const Clock& clock_;
   MetricsRegistry& metrics_;
   Counter& alerts_total_;
   Counter& store_errors_;
   Gauge& active_;  // keel_incidents_active
   std::mutex mu_;
-  IncidentCorrelator correlator_;               // guarded by mu_
-  std::vector<Silence> silences_;               // guarded by mu_
-  std::map<std::string, DeviceTags> topology_;  // guarded by mu_
-  int64_t topology_loaded_ms_ = 0;              // guarded by mu_
+  IncidentCorrelator correlator_;  // guarded by mu_
+  std::vector<Silence> silences_;  // guarded by mu_
 };
 
 }  // namespace keel::hub::alerts

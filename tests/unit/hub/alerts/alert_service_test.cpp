@@ -4,6 +4,7 @@
 
 #include "hub/alerts/alert_from_event.h"
 #include "hub/store/sqlite_store.h"
+#include "hub/topology/topology_service.h"
 #include "test_util/temp_dir.h"
 
 namespace keel::hub::alerts {
@@ -76,17 +77,23 @@ class AlertServiceTest : public ::testing::Test {
     auto store = OpenSqliteStore(dir_.path() / "hub.db");
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(*store);
+    auto topology = topology::TopologyService::Open(*store_, *store_, clock_);
+    ASSERT_TRUE(topology.ok()) << topology.status().ToString();
+    topology_ = std::move(*topology);
     Open();
   }
   void Open() {
     service_.reset();
-    auto service = AlertService::Open(*store_, *store_, clock_, metrics_);
+    auto service = AlertService::Open(
+        *store_, [this](const std::string& device) { return topology_->ContextOf(device); }, clock_,
+        metrics_);
     ASSERT_TRUE(service.ok()) << service.status().ToString();
     service_ = std::move(*service);
   }
   void Device(const std::string& id, DeviceTags tags) {
     ASSERT_TRUE(store_->CreateDevice(id, 1).ok());
     ASSERT_TRUE(store_->SetDeviceTags(id, tags).ok());
+    clock_.AdvanceMs(topology::TopologyService::kRefreshMs);  // past the topology's tag cache
   }
   // Advances the clock second by second, ticking.
   void Run(int64_t seconds) {
@@ -109,6 +116,7 @@ class AlertServiceTest : public ::testing::Test {
   FakeClock clock_;
   MetricsRegistry metrics_;
   std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<topology::TopologyService> topology_;
   std::unique_ptr<AlertService> service_;
 };
 

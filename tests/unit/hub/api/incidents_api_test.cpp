@@ -38,7 +38,7 @@ class IncidentsApiTest : public ::testing::Test {
     ASSERT_TRUE(ca.ok()) << ca.status().ToString();
     ca_ = std::make_unique<crypto::CertificateAuthority>(std::move(ca).value());
     enrollment_ = std::make_unique<EnrollmentService>(*store_, *ca_, clock_, EnrollmentOptions{});
-    auto alerts = alerts::AlertService::Open(*store_, *store_, clock_, metrics_);
+    auto alerts = alerts::AlertService::Open(*store_, nullptr, clock_, metrics_);
     ASSERT_TRUE(alerts.ok()) << alerts.status().ToString();
     alerts_ = std::move(alerts).value();
 

@@ -107,6 +107,8 @@ int main(int argc, char** argv) {
     spdlog::info("configuration {} {}{} applied over {}", effective->overlay->name,
                  effective->overlay->version, effective->on_trial ? " (on trial)" : "",
                  config_path);
+    agent.SetConfigOverlay(
+        {effective->overlay->name, effective->overlay->version, effective->overlay_file});
     if (effective->on_trial) agent.CommitConfigTrialWhenHealthy(config_slots, *effective->overlay);
   }
   keel::Status started = agent.Start();

@@ -44,6 +44,7 @@
 #include "common/clock.h"
 #include "common/random.h"
 #include "common/status.h"
+#include "edge/agent/agent_measurements.h"
 #include "edge/agent/attestation_worker.h"
 #include "edge/analytics/edge_analytics.h"
 #include "edge/attest/attestor.h"
@@ -125,6 +126,11 @@ class Agent {
   // and asks for a restart (restart_requested), so that the previous
   // configuration runs and the next start reports it. Call before Start.
   void CommitConfigTrialWhenHealthy(std::filesystem::path slots_dir, ota::SlotManifest overlay);
+  // The configuration was loaded with `overlay` applied
+  // (ota::LoadEffectiveAgentConfig): attestation measures it instead of the
+  // local file. Without this call the local file is what runs and is
+  // measured. Call before Start.
+  void SetConfigOverlay(ConfigOverlay overlay) { config_overlay_ = std::move(overlay); }
 
  private:
   Status StartMqtt();
@@ -192,6 +198,7 @@ class Agent {
   // CommitConfigTrialWhenHealthy; set before Start, read by the MQTT thread.
   std::optional<std::pair<std::filesystem::path, ota::SlotManifest>> config_trial_;
   std::atomic<bool> config_trial_resolved_{false};
+  std::optional<ConfigOverlay> config_overlay_;  // SetConfigOverlay; set before Start
   int64_t started_ms_ = 0;  // monotonic, set by Start: a config trial's timeout counts from it
   // Monotonic ms of the current broker connection's start; -1 while not
   // connected. The configuration trial's soak counts from it.

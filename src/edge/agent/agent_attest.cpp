@@ -27,7 +27,7 @@ void Agent::StartAttestation() {
   Status s = RecordAgentBinary(measured_, "/proc/self/exe", config_.device.dir / "ota" / "agent",
                                kAgentRelease, clock_);
   if (!s.ok()) spdlog::error("{}: attestation: measuring the agent: {}", device_id(), s.ToString());
-  s = RecordAgentConfig(measured_, config_);
+  s = RecordAgentConfig(measured_, config_, config_overlay_);
   if (!s.ok()) {
     spdlog::error("{}: attestation: measuring the configuration: {}", device_id(), s.ToString());
   }

@@ -46,11 +46,12 @@ Status RecordAgentBinary(attest::MeasuredLoad& load, const std::filesystem::path
       [files = std::move(files), &clock] { return attest::MeasureFilesCached(files, clock); });
 }
 
-Status RecordAgentConfig(attest::MeasuredLoad& load, const AgentConfig& config) {
+Status RecordAgentConfig(attest::MeasuredLoad& load, const AgentConfig& config,
+                         const std::optional<ConfigOverlay>& overlay) {
   if (config.file.empty()) return Status::Ok();
-  if (auto overlay = CurrentSlot(ota::ConfigSlotsDir(config.ota.dir))) {
-    return load.RecordFiles("config", overlay->manifest.name, overlay->manifest.version,
-                            {{ota::kConfigFile, overlay->dir / ota::kConfigFile}});
+  if (overlay) {
+    return load.RecordFiles("config", overlay->name, overlay->version,
+                            {{ota::kConfigFile, overlay->file}});
   }
   return load.RecordFiles("config", "local", "0.0.0", {{ota::kConfigFile, config.file}});
 }

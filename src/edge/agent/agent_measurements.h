@@ -5,6 +5,8 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "common/clock.h"
@@ -25,15 +27,26 @@ Status RecordAgentBinary(attest::MeasuredLoad& load, const std::filesystem::path
                          const std::filesystem::path& agent_slots_dir,
                          std::string_view provisioned_version, const Clock& clock);
 
+// The configuration overlay the agent's configuration was loaded with
+// (ota::EffectiveAgentConfig's overlay and overlay_file).
+struct ConfigOverlay {
+  std::string name, version;
+  std::filesystem::path file;  // its agent.toml in the config slot
+};
+
 // Kind "config", as the agent's configuration was loaded
-// (ota::LoadEffectiveAgentConfig): the overlay in the config slots under
-// config.ota.dir when one is installed (its name and version, the file
-// "agent.toml" of its slot, as the registry digests the config artifact);
-// otherwise the local file config.file as "agent.toml", named "local"
-// version "0.0.0" (accepted on first use by the hub). Nothing is recorded
-// (Ok) when config.file is empty (a configuration built in code). With an
-// overlay the local file is not measured (it is per device; see "Limits").
-Status RecordAgentConfig(attest::MeasuredLoad& load, const AgentConfig& config);
+// (ota::LoadEffectiveAgentConfig): with `overlay`, the overlay's file under
+// its name and version (as the registry digests the config artifact: its
+// one file, "agent.toml"); without one, the local file config.file as
+// "agent.toml", named "local" version "0.0.0" (accepted on first use by the
+// hub) — also when the config slots hold an overlay that was not applied
+// (its trial start could not be counted, or it no longer merges with the
+// local file), since the local file alone is what runs then. Nothing is
+// recorded (Ok) when config.file is empty (a configuration built in code).
+// With an overlay the local file is not measured (it is per device; see
+// "Limits").
+Status RecordAgentConfig(attest::MeasuredLoad& load, const AgentConfig& config,
+                         const std::optional<ConfigOverlay>& overlay);
 
 // Kind "model": the bundle in `dir` (a model slot or [analytics] model),
 // named by its manifest.json, digested over the bundle's files

@@ -107,6 +107,7 @@ Result<EffectiveAgentConfig> LoadEffectiveAgentConfig(FileSystem& fs,
   }
   out.config = std::move(merged).value();
   out.overlay = slot->manifest;
+  out.overlay_file = slot->dir / kConfigFile;
   return out;
 }
 

@@ -88,8 +88,10 @@ Result<ConfigInstallOutcome> InstallConfig(Updater& updater, UpdateSource& sourc
 // The configuration the agent runs with, and whether it is a trial.
 struct EffectiveAgentConfig {
   AgentConfig config;  // config.file is the local file
-  // The overlay applied (the config slot's manifest), if any.
+  // The overlay applied (the config slot's manifest), if any, and its file
+  // (the slot's agent.toml; empty without an overlay).
   std::optional<SlotManifest> overlay;
+  std::filesystem::path overlay_file;
   // The overlay is on trial and this start was counted: commit it with
   // CommitConfigTrial once the agent is healthy.
   bool on_trial = false;

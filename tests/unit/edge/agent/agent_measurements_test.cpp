@@ -61,24 +61,84 @@ TEST_F(AgentMeasurementsTest, TheBinaryIsNamedByItsSlotOrAsProvisioned) {
             StatusCode::kNotFound);
 }
 
-TEST_F(AgentMeasurementsTest, TheConfigurationIsTheOverlayWhenOneIsInstalled) {
+TEST_F(AgentMeasurementsTest, TheConfigurationIsTheOverlayAppliedOrElseTheLocalFile) {
   AgentConfig config;
-  ASSERT_TRUE(RecordAgentConfig(load_, config).ok());  // built in code: nothing to measure
+  ASSERT_TRUE(RecordAgentConfig(load_, config, std::nullopt).ok());  // built in code
   EXPECT_TRUE(load_.log().Take().events.empty());
 
   config.file = Write("edge.toml", "[device]\nid = \"pump-1\"\n");
   config.ota.dir = tmp_.path() / "ota";
-  ASSERT_TRUE(RecordAgentConfig(load_, config).ok());
-  EXPECT_EQ(Last(), (MeasuredEvent{"config", "local", "0.0.0",
-                                   *attest::MeasureFiles({{"agent.toml", config.file}})}));
+  const MeasuredEvent local{"config", "local", "0.0.0",
+                            *attest::MeasureFiles({{"agent.toml", config.file}})};
+  ASSERT_TRUE(RecordAgentConfig(load_, config, std::nullopt).ok());
+  EXPECT_EQ(Last(), local);
 
-  const ota::Slot overlay = Install(ota::ConfigSlotsDir(config.ota.dir), "fleet-cfg", "2.0.0",
-                                    ota::kConfigFile, "[batch]\ninterval_ms = 500\n");
-  ASSERT_TRUE(RecordAgentConfig(load_, config).ok());
+  const ota::Slot slot = Install(ota::ConfigSlotsDir(config.ota.dir), "fleet-cfg", "2.0.0",
+                                 ota::kConfigFile, "[batch]\ninterval_ms = 500\n");
+  const ConfigOverlay overlay{"fleet-cfg", "2.0.0", slot.dir / ota::kConfigFile};
+  ASSERT_TRUE(RecordAgentConfig(load_, config, overlay).ok());
   // As the registry digests the config artifact: its one file, agent.toml.
   EXPECT_EQ(Last(),
             (MeasuredEvent{"config", "fleet-cfg", "2.0.0",
-                           *attest::MeasureFiles({{"agent.toml", overlay.dir / "agent.toml"}})}));
+                           *attest::MeasureFiles({{"agent.toml", slot.dir / "agent.toml"}})}));
+
+  // Installed but not applied (e.g. it no longer merges with the local
+  // file): the local file runs alone, and it is what is measured.
+  ASSERT_TRUE(RecordAgentConfig(load_, config, std::nullopt).ok());
+  EXPECT_EQ(Last(), local);
+  EXPECT_TRUE(load_.Drift().empty());
+  // ... and re-measured: a change to the local file shows as drift.
+  Write("edge.toml", "[device]\nid = \"pump-2\"\n");
+  ASSERT_EQ(load_.Drift().size(), 1u);
+  EXPECT_EQ(load_.Drift()[0].name, "local");
+}
+
+// What keel-edge run does: the overlay LoadEffectiveAgentConfig applied is
+// measured, and the local file when it applied none although the slots'
+// current slot is an overlay (here a trial whose start cannot be counted, so
+// it does not run).
+TEST_F(AgentMeasurementsTest, TheMeasuredConfigurationIsTheOneLoadEffectiveAgentConfigApplied) {
+  const auto local = Write("edge.toml",
+                           "[device]\nid = \"pump-1\"\ndir = \"device\"\n"
+                           "[hub]\nmqtt = \"mqtts://hub:8883\"\napi = \"https://hub:8443\"\n");
+  auto measure = [&]() -> MeasuredEvent {
+    auto effective = ota::LoadEffectiveAgentConfig(PosixFileSystem(), local);
+    EXPECT_TRUE(effective.ok()) << effective.status().ToString();
+    if (!effective.ok()) return {};
+    std::optional<ConfigOverlay> overlay;
+    if (effective->overlay) {
+      overlay = ConfigOverlay{effective->overlay->name, effective->overlay->version,
+                              effective->overlay_file};
+    }
+    EXPECT_TRUE(RecordAgentConfig(load_, effective->config, overlay).ok());
+    return Last();
+  };
+  const MeasuredEvent alone{"config", "local", "0.0.0",
+                            *attest::MeasureFiles({{"agent.toml", local}})};
+  EXPECT_EQ(measure(), alone);
+
+  const auto slots_dir = ota::ConfigSlotsDir(tmp_.path() / "device" / "ota");
+  const std::string text = "[batch]\ninterval_ms = 500\n";
+  {
+    auto slots = ota::SlotStore::Open(PosixFileSystem(), slots_dir).value();
+    ASSERT_TRUE(slots
+                    .Stage({"fleet-cfg", "2.0.0", {{ota::kConfigFile, ota::DigestOf(text)}}},
+                           {{ota::kConfigFile, text}})
+                    .ok());
+    ASSERT_TRUE(slots.Switch().ok());
+  }
+  // state.json cannot be replaced (its temporary name is taken by a
+  // directory): the trial's start is not counted and the local file runs.
+  ASSERT_TRUE(std::filesystem::create_directory(slots_dir / "state.json.tmp"));
+  EXPECT_EQ(measure(), alone);
+  std::filesystem::remove(slots_dir / "state.json.tmp");
+  const MeasuredEvent applied = measure();  // counted: the overlay runs
+  EXPECT_EQ(applied.name, "fleet-cfg");
+  EXPECT_EQ(applied.version, "2.0.0");
+  EXPECT_EQ(applied.sha256,
+            *attest::MeasureFiles(
+                {{"agent.toml", ota::SlotStore::Open(PosixFileSystem(), slots_dir)->Current()->dir /
+                                    ota::kConfigFile}}));
 }
 
 TEST_F(AgentMeasurementsTest, AModelBundleIsNamedByItsManifest) {

@@ -77,6 +77,7 @@ TEST_F(ConfigInstallTest, InstallPutsTheOverlayOnTrialAndTheNextStartAppliesAndC
   EXPECT_TRUE(started->on_trial);
   ASSERT_TRUE(started->overlay.has_value());
   EXPECT_EQ(started->overlay->version, "1.0.0");
+  EXPECT_EQ(started->overlay_file, Slots().Current()->dir / kConfigFile);
   EXPECT_EQ(started->config.batch.interval_ms, 500);
   EXPECT_EQ(started->config.device.dir, tmp_.path() / "device");
   EXPECT_EQ(started->config.file, local_);
@@ -178,6 +179,7 @@ TEST_F(ConfigInstallTest, ATrialStartThatCannotBeCountedRunsTheLocalFileAlone) {
   ASSERT_TRUE(uncounted.ok()) << uncounted.status().ToString();
   EXPECT_FALSE(uncounted->on_trial);
   EXPECT_FALSE(uncounted->overlay.has_value());
+  EXPECT_TRUE(uncounted->overlay_file.empty());
   EXPECT_EQ(uncounted->config.batch.interval_ms, 2000);
   EXPECT_THAT(uncounted->note, HasSubstr("trial fleet 1.0.0 cannot be counted"));
   disk.Crash();  // the disk works again

@@ -4,6 +4,7 @@
 #include <httplib.h>
 #include <time.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -149,6 +150,17 @@ class Feeder {
 
   uint64_t posts() const { return posts_; }
 
+  // How late the feed ran behind its schedule (real ms): what the time
+  // scaling costs in fidelity (times `speedup` in simulated ms).
+  json Lateness() const {
+    std::vector<double> ms = lateness_ms_;
+    std::sort(ms.begin(), ms.end());
+    auto at = [&](double q) {
+      return ms.empty() ? 0.0 : ms[std::min(ms.size() - 1, static_cast<size_t>(q * ms.size()))];
+    };
+    return {{"p50", at(0.5)}, {"p99", at(0.99)}, {"max", ms.empty() ? 0.0 : ms.back()}};
+  }
+
  private:
   void Start(int64_t sim0) {
     sim0_ = sim0;
@@ -163,15 +175,21 @@ class Feeder {
 
   // Sleeps until the wall clock reaches simulated time `sim`, resending the
   // firing alerts on the way.
+  void SleepUntil(Steady::time_point target) {
+    std::this_thread::sleep_until(target);
+    lateness_ms_.push_back(
+        std::chrono::duration<double, std::milli>(Steady::now() - target).count());
+  }
+
   Status AdvanceTo(int64_t sim) {
     while (next_resend_ <= sim) {
-      std::this_thread::sleep_until(wall0_ + Real(next_resend_));
+      SleepUntil(wall0_ + Real(next_resend_));
       json batch = json::array();
       for (const auto& [fp, f] : firing_) batch.push_back(Payload(f, next_resend_, true));
       if (!batch.empty()) KEEL_RETURN_IF_ERROR(Post(batch));
       next_resend_ += o_.resend_ms;
     }
-    std::this_thread::sleep_until(wall0_ + Real(sim));
+    SleepUntil(wall0_ + Real(sim));
     now_ = sim;
     return Status::Ok();
   }
@@ -242,6 +260,7 @@ class Feeder {
   SysTime sys0_;
   std::map<std::string, Firing> firing_;
   uint64_t posts_ = 0;
+  std::vector<double> lateness_ms_;
 };
 
 }  // namespace
@@ -343,6 +362,7 @@ Result<json> RunAlertmanager(const LoadedScenario& scenario,
   figures["speedup"] = o.speedup;
   figures["config"] = yml;
   figures["posts"] = feeder.posts();
+  figures["feed_lateness_real_ms"] = feeder.Lateness();
   figures["real_seconds"] = seconds;
   figures["drain_ms"] = o.drain_ms;
   return figures;

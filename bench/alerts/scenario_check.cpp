@@ -8,6 +8,7 @@
 
 #include "common/files.h"
 #include "hub/alerts/alert_replay.h"
+#include "hub/topology/topology.h"
 
 namespace keel::bench {
 namespace {
@@ -28,54 +29,20 @@ Result<json> ReadJson(const std::filesystem::path& path) {
 
 }  // namespace
 
-Result<DeviceLabels> DeviceLabelsFromTopology(const json& topology) {
-  if (!topology.is_object()) return Status::InvalidArgument("topology: expected an object");
-  auto array = [&](const char* key) {
-    auto it = topology.find(key);
-    return it != topology.end() && it->is_array() ? *it : json::array();
-  };
-  std::map<std::string, std::string> tenant_of_site, site_of_gateway, criticality_of_asset;
-  for (const auto& s : array("sites")) tenant_of_site[Str(s, "id")] = Str(s, "tenant");
-  for (const auto& g : array("gateways")) site_of_gateway[Str(g, "id")] = Str(g, "site");
-  for (const auto& a : array("assets")) {
-    auto c = a.find("criticality");
-    criticality_of_asset[Str(a, "id")] =
-        c != a.end() && c->is_number_integer() ? std::to_string(c->get<int>()) : "";
-  }
+Result<DeviceLabels> DeviceLabelsFromTopology(const json& topology, std::string_view source) {
+  KEEL_ASSIGN_OR_RETURN(hub::topology::Topology parsed,
+                        hub::topology::ParseTopology(topology.dump(), source));
   DeviceLabels out;
-  auto base = [&](const std::string& id, const std::string& site) {
-    hub::alerts::Labels& l = out[id];
-    l["site"] = site;
-    if (auto t = tenant_of_site.find(site); t != tenant_of_site.end()) l["tenant"] = t->second;
-    if (site_of_gateway.contains(id)) l["role"] = "gateway";
-    return &l;
-  };
-  for (const auto& [gw, site] : site_of_gateway) base(gw, site);
-  for (const auto& d : array("devices")) {
-    const std::string id = Str(d, "id");
-    if (id.empty()) return Status::InvalidArgument("topology: a device without an id");
-    hub::alerts::Labels* l = base(id, Str(d, "site"));
-    if (auto gw = Str(d, "gateway"); !gw.empty()) (*l)["gateway"] = gw;
-    if (auto asset = Str(d, "asset"); !asset.empty()) {
-      (*l)["asset"] = asset;
-      if (auto c = criticality_of_asset.find(asset);
-          c != criticality_of_asset.end() && !c->second.empty()) {
-        (*l)["criticality"] = c->second;
-      }
-    }
-    if (auto tags = d.find("tags"); tags != d.end() && tags->is_object()) {
-      for (const auto& [k, v] : tags->items()) {
-        if (v.is_string()) l->emplace(k, v.get<std::string>());
-      }
-    }
-  }
+  for (const auto& [id, device] : parsed.devices) out[id] = hub::topology::ContextOf(parsed, id);
+  for (const auto& [id, gateway] : parsed.gateways) out[id] = hub::topology::ContextOf(parsed, id);
   return out;
 }
 
 Result<LoadedScenario> LoadScenario(const std::filesystem::path& dir) {
   LoadedScenario s;
   KEEL_ASSIGN_OR_RETURN(json topology, ReadJson(dir / "topology.json"));
-  KEEL_ASSIGN_OR_RETURN(s.labels, DeviceLabelsFromTopology(topology));
+  KEEL_ASSIGN_OR_RETURN(s.labels,
+                        DeviceLabelsFromTopology(topology, (dir / "topology.json").string()));
   KEEL_ASSIGN_OR_RETURN(json faults, ReadJson(dir / "faults.json"));
   KEEL_ASSIGN_OR_RETURN(s.faults, FaultsFromJson(faults));
   KEEL_ASSIGN_OR_RETURN(s.events, ReadFile(dir / "events.jsonl"));

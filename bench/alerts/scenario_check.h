@@ -18,6 +18,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "alerts/alert_scenario.h"
@@ -27,12 +28,12 @@
 
 namespace keel::bench {
 
-// The correlation labels of every device of a topology document: tenant,
-// site, gateway, asset, criticality (of its asset), role=gateway for a
-// gateway, then its tags. (The subset of hub/topology's ContextOf the
-// benchmark needs, read without validating the document.)
+// The correlation labels (hub/topology ContextOf) of every device and
+// gateway of a topology document, which ParseTopology validates; `source`
+// names it in errors.
 using DeviceLabels = std::map<std::string, hub::alerts::Labels>;
-Result<DeviceLabels> DeviceLabelsFromTopology(const nlohmann::json& topology);
+Result<DeviceLabels> DeviceLabelsFromTopology(const nlohmann::json& topology,
+                                              std::string_view source = "topology.json");
 
 // One line of events.jsonl as the coverage check needs it.
 struct EventLineInfo {

@@ -44,7 +44,9 @@
 // kAttestation "attestation.quarantined" (data {"reason", "since_ms",
 // "remediation"}; again when the reason of an ongoing quarantine changes)
 // and "attestation.restored" (data {"reason", "since_ms"} of the quarantine
-// that ended). t is the hub's time of the verdict; seq 0.
+// that ended). t is the hub's time of the verdict; seq 0. Published on the
+// attesting (API) thread, one attestation at a time: a bus stage full of
+// events worth as much may hold it up to that stage's max_block_ms.
 #pragma once
 
 #include <map>

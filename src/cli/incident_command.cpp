@@ -128,6 +128,14 @@ void PrintIncident(const json& i, std::ostream& out) {
   }
 }
 
+void PrintNotifications(const json& notifications, std::ostream& out) {
+  for (const auto& n : notifications) {
+    out << fmt::format("{:>5} {} incident {} {} [{}] {}\n", n.value("id", int64_t{0}),
+                       FormatUtcMs(n.value("at_ms", int64_t{0})), n.value("incident", int64_t{0}),
+                       n.value("reason", ""), n.value("priority", "-"), n.value("title", ""));
+  }
+}
+
 void PrintSilences(const json& silences, int64_t now_ms, std::ostream& out) {
   out << fmt::format("{:>4} {:<11} {:<7} {:<24} {:<24} {}\n", "ID", "KIND", "ACTIVE", "ENDS (UTC)",
                      "MATCHERS", "COMMENT");
@@ -204,6 +212,24 @@ void AddIncidentCommands(CLI::App& app, std::function<Status(const ApiClient&)>*
                                {{"verdict", o->verdict}, {"cause", o->cause}, {"by", Operator()}}));
       out << (*as_json ? reply.dump() : fmt::format("incident {} labelled {}", o->id, o->verdict))
           << "\n";
+      return Status::Ok();
+    };
+  });
+
+  auto* notes = incident->add_subcommand(
+      "notifications", "The notifications the hub decided, oldest first (the outbox)");
+  notes->add_option("--after", o->id, "Only those with a larger id");
+  notes->add_option("--limit", o->limit, "At most this many (1..1000, default 50)");
+  notes->callback([=, &out] {
+    *action = [=, &out](const ApiClient& api) -> Status {
+      KEEL_ASSIGN_OR_RETURN(
+          json reply,
+          api.Get(fmt::format("/api/v1/notifications?after={}&limit={}", o->id, o->limit)));
+      if (*as_json) {
+        out << reply.dump() << "\n";
+      } else {
+        PrintNotifications(reply["notifications"], out);
+      }
       return Status::Ok();
     };
   });

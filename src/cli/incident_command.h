@@ -5,6 +5,7 @@
 //   incident show ID                 members, label and history
 //   incident ack ID [--note TEXT]    incident resolve ID [--note TEXT]
 //   incident label ID --verdict true_positive|false_positive [--cause TEXT]
+//   incident notifications [--after ID] [--limit N]   the notification outbox
 //   silence add --match KEY=VALUE... (--for DURATION | --until MS) [--starts-in DURATION]
 //               [--maintenance] [--comment TEXT]     ("alertname=NAME" matches the alert name)
 //   silence list                     silence end ID
@@ -45,5 +46,7 @@ void PrintIncidentTable(const nlohmann::json& incidents, std::ostream& out);
 // label and history.
 void PrintIncident(const nlohmann::json& incident, std::ostream& out);
 void PrintSilences(const nlohmann::json& silences, int64_t now_ms, std::ostream& out);
+// One line per notification: id, time, incident, reason, priority, title.
+void PrintNotifications(const nlohmann::json& notifications, std::ostream& out);
 
 }  // namespace keel::cli

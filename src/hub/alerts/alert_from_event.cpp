@@ -80,7 +80,10 @@ std::optional<Alert> AlertFromEvent(const bus::Event& event, const Labels& conte
       alert.firing = event.type == "attestation.quarantined";
       break;
     case EventKind::kOtaState:
-      if (event.type != "deployment.aborted" && event.type != "deployment.rolled_back") {
+      // The controller's own verdicts only: an operator's abort or rollback
+      // arrives as kOperatorAction and is not an alert.
+      if (event.type != "deployment.rolling_back" && event.type != "deployment.rolled_back" &&
+          event.type != "deployment.aborted") {
         return std::nullopt;
       }
       alert.name = "deployment.failed";

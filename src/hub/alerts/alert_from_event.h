@@ -9,7 +9,8 @@
 //              rule.raised|cleared          -> "rule" + rule, the rule's severity
 //   device.offline / device.online          -> "device.offline" firing / cleared, warning
 //   attestation.quarantined / .restored     -> "attestation" firing / cleared, critical
-//   deployment.aborted / .rolled_back by the controller (ota.state, device "")
+//   deployment.rolling_back / .rolled_back / .aborted by the controller (ota.state,
+//   device ""; an operator's actions arrive as operator.action and are not alerts)
 //                                            -> "deployment.failed" + deployment, warning;
 //                                               an operator resolves it
 //   site.power_loss.raised / .cleared (any device event of that type, e.g. from

@@ -96,5 +96,14 @@ TEST(IncidentPrintTest, SilencesShowWhetherActive) {
   EXPECT_NE(out.str().find("   5 silence     no "), std::string::npos) << out.str();
 }
 
+TEST(IncidentPrintTest, NotificationsOneLineEach) {
+  std::ostringstream out;
+  PrintNotifications(json::parse(R"([{"id": 7, "at_ms": 1732470000000, "incident": 3,
+      "reason": "opened", "priority": "P2", "title": "anomaly on device=pump-01"}])"),
+                     out);
+  EXPECT_EQ(out.str(),
+            "    7 2024-11-24T17:40:00.000Z incident 3 opened [P2] anomaly on device=pump-01\n");
+}
+
 }  // namespace
 }  // namespace keel::cli

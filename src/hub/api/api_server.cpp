@@ -18,6 +18,7 @@
 #include "hub/api/http_json.h"
 #include "hub/api/incident_routes.h"
 #include "hub/api/rollout_routes.h"
+#include "hub/api/topology_routes.h"
 #include "hub/api/update_routes.h"
 #include "wire/messages.h"
 #include "wire/topics.h"
@@ -109,6 +110,7 @@ class ApiServerImpl : public ApiServer {
   void RolloutRoutes();
   void AttestRoutes();
   void IncidentRoutes();
+  void TopologyRoutes();
   // Refuses, before the body is read, what no route would accept.
   httplib::Server::HandlerResponse CheckBodyLimits(const httplib::Request& req,
                                                    httplib::Response& res) const;
@@ -396,11 +398,37 @@ void ApiServerImpl::IncidentRoutes() {
         });
 }
 
+void ApiServerImpl::TopologyRoutes() {
+  auto& s = *server_;
+  auto unavailable = [](httplib::Response& res) {
+    ReplyError(res, Status::FailedPrecondition("the topology is not set up"));
+  };
+  s.Get("/api/v1/topology",
+        [this, unavailable](const httplib::Request& req, httplib::Response& res) {
+          if (!Authorized(req, res)) return;
+          if (deps_.topology == nullptr) return unavailable(res);
+          ServeGetTopology(res, *deps_.topology);
+        });
+  s.Put("/api/v1/topology",
+        [this, unavailable](const httplib::Request& req, httplib::Response& res) {
+          if (!Authorized(req, res)) return;
+          if (deps_.topology == nullptr) return unavailable(res);
+          ServePutTopology(req, res, *deps_.topology);
+        });
+  s.Get(R"(/api/v1/devices/([^/]+)/context)",
+        [this, unavailable](const httplib::Request& req, httplib::Response& res) {
+          if (!Authorized(req, res)) return;
+          if (deps_.topology == nullptr) return unavailable(res);
+          ServeDeviceContext(res, *deps_.topology, req.matches[1].str());
+        });
+}
+
 void ApiServerImpl::Routes() {
   ArtifactRoutes();
   RolloutRoutes();
   AttestRoutes();
   IncidentRoutes();
+  TopologyRoutes();
   auto& s = *server_;
   s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     ReplyError(res, Status::Internal("unexpected error"));

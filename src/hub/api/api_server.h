@@ -21,6 +21,7 @@
 //   GET /api/v1/incidents[/{id}]  POST /api/v1/incidents/{id}/{ack|resolve|label}
 //   GET|POST /api/v1/silences  DELETE /api/v1/silences/{id}  GET /api/v1/notifications
 //        (incident_routes.h)
+//   GET|PUT /api/v1/topology  GET /api/v1/devices/{id}/context (topology_routes.h)
 //   GET  /metrics (Prometheus text)
 // Device endpoints require the client certificate of a device that is not
 // revoked (update_routes.h):
@@ -52,6 +53,7 @@
 #include "hub/store/incident_store.h"
 #include "hub/store/rollout_store.h"
 #include "hub/store/telemetry_store.h"
+#include "hub/topology/topology_service.h"
 #include "tuf/repository.h"
 
 namespace keel::hub {
@@ -100,6 +102,9 @@ struct ApiDependencies {
   // null: those endpoints answer FailedPrecondition.
   alerts::AlertService* alerts = nullptr;
   IncidentStore* incident_store = nullptr;
+  // The topology and device context; null: those endpoints answer
+  // FailedPrecondition.
+  topology::TopologyService* topology = nullptr;
 };
 
 class ApiServer {

@@ -151,6 +151,18 @@ Result<nlohmann::json> ApiClient::Post(const std::string& path, const nlohmann::
   return json;
 }
 
+Result<nlohmann::json> ApiClient::Put(const std::string& path, const std::string& body,
+                                      const httplib::Headers& extra) const {
+  auto client = Connect();
+  httplib::Headers headers = Headers();
+  headers.insert(extra.begin(), extra.end());
+  auto res = client->Put(path, headers, body, "application/json");
+  KEEL_ASSIGN_OR_RETURN(std::string reply, Reply("PUT " + path, res, *client));
+  auto json = nlohmann::json::parse(reply, nullptr, false);
+  if (json.is_discarded()) return Status::Internal("PUT " + path + ": reply is not JSON");
+  return json;
+}
+
 Result<nlohmann::json> ApiClient::Delete(const std::string& path) const {
   KEEL_ASSIGN_OR_RETURN(std::string reply, Send("DELETE", path, ""));
   auto json = nlohmann::json::parse(reply, nullptr, false);

@@ -29,6 +29,10 @@ class ApiClient {
   Result<nlohmann::json> Get(const std::string& path) const;
   Result<nlohmann::json> Post(const std::string& path, const nlohmann::json& body) const;
   Result<nlohmann::json> Delete(const std::string& path) const;
+  // PUT of `body` as is (application/json), with `extra` headers (e.g.
+  // If-Match).
+  Result<nlohmann::json> Put(const std::string& path, const std::string& body,
+                             const httplib::Headers& extra = {}) const;
   // GET returning the raw body (e.g. /metrics).
   Result<std::string> GetText(const std::string& path) const;
   // POSTs the bytes of `file`, streamed (never held in memory whole).

@@ -11,6 +11,7 @@
 #include "cli/incident_command.h"
 #include "cli/keys_command.h"
 #include "cli/model_command.h"
+#include "cli/topology_command.h"
 #include "common/clock.h"
 
 namespace keel::cli {
@@ -72,6 +73,7 @@ int RunKeelctl(int argc, const char* const* argv, std::ostream& out, std::ostrea
   auto* device = app.add_subcommand("device", "Register, inspect and revoke devices");
   device->require_subcommand(1);
   AddDeployCommands(app, *device, &action, out, &as_json, SystemClock());
+  AddTopologyCommands(app, *device, &action, out, &as_json);
   auto* add = device->add_subcommand("add", "Register a device; prints its one-time token");
   add->add_option("id", id, "Device id")->required();
   add->callback([&] {

@@ -58,6 +58,9 @@ int main(int argc, char** argv) {
   app.add_option("--update-poll-seconds", update_poll_seconds,
                  "How often devices poll for update directives (default 30)")
       ->check(CLI::Range(0.1, 86400.0));
+  std::string alert_policy;
+  app.add_option("--alert-policy", alert_policy,
+                 "JSON file: how alerts become incidents (docs/alerts.md; default built in)");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error");
   CLI11_PARSE(app, argc, argv);
 
@@ -71,6 +74,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.data_dir = data_dir;
+  options.alert_policy = alert_policy;
   options.external_broker_ca = broker_ca;
   options.broker_plugin = plugin;
   options.update_poll_interval_ms = static_cast<int64_t>(update_poll_seconds * 1000);

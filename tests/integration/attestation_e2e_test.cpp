@@ -138,6 +138,26 @@ TEST_F(AttestationE2eTest, ASwappedModelIsQuarantinedAndARedeployRestoresTheDevi
   EXPECT_TRUE(Eventually([&] { return edge_->Stderr().find("QUARANTINED") != std::string::npos; },
                          seconds(10)))
       << edge_->Stderr();
+  // The quarantine raised a critical incident (hub/alerts, through the bus).
+  json incident;
+  EXPECT_TRUE(Eventually(
+      [&] {
+        auto [rc, out] = hub_->Keelctl({"--json", "incident", "list", "--state", "active"});
+        if (rc != 0) return false;
+        const json list = json::parse(out);
+        for (const auto& i : list["incidents"]) {
+          for (const auto& m : i["members"]) {
+            if (m["name"] == "attestation" && m["labels"]["device"] == kId && m["firing"]) {
+              incident = i;
+              return true;
+            }
+          }
+        }
+        return false;
+      },
+      seconds(10)))
+      << hub_->Log();
+  EXPECT_EQ(incident.value("severity", ""), "critical") << incident.dump();
 
   // Remediation: the hub lets the install of the expected version through;
   // the agent finds its files changed, installs them again and attests.

@@ -10,6 +10,7 @@
 #include "common/files.h"
 #include "crypto/private_key.h"
 #include "crypto/tokens.h"
+#include "hub/alerts/alert_service.h"
 #include "hub/api/api_server.h"
 #include "hub/attest/attestation_service.h"
 #include "hub/broker/broker_config.h"
@@ -21,6 +22,7 @@
 #include "hub/rollout/rollout_controller.h"
 #include "hub/server/hub_pki.h"
 #include "hub/store/sqlite_store.h"
+#include "hub/topology/topology_service.h"
 #include "mqtt/client.h"
 #include "tuf/repository.h"
 #include "wire/messages.h"
@@ -137,6 +139,12 @@ class HubServerImpl : public HubServer {
   bool stopping_ = false;
   std::thread maintenance_;
   std::thread rollout_ticker_;
+  // Ticks the alert correlator every second (group_wait, repeats, auto-resolve).
+  void AlertLoop();
+  std::thread alert_ticker_;
+  std::unique_ptr<topology::TopologyService> topology_;
+  std::unique_ptr<alerts::AlertService> alerts_;  // the bus stage "alerts"
+  Status OpenAlerts();
 };
 
 Status HubServerImpl::Start() {
@@ -201,6 +209,7 @@ Status HubServerImpl::Start() {
   rollout_options.bus = bus_.get();
   KEEL_ASSIGN_OR_RETURN(rollouts_, rollout::RolloutController::Open(*store_, *store_, *store_,
                                                                     clock_, rollout_options));
+  KEEL_RETURN_IF_ERROR(OpenAlerts());
   KEEL_RETURN_IF_ERROR(RegisterBusConsumers());
   bus_->Start();
   ingest_->Start();
@@ -255,6 +264,9 @@ Status HubServerImpl::Start() {
   deps.rollouts = rollouts_.get();
   deps.rollout_store = store_.get();
   deps.attestation = attestation_.get();
+  deps.alerts = alerts_.get();
+  deps.incident_store = store_.get();
+  deps.topology = topology_.get();
   api_ = NewApiServer(api_options, std::move(deps));
   KEEL_RETURN_IF_ERROR(api_->Start());
 
@@ -267,6 +279,7 @@ Status HubServerImpl::Start() {
   endpoints_.admin_token = dir / "admin.token";
   maintenance_ = std::thread([this] { MaintenanceLoop(); });
   rollout_ticker_ = std::thread([this] { RolloutLoop(); });
+  alert_ticker_ = std::thread([this] { AlertLoop(); });
   spdlog::info("hub: API {} MQTT {} data {}", endpoints_.api_url, endpoints_.mqtt_url,
                dir.string());
   return Status::Ok();
@@ -378,7 +391,40 @@ Status HubServerImpl::OpenUpdates() {
 // published before a consumer is subscribed. The API is not up yet.
 // Stages are named after their consumer ("alerts", "twin", ...): the name
 // is the `stage` label of the keel_bus_* metrics.
-Status HubServerImpl::RegisterBusConsumers() { return Status::Ok(); }
+Status HubServerImpl::OpenAlerts() {
+  KEEL_ASSIGN_OR_RETURN(topology_, topology::TopologyService::Open(*store_, *store_, clock_));
+  alerts::CorrelationPolicy policy;
+  if (!options_.alert_policy.empty()) {
+    KEEL_ASSIGN_OR_RETURN(std::string text, ReadFile(options_.alert_policy));
+    KEEL_ASSIGN_OR_RETURN(policy,
+                          alerts::ParseCorrelationPolicy(text, options_.alert_policy.string()));
+  }
+  KEEL_ASSIGN_OR_RETURN(
+      alerts_,
+      alerts::AlertService::Open(
+          *store_, [this](const std::string& device) { return topology_->ContextOf(device); },
+          clock_, metrics_, std::move(policy)));
+  return Status::Ok();
+}
+
+Status HubServerImpl::RegisterBusConsumers() {
+  // Contextual alerting sees everything but telemetry summaries, which are
+  // never alerts and are the bulk of the bus.
+  bus::EventBus::SubscriberOptions alerting;
+  alerting.stage = "alerts";
+  alerting.filter = [](const bus::Event& e) { return e.kind != bus::EventKind::kTelemetry; };
+  return bus_->Subscribe(std::move(alerting),
+                         [this](const bus::Event& event) { alerts_->OnEvent(event); });
+}
+
+void HubServerImpl::AlertLoop() {
+  std::unique_lock lock(maintenance_mu_);
+  while (!maintenance_wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; })) {
+    lock.unlock();
+    alerts_->Tick();
+    lock.lock();
+  }
+}
 
 void HubServerImpl::RolloutLoop() {
   std::unique_lock lock(maintenance_mu_);
@@ -414,6 +460,7 @@ void HubServerImpl::Stop() {
   maintenance_wake_.notify_all();
   if (maintenance_.joinable()) maintenance_.join();
   if (rollout_ticker_.joinable()) rollout_ticker_.join();
+  if (alert_ticker_.joinable()) alert_ticker_.join();
   if (api_) api_->Stop();
   if (mqtt_) mqtt_->Stop();
   if (ingest_) ingest_->Stop();

@@ -42,6 +42,9 @@ struct HubOptions {
   EnrollmentOptions enrollment;
   // How often devices poll for update directives (told in every poll reply).
   int64_t update_poll_interval_ms = 30'000;
+  // How alerts become incidents (hub/alerts CorrelationPolicy, JSON); empty:
+  // the defaults (docs/alerts.md).
+  std::filesystem::path alert_policy;
 };
 
 struct HubEndpoints {

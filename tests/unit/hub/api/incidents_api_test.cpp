@@ -1,84 +1,29 @@
 // Incident, silence and notification endpoints over real HTTPS.
 #include <gtest/gtest.h>
-#include <httplib.h>
 
 #include <memory>
 
-#include "crypto/certificate_authority.h"
-#include "crypto/tokens.h"
 #include "hub/alerts/alert_service.h"
-#include "hub/api/api_server.h"
-#include "hub/registry/enrollment_service.h"
-#include "hub/store/sqlite_store.h"
-#include "test_util/temp_dir.h"
-#include "test_util/test_pki.h"
+#include "unit/hub/api/https_api_fixture.h"
 
 namespace keel::hub {
 namespace {
 
-constexpr const char* kToken = "operator-token";
-
-class IncidentsApiTest : public ::testing::Test {
+class IncidentsApiTest : public HttpsApiTest {
  protected:
-  static void SetUpTestSuite() {
-    pki_dir_ = new TempDir();
-    pki_ = new TestPki(pki_dir_->path() / "tls");
-    pki_->Issue("server", "localhost", /*server=*/true);
-  }
-  static void TearDownTestSuite() {
-    delete pki_;
-    delete pki_dir_;
-  }
-
   void SetUp() override {
-    auto store = OpenSqliteStore(dir_.path() / "hub.db");
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
-    auto ca = crypto::CertificateAuthority::LoadOrCreate(dir_.path() / "pki", "test CA", clock_);
-    ASSERT_TRUE(ca.ok()) << ca.status().ToString();
-    ca_ = std::make_unique<crypto::CertificateAuthority>(std::move(ca).value());
-    enrollment_ = std::make_unique<EnrollmentService>(*store_, *ca_, clock_, EnrollmentOptions{});
+    HttpsApiTest::SetUp();
     auto alerts = alerts::AlertService::Open(*store_, nullptr, clock_, metrics_);
     ASSERT_TRUE(alerts.ok()) << alerts.status().ToString();
     alerts_ = std::move(alerts).value();
-
-    ApiOptions options;
-    options.port = 0;
-    options.cert_file = pki_->cert("server");
-    options.key_file = pki_->key("server");
-    options.client_ca_file = pki_->ca_cert();
-    options.admin_token_sha256 = crypto::Sha256Hex(kToken);
-    options.threads = 2;
-    ApiDependencies deps{*store_, *store_, *enrollment_, metrics_, clock_, nullptr, nullptr};
-    deps.alerts = alerts_.get();
-    deps.incident_store = store_.get();
-    server_ = NewApiServer(options, std::move(deps));
-    Status started = server_->Start();
-    ASSERT_TRUE(started.ok()) << started.ToString();
+    StartServer([this](ApiOptions&, ApiDependencies& deps) {
+      deps.alerts = alerts_.get();
+      deps.incident_store = store_.get();
+    });
   }
-
   void TearDown() override {
-    if (server_) server_->Stop();
-  }
-
-  struct Reply {
-    int status = 0;
-    nlohmann::json body;
-  };
-
-  Reply Call(const std::string& method, const std::string& path, const std::string& body = "") {
-    httplib::SSLClient client("127.0.0.1", server_->port());
-    client.set_ca_cert_path(pki_->ca_cert().c_str());
-    client.enable_server_certificate_verification(true);
-    httplib::Headers headers = {{"Authorization", std::string("Bearer ") + kToken}};
-    httplib::Result res = method == "GET"    ? client.Get(path, headers)
-                          : method == "POST" ? client.Post(path, headers, body, "application/json")
-                                             : client.Delete(path, headers);
-    if (!res) {
-      ADD_FAILURE() << method << " " << path << ": " << httplib::to_string(res.error());
-      return {};
-    }
-    return {res->status, nlohmann::json::parse(res->body, nullptr, false)};
+    HttpsApiTest::TearDown();
+    alerts_.reset();
   }
 
   // An anomaly raised on `device`, then 40 s of ticks (past group_wait).
@@ -95,20 +40,8 @@ class IncidentsApiTest : public ::testing::Test {
     }
   }
 
-  static TempDir* pki_dir_;
-  static TestPki* pki_;
-  TempDir dir_;
-  FakeClock clock_;
-  MetricsRegistry metrics_;
-  std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<crypto::CertificateAuthority> ca_;
-  std::unique_ptr<EnrollmentService> enrollment_;
   std::unique_ptr<alerts::AlertService> alerts_;
-  std::unique_ptr<ApiServer> server_;
 };
-
-TempDir* IncidentsApiTest::pki_dir_ = nullptr;
-TestPki* IncidentsApiTest::pki_ = nullptr;
 
 TEST_F(IncidentsApiTest, ListShowAcknowledgeLabelAndResolve) {
   RaiseAnomaly("pump-1");

@@ -1,24 +1,16 @@
 // GET|PUT /api/v1/topology and GET /api/v1/devices/{id}/context over real
 // HTTPS, with a TopologyService on a real SqliteStore.
 #include <gtest/gtest.h>
-#include <httplib.h>
 
 #include <memory>
 
-#include "crypto/certificate_authority.h"
-#include "crypto/tokens.h"
-#include "hub/api/api_server.h"
 #include "hub/api/topology_routes.h"
-#include "hub/registry/enrollment_service.h"
-#include "hub/store/sqlite_store.h"
 #include "hub/topology/topology_service.h"
-#include "test_util/temp_dir.h"
-#include "test_util/test_pki.h"
+#include "unit/hub/api/https_api_fixture.h"
 
 namespace keel::hub {
 namespace {
 
-constexpr const char* kToken = "operator-token";
 constexpr const char* kDoc = R"({
   "tenants": [{"id": "acme"}],
   "sites": [{"id": "north", "tenant": "acme"}],
@@ -26,26 +18,10 @@ constexpr const char* kDoc = R"({
   "assets": [{"id": "line-1", "site": "north", "criticality": 5}],
   "devices": [{"id": "pump-01", "site": "north", "gateway": "gw-n1", "asset": "line-1"}]})";
 
-class TopologyApiTest : public ::testing::Test {
+class TopologyApiTest : public HttpsApiTest {
  protected:
-  static void SetUpTestSuite() {
-    pki_dir_ = new TempDir();
-    pki_ = new TestPki(pki_dir_->path() / "tls");
-    pki_->Issue("server", "localhost", /*server=*/true);
-  }
-  static void TearDownTestSuite() {
-    delete pki_;
-    delete pki_dir_;
-  }
-
   void SetUp() override {
-    auto store = OpenSqliteStore(dir_.path() / "hub.db");
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
-    auto ca = crypto::CertificateAuthority::LoadOrCreate(dir_.path() / "pki", "test CA", clock_);
-    ASSERT_TRUE(ca.ok()) << ca.status().ToString();
-    ca_ = std::make_unique<crypto::CertificateAuthority>(std::move(ca).value());
-    enrollment_ = std::make_unique<EnrollmentService>(*store_, *ca_, clock_, EnrollmentOptions{});
+    HttpsApiTest::SetUp();
     auto topology = topology::TopologyService::Open(*store_, *store_, clock_);
     ASSERT_TRUE(topology.ok()) << topology.status().ToString();
     topology_ = std::move(topology).value();
@@ -53,80 +29,23 @@ class TopologyApiTest : public ::testing::Test {
   }
 
   void Start(topology::TopologyService* service, size_t max_body_bytes) {
-    if (server_) server_->Stop();
-    ApiOptions options;
-    options.port = 0;
-    options.cert_file = pki_->cert("server");
-    options.key_file = pki_->key("server");
-    options.client_ca_file = pki_->ca_cert();
-    options.admin_token_sha256 = crypto::Sha256Hex(kToken);
-    options.threads = 2;
-    options.max_body_bytes = max_body_bytes;
-    ApiDependencies deps{*store_, *store_, *enrollment_, metrics_, clock_, nullptr, nullptr};
-    deps.topology = service;
-    server_ = NewApiServer(options, std::move(deps));
-    Status started = server_->Start();
-    ASSERT_TRUE(started.ok()) << started.ToString();
-  }
-
-  void TearDown() override {
-    if (server_) server_->Stop();
-  }
-
-  struct Reply {
-    int status = 0;
-    nlohmann::json body;
-    std::string etag;
-  };
-
-  std::unique_ptr<httplib::SSLClient> Client() {
-    auto client = std::make_unique<httplib::SSLClient>("127.0.0.1", server_->port());
-    client->set_ca_cert_path(pki_->ca_cert().c_str());
-    client->enable_server_certificate_verification(true);
-    return client;
+    StartServer([&](ApiOptions& options, ApiDependencies& deps) {
+      options.max_body_bytes = max_body_bytes;
+      deps.topology = service;
+    });
   }
 
   Reply Get(const std::string& path, bool authorized = true) {
-    auto client = Client();
-    httplib::Headers headers;
-    if (authorized) headers.emplace("Authorization", std::string("Bearer ") + kToken);
-    auto res = client->Get(path, headers);
-    if (!res) {
-      ADD_FAILURE() << "GET " << path << ": " << httplib::to_string(res.error());
-      return {};
-    }
-    return {res->status, nlohmann::json::parse(res->body, nullptr, false),
-            res->get_header_value("ETag")};
+    return Call("GET", path, "", {}, authorized);
   }
 
   Reply Put(const std::string& body, const std::string& if_match = "", bool authorized = true) {
-    auto client = Client();
     httplib::Headers headers;
-    if (authorized) headers.emplace("Authorization", std::string("Bearer ") + kToken);
     if (!if_match.empty()) headers.emplace("If-Match", if_match);
-    auto res = client->Put("/api/v1/topology", headers, body, "application/json");
-    if (!res) {
-      ADD_FAILURE() << "PUT: " << httplib::to_string(res.error());
-      return {};
-    }
-    return {res->status, nlohmann::json::parse(res->body, nullptr, false),
-            res->get_header_value("ETag")};
+    return Call("PUT", "/api/v1/topology", body, std::move(headers), authorized);
   }
 
-  static std::string ErrorMessage(const Reply& r) {
-    return r.body.value("/error/message"_json_pointer, std::string());
-  }
-
-  static inline TempDir* pki_dir_ = nullptr;
-  static inline TestPki* pki_ = nullptr;
-  TempDir dir_;
-  FakeClock clock_;
-  MetricsRegistry metrics_;
-  std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<crypto::CertificateAuthority> ca_;
-  std::unique_ptr<EnrollmentService> enrollment_;
   std::unique_ptr<topology::TopologyService> topology_;
-  std::unique_ptr<ApiServer> server_;
 };
 
 TEST_F(TopologyApiTest, PutThenGetWithTheDocumentedShape) {

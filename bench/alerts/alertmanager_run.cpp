@@ -70,7 +70,7 @@ class WebhookCounter {
     for (const auto& a : body["alerts"]) {
       const bool firing = a.value("status", "") == "firing";
       ++(firing ? firing_ : resolved_);
-      if (firing) firing_alerts_.push_back(a);
+      if (firing) firing_alerts_.emplace_back(notifications_, a);
     }
   }
   json Figures(const LoadedScenario& scenario) const {
@@ -79,7 +79,8 @@ class WebhookCounter {
     json faults = json::array();
     for (const auto& fault : scenario.faults) {
       std::set<std::string> groups;
-      for (const auto& a : firing_alerts_) {
+      std::set<uint64_t> posts;
+      for (const auto& [post, a] : firing_alerts_) {
         const json labels = a.value("labels", json::object());
         const std::string device = labels.value("device", "");
         const std::string name = labels.value("alertname", "");
@@ -90,9 +91,13 @@ class WebhookCounter {
           continue;
         }
         groups.insert(labels.value("site", "") + "/" + device);
+        posts.insert(post);
       }
       covered += !groups.empty();
-      faults.push_back({{"id", fault.id}, {"kind", fault.kind}, {"groups", groups.size()}});
+      faults.push_back({{"id", fault.id},
+                        {"kind", fault.kind},
+                        {"groups", groups.size()},
+                        {"notifications", posts.size()}});
     }
     return {{"notifications", notifications_},
             {"alerts_in_notifications", {{"firing", firing_}, {"resolved", resolved_}}},
@@ -106,7 +111,7 @@ class WebhookCounter {
   mutable std::mutex mu_;
   uint64_t notifications_ = 0, firing_ = 0, resolved_ = 0;
   std::set<std::string> groups_;
-  std::vector<json> firing_alerts_;
+  std::vector<std::pair<uint64_t, json>> firing_alerts_;  // (notification number, alert)
 };
 
 struct Firing {

@@ -56,8 +56,9 @@ Result<std::string> AlertmanagerConfig(const hub::alerts::CorrelationPolicy& pol
 // webhook receiver gets and stops it. JSON: notifications (webhook POSTs),
 // alerts_in_notifications (firing, resolved), groups_notified, faults and
 // faults_covered (a notification carried a firing alert of the fault: one
-// of its devices and alerts, raised inside its window), posts and the real
-// seconds it took. Unavailable when Alertmanager does not start.
+// of its devices and alerts, raised inside its window), per fault the
+// groups and notifications that carried its firing alerts, posts, how
+// late the feed ran and the real seconds it took. Unavailable when Alertmanager does not start.
 Result<nlohmann::json> RunAlertmanager(const LoadedScenario& scenario,
                                        const hub::alerts::CorrelationPolicy& policy,
                                        const AlertmanagerRunOptions& options);

@@ -32,12 +32,12 @@ T OrDie(Result<T> result) {
 }
 
 json KeelFigures(const LoadedScenario& scenario, const hub::alerts::CorrelationPolicy& policy,
-                 int runs, const std::string& report_file) {
+                 int runs, int64_t drain_ms, const std::string& report_file) {
   std::vector<double> seconds;
   json report;
   for (int i = 0; i < std::max(1, runs); ++i) {
     const auto start = std::chrono::steady_clock::now();
-    report = OrDie(ReplayScenario(scenario, policy));
+    report = OrDie(ReplayScenario(scenario, policy, drain_ms));
     seconds.push_back(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
@@ -108,6 +108,10 @@ int Main(int argc, char** argv) {
   compare->add_option("--speedup", am.speedup, "simulated seconds per real second (Alertmanager)")
       ->check(CLI::Range(1.0, 3600.0));
   compare->add_option("--alertmanager", alertmanager, "the Alertmanager executable");
+  int64_t keel_drain_ms = -1;
+  compare->add_option("--keel-drain-ms", keel_drain_ms,
+                      "Keel's replay after the last event, simulated ms (default: group_wait + "
+                      "1 s, as keel-eval alerts)");
   compare->add_option("--report", report_file, "write Keel's full replay report (JSON) here");
   compare->add_flag("--keel-only", keel_only, "skip Alertmanager");
 
@@ -129,7 +133,7 @@ int Main(int argc, char** argv) {
     policy = OrDie(hub::alerts::ParseCorrelationPolicy(OrDie(ReadFile(policy_file)), policy_file));
   }
   json out = {{"scenario", scenario_dir},
-              {"keel", KeelFigures(scenario, policy, runs, report_file)}};
+              {"keel", KeelFigures(scenario, policy, runs, keel_drain_ms, report_file)}};
   if (!keel_only) {
     am.executable = alertmanager;
     const json figures = OrDie(RunAlertmanager(scenario, policy, am));

@@ -107,9 +107,10 @@ std::vector<FaultCoverage> CoverFaults(const LoadedScenario& scenario, const jso
 }
 
 Result<json> ReplayScenario(const LoadedScenario& scenario,
-                            const hub::alerts::CorrelationPolicy& policy) {
+                            const hub::alerts::CorrelationPolicy& policy, int64_t drain_ms) {
   hub::alerts::ReplayOptions options;
   options.policy = policy;
+  options.drain_ms = drain_ms;
   options.context = [&labels = scenario.labels](const std::string& device) {
     auto it = labels.find(device);
     return it != labels.end() ? it->second : hub::alerts::Labels();

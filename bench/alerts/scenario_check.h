@@ -64,8 +64,11 @@ std::vector<FaultCoverage> CoverFaults(const LoadedScenario& scenario,
 // The lines of `scenario` that are events of `fault` (1-based).
 std::vector<int64_t> FaultLines(const LoadedScenario& scenario, const Fault& fault);
 
-// ReplayAlerts over the scenario with its topology labels and `policy`.
+// ReplayAlerts over the scenario with its topology labels and `policy`;
+// `drain_ms` < 0: ReplayAlerts' default (group_wait + 1 s, as `keel-eval
+// alerts`).
 Result<nlohmann::json> ReplayScenario(const LoadedScenario& scenario,
-                                      const hub::alerts::CorrelationPolicy& policy);
+                                      const hub::alerts::CorrelationPolicy& policy,
+                                      int64_t drain_ms = -1);
 
 }  // namespace keel::bench

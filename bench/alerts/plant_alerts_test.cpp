@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "alerts/alert_scenario.h"
+#include "alerts/alertmanager_run.h"
 #include "alerts/scenario_check.h"
 #include "common/files.h"
 
@@ -148,6 +149,30 @@ TEST(PlantAlerts, ChecksFailWithoutFlapSuppression) {
   EXPECT_GE(without.notifications, 3 * with.notifications)
       << with.notifications << " notifications with flap suppression, " << without.notifications
       << " without";
+}
+
+// The comparison in docs/benchmarks.md rests on this translation.
+TEST(AlertmanagerConfig, ScalesTheDefaultPolicyAndExpressesItsInhibitRules) {
+  auto yml = AlertmanagerConfig(kDefaultPolicy, 300, "http://127.0.0.1:1/webhook");
+  ASSERT_TRUE(yml.ok()) << yml.status().ToString();
+  EXPECT_EQ(*yml,
+            "global:\n  resolve_timeout: 1000ms\n"
+            "route:\n  receiver: keel-bench\n  group_by: [\"site\", \"device\"]\n"
+            "  group_wait: 100ms\n  group_interval: 1000ms\n  repeat_interval: 48000ms\n"
+            "receivers:\n  - name: keel-bench\n    webhook_configs:\n"
+            "      - url: \"http://127.0.0.1:1/webhook\"\n        send_resolved: true\n"
+            "        max_alerts: 0\n"
+            "inhibit_rules:\n"
+            "  - source_matchers: [\"alertname=\\\"device.offline\\\"\", "
+            "\"role=\\\"gateway\\\"\"]\n    equal: [\"gateway\"]\n"
+            "  - source_matchers: [\"alertname=\\\"site.power_loss\\\"\"]\n"
+            "    equal: [\"site\"]\n"
+            "  - source_matchers: [\"alertname=\\\"sensor_fault\\\"\"]\n"
+            "    target_matchers: [\"alertname=\\\"anomaly\\\"\"]\n    equal: [\"device\"]\n");
+
+  hub::alerts::CorrelationPolicy odd;
+  odd.inhibit = {{"rule", {}, "", {{"asset", "device"}}}};
+  EXPECT_FALSE(AlertmanagerConfig(odd, 300, "http://127.0.0.1:1/webhook").ok());
 }
 
 }  // namespace

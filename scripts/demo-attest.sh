@@ -47,6 +47,9 @@ attest_act() {
   t_q=$(date +%s%3N)
   local dt=$((t_q - t_change))
   pnote "$(plant_elapsed)" "$attest_device QUARANTINED $((dt / 1000)).$((dt % 1000 / 100)) s later (keelctl device show $attest_device): $(jq -r .quarantined.reason <<<"$d")"
+  # Held for longer than the hub's group_wait (10 s in examples/plant/alert-policy.json),
+  # so the quarantine's incident is notified, not only recorded.
+  sleep 12
   cp "$config.orig" "$config"
   pnote "$(plant_elapsed)" "the original file is back; waiting for the next attestation"
   d=$(attest_wait '.quarantined == null')

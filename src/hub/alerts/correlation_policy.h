@@ -29,7 +29,8 @@ struct InhibitRule {
 };
 
 struct CorrelationPolicy {
-  // Alerts whose values of these labels are equal share an incident.
+  // Alerts whose values of these labels are equal share an incident (an
+  // alert with none of them is grouped by all its own labels).
   std::vector<std::string> group_by = {"site", "device"};
   // A new incident waits this long before its first notification, so that
   // related alerts and their causes arrive and are folded in first.

@@ -45,7 +45,12 @@ size_t Incident::NotifiableFiring() const {
 }
 
 std::string Incident::Title() const {
-  std::string cause = members.empty() ? std::string("incident") : members.front().name;
+  // Named after its most severe own alert (the first of those on a tie).
+  const IncidentMember* lead = nullptr;
+  for (const auto& m : members) {
+    if (m.inhibited_by.empty() && (lead == nullptr || m.severity > lead->severity)) lead = &m;
+  }
+  std::string cause = lead != nullptr ? lead->name : std::string("incident");
   size_t explained = 0;
   for (const auto& m : members) {
     if (!m.inhibited_by.empty()) ++explained;

@@ -82,11 +82,18 @@ void IncidentCorrelator::SetSilences(std::vector<Silence> silences) {
 
 std::string IncidentCorrelator::GroupKey(const Labels& labels) const {
   std::string key;
-  for (const auto& label : policy_.group_by) {
-    const std::string_view value = LabelOr(labels, label);
-    if (value.empty()) continue;
+  auto add = [&key](const std::string& label, std::string_view value) {
     if (!key.empty()) key += ",";
     key += label + "=" + std::string(value);
+  };
+  for (const auto& label : policy_.group_by) {
+    const std::string_view value = LabelOr(labels, label);
+    if (!value.empty()) add(label, value);
+  }
+  // An alert with none of the group_by labels (hub-wide: a failed
+  // deployment) is grouped by all its labels, so unrelated ones stay apart.
+  if (key.empty()) {
+    for (const auto& [label, value] : labels) add(label, value);
   }
   return key;
 }

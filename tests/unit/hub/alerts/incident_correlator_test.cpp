@@ -247,6 +247,26 @@ TEST(IncidentCorrelatorTest, SensorFaultExplainsAnomalyOfTheSameDevice) {
   EXPECT_FALSE(incident.members[1].inhibited_by.empty());
 }
 
+TEST(IncidentCorrelatorTest, HubWideAlertsGroupByTheirOwnLabelsAndTitlesNameTheWorst) {
+  Harness h;
+  for (const char* deployment : {"3", "4"}) {
+    Alert failed;
+    failed.name = "deployment.failed";
+    failed.labels = {{"deployment", deployment}};
+    h.At(kT0, failed);
+  }
+  ASSERT_EQ(h.ids.size(), 2u) << "unrelated hub-wide alerts stay apart";
+  EXPECT_EQ(h.latest.begin()->second.group_key, "deployment=3");
+  h.At(kT0, Offline("pump-9", ""));
+  Alert quarantined;
+  quarantined.name = "attestation";
+  quarantined.labels = {{"device", "pump-9"}, {"site", "north"}};
+  quarantined.severity = Severity::kCritical;
+  h.At(kT0 + kSec, quarantined);
+  const Incident& incident = h.latest.rbegin()->second;
+  EXPECT_EQ(incident.Title(), "attestation on site=north,device=pump-9 (+1 related)");
+}
+
 TEST(IncidentCorrelatorTest, ClearOfAnUnknownAlertIsCountedAndIgnored) {
   Harness h;
   h.At(kT0, Fault("pump-8", "temp", false));

@@ -70,9 +70,9 @@ TEST(PlantAlerts, FewNotificationsAndEveryFaultNotified) {
   ASSERT_GE(o.raw, 10'000u);
   EXPECT_LE(o.notifications * 20, o.raw)
       << o.notifications << " notifications for " << o.raw << " raw detections: more than 5%";
-  // Measured 293 (2026-11-26); without flap suppression 446, without
-  // inhibition 780: more than 350 means a regression in correlation.
-  EXPECT_LE(o.notifications, 350u);
+  // Measured 237 (2026-11-26); without flap suppression 312, without
+  // inhibition 730: more than 280 means a regression in correlation.
+  EXPECT_LE(o.notifications, 280u);
   ASSERT_EQ(o.coverage.size(), Plant().faults.size());
   for (size_t i = 0; i < o.coverage.size(); ++i) {
     const FaultCoverage& c = o.coverage[i];
@@ -115,9 +115,9 @@ Outcome Replay(const LoadedScenario& scenario, const hub::alerts::CorrelationPol
 }
 
 // The checks above can fail. Without inhibition the outages and power
-// losses split into an incident per device (on the full stream: 780
-// notifications, 7.3%); without flap suppression a flapping sensor is
-// notified again and again (full stream: 446 notifications, over the 350
+// losses split into an incident per device (on the full stream: 730
+// notifications, 6.9%); without flap suppression a flapping sensor is
+// never notified or notified again and again (full stream: 312 notifications, over the 280
 // bound). Checked on the affected faults' own events, to stay fast.
 TEST(PlantAlerts, ChecksFailWithoutInhibition) {
   std::vector<Fault> outages;
@@ -146,7 +146,12 @@ TEST(PlantAlerts, ChecksFailWithoutFlapSuppression) {
   hub::alerts::CorrelationPolicy no_flap;
   no_flap.flap_transitions = 1000;
   const Outcome with = Replay(subset, kDefaultPolicy), without = Replay(subset, no_flap);
-  EXPECT_GE(without.notifications, 3 * with.notifications)
+  ASSERT_EQ(with.coverage.size(), 1u);
+  ASSERT_EQ(without.coverage.size(), 1u);
+  EXPECT_TRUE(with.coverage[0].covered()) << "a flapping sensor is a real fault";
+  // Without flap detection its short spells either never make a page (each
+  // is shorter than group_wait) or page again and again.
+  EXPECT_TRUE(!without.coverage[0].covered() || without.notifications >= 3 * with.notifications)
       << with.notifications << " notifications with flap suppression, " << without.notifications
       << " without";
 }

@@ -45,10 +45,12 @@ size_t Incident::NotifiableFiring() const {
 }
 
 std::string Incident::Title() const {
-  // Named after its most severe own alert (the first of those on a tie).
+  // Named after its most severe own alert that fires (else of all its own
+  // alerts), the first of those on a tie.
   const IncidentMember* lead = nullptr;
+  auto rank = [](const IncidentMember& m) { return 10 * m.firing + static_cast<int>(m.severity); };
   for (const auto& m : members) {
-    if (m.inhibited_by.empty() && (lead == nullptr || m.severity > lead->severity)) lead = &m;
+    if (m.inhibited_by.empty() && (lead == nullptr || rank(m) > rank(*lead))) lead = &m;
   }
   std::string cause = lead != nullptr ? lead->name : std::string("incident");
   size_t explained = 0;

@@ -87,7 +87,8 @@ struct Incident {
   // Firing members that are neither inhibited nor silenced: what makes the
   // incident worth a notification.
   size_t NotifiableFiring() const;
-  // A short human title, e.g. "device.offline on device=gw-1 (+12 explained)".
+  // A short human title, e.g. "device.offline on device=gw-1 (+12 explained)",
+  // named after its most severe own alert that fires.
   std::string Title() const;
 };
 

@@ -407,7 +407,15 @@ CorrelationChanges IncidentCorrelator::Tick(int64_t now_ms) {
     if (incident.NotifiableFiring() == 0) continue;
     const int64_t since = now - incident.notified_ms;
     if (incident.notified_as.empty()) {
-      if (now - incident.opened_ms >= policy_.group_wait_ms) Notify(incident, "opened", now);
+      // Some alert must have fired for group_wait on its own, or be
+      // flapping (a persistent problem whose spells are short): a new blip
+      // in an incident that was never notified waits like a first one.
+      const bool held = std::any_of(
+          incident.members.begin(), incident.members.end(), [&](const IncidentMember& m) {
+            return m.firing && m.inhibited_by.empty() && m.silenced_by == 0 &&
+                   (m.flapping || now - m.changed_ms >= policy_.group_wait_ms);
+          });
+      if (held) Notify(incident, "opened", now);
     } else if (incident.notified_as == "resolved") {
       if (since >= policy_.group_interval_ms) Notify(incident, "reopened", now);
     } else if (incident.priority() < PriorityName(incident.notified_priority)) {

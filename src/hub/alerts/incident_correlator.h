@@ -18,8 +18,9 @@
 //   - a new cause adopts every incident not yet notified whose alerts it
 //     explains: those are merged into its incident (resolved_by "merged")
 //     and are never notified.
-// Tick() (call it about every second) notifies incidents whose group_wait
-// is over ("opened"), whose priority bucket rose ("escalated", at most
+// Tick() (call it about every second) notifies incidents with an own alert
+// that fires unsilenced and has fired for group_wait or is flapping
+// ("opened"), whose priority bucket rose ("escalated", at most
 // once per group_interval), still firing after repeat_interval
 // ("repeated"), or reopened ("reopened"); settles flapping; lifts expired
 // silences; and resolves incidents whose own alerts have been clear for

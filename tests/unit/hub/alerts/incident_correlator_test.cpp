@@ -258,6 +258,7 @@ TEST(IncidentCorrelatorTest, HubWideAlertsGroupByTheirOwnLabelsAndTitlesNameTheW
   ASSERT_EQ(h.ids.size(), 2u) << "unrelated hub-wide alerts stay apart";
   EXPECT_EQ(h.latest.begin()->second.group_key, "deployment=3");
   h.At(kT0, Offline("pump-9", ""));
+  h.At(kT0 + 500, Offline("pump-9", "", /*firing=*/false));
   Alert quarantined;
   quarantined.name = "attestation";
   quarantined.labels = {{"device", "pump-9"}, {"site", "north"}};
@@ -265,6 +266,21 @@ TEST(IncidentCorrelatorTest, HubWideAlertsGroupByTheirOwnLabelsAndTitlesNameTheW
   h.At(kT0 + kSec, quarantined);
   const Incident& incident = h.latest.rbegin()->second;
   EXPECT_EQ(incident.Title(), "attestation on site=north,device=pump-9 (+1 related)");
+}
+
+TEST(IncidentCorrelatorTest, ABlipInAnUnnotifiedIncidentWaitsGroupWaitLikeAFirstOne) {
+  Harness h;
+  h.At(kT0, Fault("pump-11", "temp"));
+  h.At(kT0 + 5 * kSec, Fault("pump-11", "temp", false));  // a blip: never notified
+  h.RunTo(kT0 + 60 * kSec);
+  h.At(kT0 + 60 * kSec, Fault("pump-11", "temp"));  // again, in the same open incident
+  h.At(kT0 + 65 * kSec, Fault("pump-11", "temp", false));
+  h.RunTo(kT0 + 2 * kMin);
+  EXPECT_TRUE(h.notifications.empty()) << "a second blip is no more worth a page than the first";
+  h.At(kT0 + 2 * kMin, Fault("pump-11", "temp"));  // and now it stays
+  h.RunTo(kT0 + 2 * kMin + 31 * kSec);
+  ASSERT_EQ(h.notifications.size(), 1u);
+  EXPECT_EQ(h.ids.size(), 1u);
 }
 
 TEST(IncidentCorrelatorTest, ClearOfAnUnknownAlertIsCountedAndIgnored) {

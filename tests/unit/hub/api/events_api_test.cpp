@@ -5,42 +5,18 @@
 #include <memory>
 #include <mutex>
 
-#include "crypto/certificate_authority.h"
-#include "crypto/tokens.h"
-#include "hub/api/api_server.h"
 #include "hub/api/event_routes.h"
-#include "hub/registry/enrollment_service.h"
-#include "hub/store/sqlite_store.h"
-#include "test_util/temp_dir.h"
-#include "test_util/test_pki.h"
+#include "unit/hub/api/https_api_fixture.h"
 
 namespace keel::hub {
 namespace {
 
 constexpr int64_t kT = 1'732'470'000'000;
-constexpr const char* kToken = "operator-token";
 
-class EventsApiTest : public ::testing::Test {
+class EventsApiTest : public HttpsApiTest {
  protected:
-  static void SetUpTestSuite() {
-    pki_dir_ = new TempDir();
-    pki_ = new TestPki(pki_dir_->path() / "tls");
-    pki_->Issue("server", "localhost", /*server=*/true);
-  }
-  static void TearDownTestSuite() {
-    delete pki_;
-    delete pki_dir_;
-  }
-
   void SetUp() override {
-    auto store = OpenSqliteStore(dir_.path() / "hub.db");
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
-    auto ca = crypto::CertificateAuthority::LoadOrCreate(dir_.path() / "pki", "test CA", clock_);
-    ASSERT_TRUE(ca.ok()) << ca.status().ToString();
-    ca_ = std::make_unique<crypto::CertificateAuthority>(std::move(ca).value());
-    enrollment_ = std::make_unique<EnrollmentService>(*store_, *ca_, clock_, EnrollmentOptions{});
-
+    HttpsApiTest::SetUp();
     ASSERT_TRUE(store_->CreateDevice("d1", 0).ok());
     ASSERT_TRUE(store_->CreateDevice("d2", 0).ok());
     std::vector<IngestBatch> batches(2);
@@ -53,60 +29,20 @@ class EventsApiTest : public ::testing::Test {
     batches[1].batch.events = {{"anomaly.cleared", kT + 20, nlohmann::json::object()}};
     ASSERT_TRUE(store_->WriteBatches(batches).ok());
 
-    ApiOptions options;
-    options.port = 0;
-    options.cert_file = pki_->cert("server");
-    options.key_file = pki_->key("server");
-    options.client_ca_file = pki_->ca_cert();
-    options.admin_token_sha256 = crypto::Sha256Hex(kToken);
-    options.threads = 2;
-    auto record = [this](const std::string& device, std::string_view name,
-                         const std::string& payload) -> Status {
-      std::lock_guard lock(sent_mu_);
-      sent_.push_back(device + " " + std::string(name) + " " + payload);
-      return Status::Ok();
-    };
-    server_ = NewApiServer(options, ApiDependencies{*store_, *store_, *enrollment_, metrics_,
-                                                    clock_, nullptr, record});
-    Status started = server_->Start();
-    ASSERT_TRUE(started.ok()) << started.ToString();
+    StartServer([this](ApiOptions&, ApiDependencies& deps) {
+      deps.send_command = [this](const std::string& device, std::string_view name,
+                                 const std::string& payload) -> Status {
+        std::lock_guard lock(sent_mu_);
+        sent_.push_back(device + " " + std::string(name) + " " + payload);
+        return Status::Ok();
+      };
+    });
   }
-
-  void TearDown() override {
-    if (server_) server_->Stop();
-  }
-
-  struct Reply {
-    int status = 0;
-    nlohmann::json body;
-  };
 
   Reply Get(const std::string& path, bool authorized = true) {
-    httplib::SSLClient client("127.0.0.1", server_->port());
-    client.set_ca_cert_path(pki_->ca_cert().c_str());
-    client.enable_server_certificate_verification(true);
-    httplib::Headers headers;
-    if (authorized) headers.emplace("Authorization", std::string("Bearer ") + kToken);
-    auto res = client.Get(path, headers);
-    if (!res) {
-      ADD_FAILURE() << "GET " << path << ": " << httplib::to_string(res.error());
-      return {};
-    }
-    return {res->status, nlohmann::json::parse(res->body, nullptr, false)};
+    return Call("GET", path, "", {}, authorized);
   }
-
-  Reply Post(const std::string& path, const std::string& body) {
-    httplib::SSLClient client("127.0.0.1", server_->port());
-    client.set_ca_cert_path(pki_->ca_cert().c_str());
-    client.enable_server_certificate_verification(true);
-    httplib::Headers headers = {{"Authorization", std::string("Bearer ") + kToken}};
-    auto res = client.Post(path, headers, body, "application/json");
-    if (!res) {
-      ADD_FAILURE() << "POST " << path << ": " << httplib::to_string(res.error());
-      return {};
-    }
-    return {res->status, nlohmann::json::parse(res->body, nullptr, false)};
-  }
+  Reply Post(const std::string& path, const std::string& body) { return Call("POST", path, body); }
 
   std::vector<std::string> Sent() {
     std::lock_guard lock(sent_mu_);
@@ -119,19 +55,6 @@ class EventsApiTest : public ::testing::Test {
     return out;
   }
 
-  static std::string ErrorMessage(const Reply& r) {
-    return r.body.value("/error/message"_json_pointer, std::string());
-  }
-
-  static inline TempDir* pki_dir_ = nullptr;
-  static inline TestPki* pki_ = nullptr;
-  TempDir dir_;
-  FakeClock clock_;
-  MetricsRegistry metrics_;
-  std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<crypto::CertificateAuthority> ca_;
-  std::unique_ptr<EnrollmentService> enrollment_;
-  std::unique_ptr<ApiServer> server_;
   std::mutex sent_mu_;
   std::vector<std::string> sent_;
 };

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "hub/alerts/alert_from_event.h"
+#include "hub/alerts/alert_replay.h"
 #include "hub/bus/event.h"
 #include "test_util/net.h"
 #include "test_util/process.h"
@@ -43,18 +44,6 @@ std::string Rfc3339(SysTime t) {
   gmtime_r(&secs, &tm);
   return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms.count() % 1000);
-}
-
-// The bus kind of an event type, as alert_replay.h defines it for the
-// JSONL format.
-hub::bus::EventKind KindOfType(std::string_view type) {
-  using hub::bus::EventKind;
-  if (type == "device.online") return EventKind::kDeviceOnline;
-  if (type == "device.offline") return EventKind::kDeviceOffline;
-  if (type.starts_with("attestation.")) return EventKind::kAttestation;
-  if (type.starts_with("deployment.")) return EventKind::kOtaState;
-  if (type == "telemetry.batch") return EventKind::kTelemetry;
-  return hub::bus::KindOfDeviceEvent(type);
 }
 
 // The webhook receiver: every POST is one notification.
@@ -131,16 +120,11 @@ class Feeder {
     std::istringstream in(scenario_.events);
     std::string line;
     int64_t clock = 0;
-    while (std::getline(in, line)) {
+    for (int64_t number = 1; std::getline(in, line); ++number) {
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      json e = json::parse(line, nullptr, /*allow_exceptions=*/false);
-      if (!e.is_object()) return Status::InvalidArgument("events.jsonl: not a JSON object");
-      hub::bus::Event event;
-      event.t_ms = e.value("t", int64_t{0});
-      event.device = e.value("device", "");
-      event.type = e.value("type", "");
-      event.data = e.value("data", json::object());
-      event.kind = KindOfType(event.type);
+      KEEL_ASSIGN_OR_RETURN(
+          hub::bus::Event event,
+          hub::alerts::ParseRecordedEvent(line, fmt::format("events.jsonl:{}", number)));
       if (clock == 0) Start(event.t_ms);
       clock = std::max(clock, event.t_ms);
       KEEL_RETURN_IF_ERROR(AdvanceTo(clock));

@@ -5,14 +5,15 @@
 #include <map>
 #include <vector>
 
+#include "common/strict_json.h"
 #include "hub/alerts/alert_from_event.h"
 #include "hub/alerts/incident_correlator.h"
-#include "hub/alerts/json_fields.h"
 
 namespace keel::hub::alerts {
 namespace {
 
 constexpr size_t kMaxLineBytes = 1 << 20;
+constexpr int kMaxLineDepth = 32;
 constexpr int64_t kTickMs = 1000;
 // Event times must lie in [2000-01-01, 2100-01-01), as on the wire.
 constexpr int64_t kMinTimeMs = 946'684'800'000;
@@ -38,14 +39,12 @@ bus::EventKind KindOfType(std::string_view type) {
   return bus::KindOfDeviceEvent(type);
 }
 
-Result<bus::Event> ParseLine(const std::string& line, const std::string& where) {
-  if (line.size() > kMaxLineBytes) {
-    return Status::InvalidArgument(
-        fmt::format("{}: line longer than {} bytes", where, kMaxLineBytes));
-  }
-  nlohmann::json json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) return Status::InvalidArgument(where + ": not valid JSON");
-  JsonFields f(json, where);
+}  // namespace
+
+Result<bus::Event> ParseRecordedEvent(const std::string& line, const std::string& where) {
+  KEEL_ASSIGN_OR_RETURN(nlohmann::json json,
+                        ParseStrictJson(line, where, kMaxLineBytes, kMaxLineDepth));
+  JsonMembers f(json, where);
   KEEL_RETURN_IF_ERROR(f.RequireObject());
   bus::Event event;
   KEEL_ASSIGN_OR_RETURN(event.t_ms, f.Int("t"));
@@ -58,12 +57,15 @@ Result<bus::Event> ParseLine(const std::string& line, const std::string& where) 
     KEEL_ASSIGN_OR_RETURN(event.device, f.String("device"));
   }
   if (f.Has("data")) {
-    KEEL_ASSIGN_OR_RETURN(event.data, f.Object("data"));
+    KEEL_ASSIGN_OR_RETURN(const nlohmann::json* data, f.Object("data"));
+    event.data = *data;
   }
   KEEL_RETURN_IF_ERROR(f.Finish());
   event.kind = KindOfType(event.type);
   return event;
 }
+
+namespace {
 
 // Collects what the correlator reported while the stream plays.
 struct Recorder {
@@ -142,7 +144,7 @@ Result<nlohmann::json> ReplayAlerts(std::istream& events, std::string_view sourc
   for (int64_t number = 1; std::getline(events, line); ++number) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     const std::string where = fmt::format("{}:{}", source, number);
-    KEEL_ASSIGN_OR_RETURN(bus::Event event, ParseLine(line, where));
+    KEEL_ASSIGN_OR_RETURN(bus::Event event, ParseRecordedEvent(line, where));
     ++count;
     if (now != 0 && event.t_ms < now - options.max_disorder_ms) {
       return Status::InvalidArgument(

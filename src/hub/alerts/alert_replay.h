@@ -33,6 +33,7 @@
 #include "common/status.h"
 #include "hub/alerts/alert.h"
 #include "hub/alerts/correlation_policy.h"
+#include "hub/bus/event.h"
 
 namespace keel::hub::alerts {
 
@@ -44,6 +45,11 @@ struct ReplayOptions {
   int64_t max_disorder_ms = 60'000;
   int64_t drain_ms = -1;  // < 0: the policy's group_wait_ms + 1 s
 };
+
+// One line of the event stream as a bus event; `where` names it in errors
+// ("events.jsonl:17"). Also for tools that feed the same stream elsewhere
+// (keel-bench-alerts feeds it to Alertmanager).
+Result<bus::Event> ParseRecordedEvent(const std::string& line, const std::string& where);
 
 // Reads every line of `events` (`source` names it in errors, e.g.
 // "events.jsonl:17: \"t\": expected an integer"). InvalidArgument for a

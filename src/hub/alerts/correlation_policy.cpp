@@ -2,21 +2,22 @@
 
 #include <fmt/format.h>
 
-#include "hub/alerts/json_fields.h"
+#include "common/strict_json.h"
 
 namespace keel::hub::alerts {
 namespace {
 
 constexpr size_t kMaxPolicyBytes = 1 << 20;
+constexpr int kMaxPolicyDepth = 16;
 
-Status ReadDuration(JsonFields& f, std::string_view key, int64_t* out) {
+Status ReadDuration(JsonMembers& f, std::string_view key, int64_t* out) {
   if (!f.Has(key)) return Status::Ok();
   KEEL_ASSIGN_OR_RETURN(*out, f.Int(key));
   if (*out < 0) return f.Error(key, "must not be negative");
   return Status::Ok();
 }
 
-Result<InhibitRule> ReadInhibitRule(JsonFields& f) {
+Result<InhibitRule> ReadInhibitRule(JsonMembers& f) {
   InhibitRule rule;
   KEEL_ASSIGN_OR_RETURN(rule.source_name, f.String("source_name"));
   if (rule.source_name.empty()) return f.Error("source_name", "must not be empty");
@@ -38,7 +39,7 @@ Result<InhibitRule> ReadInhibitRule(JsonFields& f) {
   return rule;
 }
 
-Result<CorrelationPolicy> ReadPolicy(JsonFields& f) {
+Result<CorrelationPolicy> ReadPolicy(JsonMembers& f) {
   KEEL_RETURN_IF_ERROR(f.RequireObject());
   CorrelationPolicy p;
   if (f.Has("group_by")) {
@@ -83,15 +84,9 @@ std::vector<InhibitRule> CorrelationPolicy::DefaultInhibitRules() {
 }
 
 Result<CorrelationPolicy> ParseCorrelationPolicy(std::string_view text, std::string_view source) {
-  if (text.size() > kMaxPolicyBytes) {
-    return Status::InvalidArgument(
-        fmt::format("{}: {} bytes, more than {}", source, text.size(), kMaxPolicyBytes));
-  }
-  nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) {
-    return Status::InvalidArgument(fmt::format("{}: not valid JSON", source));
-  }
-  JsonFields fields(json, "policy");
+  KEEL_ASSIGN_OR_RETURN(nlohmann::json json,
+                        ParseStrictJson(text, source, kMaxPolicyBytes, kMaxPolicyDepth));
+  JsonMembers fields(json, "policy");
   auto policy = ReadPolicy(fields);
   if (!policy.ok()) return policy.status().WithContext(source);
   return policy;

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "hub/alerts/json_fields.h"
+#include "common/strict_json.h"
 
 namespace keel::hub::alerts {
 
@@ -89,6 +89,13 @@ Status LabelIncident(Incident& incident, OperatorLabel label, int64_t now_ms) {
 
 namespace {
 
+Result<Severity> ReadSeverity(JsonMembers& f, std::string_view key) {
+  KEEL_ASSIGN_OR_RETURN(std::string text, f.String(key));
+  auto severity = ParseSeverity(text);
+  if (!severity) return f.Error(key, "\"" + text + "\" is not info, warning or critical");
+  return *severity;
+}
+
 nlohmann::json MemberToJson(const IncidentMember& m) {
   return {{"fingerprint", m.fingerprint},
           {"name", m.name},
@@ -107,12 +114,12 @@ nlohmann::json MemberToJson(const IncidentMember& m) {
           {"context", m.context}};
 }
 
-Result<IncidentMember> MemberFromJson(JsonFields& f) {
+Result<IncidentMember> MemberFromJson(JsonMembers& f) {
   IncidentMember m;
   KEEL_ASSIGN_OR_RETURN(m.fingerprint, f.String("fingerprint"));
   KEEL_ASSIGN_OR_RETURN(m.name, f.String("name"));
   KEEL_ASSIGN_OR_RETURN(m.labels, f.StringMap("labels"));
-  KEEL_ASSIGN_OR_RETURN(m.severity, f.SeverityField("severity"));
+  KEEL_ASSIGN_OR_RETURN(m.severity, ReadSeverity(f, "severity"));
   KEEL_ASSIGN_OR_RETURN(m.confidence, f.Number("confidence"));
   KEEL_ASSIGN_OR_RETURN(m.firing, f.Bool("firing"));
   KEEL_ASSIGN_OR_RETURN(m.first_ms, f.Int("first_ms"));
@@ -124,7 +131,8 @@ Result<IncidentMember> MemberFromJson(JsonFields& f) {
   KEEL_ASSIGN_OR_RETURN(m.flapping, f.Bool("flapping"));
   KEEL_ASSIGN_OR_RETURN(m.inhibited_by, f.String("inhibited_by"));
   KEEL_ASSIGN_OR_RETURN(m.silenced_by, f.Int("silenced_by"));
-  KEEL_ASSIGN_OR_RETURN(m.context, f.Object("context"));
+  KEEL_ASSIGN_OR_RETURN(const nlohmann::json* context, f.Object("context"));
+  m.context = *context;
   return m;
 }
 
@@ -174,7 +182,7 @@ nlohmann::json IncidentToJson(const Incident& incident) {
 }
 
 Result<Incident> IncidentFromJson(const nlohmann::json& json) {
-  JsonFields f(json, "incident");
+  JsonMembers f(json, "incident");
   KEEL_RETURN_IF_ERROR(f.RequireObject());
   Incident in;
   KEEL_ASSIGN_OR_RETURN(in.id, f.Int("id"));
@@ -185,7 +193,7 @@ Result<Incident> IncidentFromJson(const nlohmann::json& json) {
     return f.Error("state", "\"" + state + "\" is not open, acknowledged or resolved");
   in.state = *parsed_state;
   KEEL_ASSIGN_OR_RETURN(in.priority_score, f.Int("priority_score"));
-  KEEL_ASSIGN_OR_RETURN(in.severity, f.SeverityField("severity"));
+  KEEL_ASSIGN_OR_RETURN(in.severity, ReadSeverity(f, "severity"));
   KEEL_ASSIGN_OR_RETURN(in.opened_ms, f.Int("opened_ms"));
   KEEL_ASSIGN_OR_RETURN(in.updated_ms, f.Int("updated_ms"));
   KEEL_ASSIGN_OR_RETURN(in.acknowledged_ms, f.Int("acknowledged_ms"));

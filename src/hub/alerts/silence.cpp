@@ -1,6 +1,6 @@
 #include "hub/alerts/silence.h"
 
-#include "hub/alerts/json_fields.h"
+#include "common/strict_json.h"
 
 namespace keel::hub::alerts {
 
@@ -28,7 +28,7 @@ nlohmann::json SilenceToJson(const Silence& s) {
 }
 
 Result<Silence> SilenceFromJson(const nlohmann::json& json, bool stored, int64_t now_ms) {
-  JsonFields f(json, "silence");
+  JsonMembers f(json, "silence");
   KEEL_RETURN_IF_ERROR(f.RequireObject());
   Silence s;
   if (stored) {

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <set>
 
-#include "hub/topology/strict_json.h"
+#include "common/strict_json.h"
 
 namespace keel::hub::topology {
 namespace {
@@ -46,7 +46,7 @@ std::string Quoted(std::string_view text) {
   return out + (text.size() > kShown ? "...\"" : "\"");
 }
 
-Result<std::string> ReadId(Members& m, std::string_view key = "id") {
+Result<std::string> ReadId(JsonMembers& m, std::string_view key = "id") {
   KEEL_ASSIGN_OR_RETURN(std::string id, m.String(key));
   if (!IsId(id)) {
     return m.Error(key, Quoted(id) + " is not an id (1..64 characters of [A-Za-z0-9._-])");
@@ -54,12 +54,12 @@ Result<std::string> ReadId(Members& m, std::string_view key = "id") {
   return id;
 }
 
-Result<std::string> ReadOptionalId(Members& m, std::string_view key) {
+Result<std::string> ReadOptionalId(JsonMembers& m, std::string_view key) {
   if (!m.Has(key)) return std::string();
   return ReadId(m, key);
 }
 
-Result<std::string> ReadText(Members& m, std::string_view key, size_t max_bytes) {
+Result<std::string> ReadText(JsonMembers& m, std::string_view key, size_t max_bytes) {
   KEEL_ASSIGN_OR_RETURN(std::string text, m.OptionalString(key));
   if (text.size() > max_bytes) {
     return m.Error(key, fmt::format("{} bytes, more than {}", text.size(), max_bytes));
@@ -68,33 +68,26 @@ Result<std::string> ReadText(Members& m, std::string_view key, size_t max_bytes)
 }
 
 // The elements of the optional array `key`, each required to be an object.
-Result<std::vector<Members>> ReadObjects(Members& top, std::string_view key) {
-  std::vector<Members> out;
-  if (!top.Has(key)) return out;
-  KEEL_ASSIGN_OR_RETURN(const nlohmann::json* array, top.Array(key));
-  for (size_t i = 0; i < array->size(); ++i) {
-    Members element((*array)[i], fmt::format("{}[{}]", top.PathOf(key), i));
-    KEEL_RETURN_IF_ERROR(element.RequireObject());
-    out.push_back(std::move(element));
-  }
-  return out;
+Result<std::vector<JsonMembers>> ReadObjects(JsonMembers& top, std::string_view key) {
+  if (!top.Has(key)) return std::vector<JsonMembers>();
+  return top.ObjectArray(key);
 }
 
 template <typename Map>
-Status CheckNew(const Map& map, Members& m, const std::string& id, std::string_view what) {
+Status CheckNew(const Map& map, JsonMembers& m, const std::string& id, std::string_view what) {
   if (map.contains(id))
     return m.Error("id", Quoted(id) + " is declared twice among the " + std::string(what));
   return Status::Ok();
 }
 
 template <typename Map>
-Status CheckRef(const Map& map, Members& m, std::string_view key, const std::string& id,
+Status CheckRef(const Map& map, JsonMembers& m, std::string_view key, const std::string& id,
                 std::string_view what) {
   if (!map.contains(id)) return m.Error(key, Quoted(id) + " is not " + std::string(what));
   return Status::Ok();
 }
 
-Result<std::map<std::string, std::string>> ReadTags(Members& m) {
+Result<std::map<std::string, std::string>> ReadTags(JsonMembers& m) {
   std::map<std::string, std::string> tags;
   if (!m.Has("tags")) return tags;
   KEEL_ASSIGN_OR_RETURN(const nlohmann::json* object, m.Object("tags"));
@@ -118,7 +111,7 @@ Result<std::map<std::string, std::string>> ReadTags(Members& m) {
   return tags;
 }
 
-Result<std::vector<Sensor>> ReadSensors(Members& m) {
+Result<std::vector<Sensor>> ReadSensors(JsonMembers& m) {
   KEEL_ASSIGN_OR_RETURN(auto elements, ReadObjects(m, "sensors"));
   if (elements.size() > kMaxSensors) {
     return m.Error("sensors",
@@ -140,7 +133,7 @@ Result<std::vector<Sensor>> ReadSensors(Members& m) {
   return sensors;
 }
 
-Status ReadDevice(Members& e, Topology& t) {
+Status ReadDevice(JsonMembers& e, Topology& t) {
   KEEL_ASSIGN_OR_RETURN(std::string id, ReadId(e));
   KEEL_RETURN_IF_ERROR(CheckNew(t.devices, e, id, "devices"));
   Device d;
@@ -178,7 +171,7 @@ Status ReadDevice(Members& e, Topology& t) {
 
 // Reads the kinds in dependency order, so every reference is to something
 // already read.
-Result<Topology> ReadTopology(Members& top) {
+Result<Topology> ReadTopology(JsonMembers& top) {
   KEEL_RETURN_IF_ERROR(top.RequireObject());
   Topology t;
   KEEL_ASSIGN_OR_RETURN(auto tenants, ReadObjects(top, "tenants"));
@@ -238,7 +231,7 @@ Result<Topology> ReadTopology(Members& top) {
 Result<Topology> ParseTopology(std::string_view text, std::string_view source) {
   KEEL_ASSIGN_OR_RETURN(nlohmann::json json,
                         ParseStrictJson(text, source, kMaxTopologyBytes, kMaxDepth));
-  Members top(json, "");
+  JsonMembers top(json, "");
   auto topology = ReadTopology(top);
   if (!topology.ok()) return topology.status().WithContext(source);
   return topology;

@@ -73,7 +73,9 @@ TEST(AlertReplayTest, BadLinesAreRejectedWithTheirLineNumber) {
     return report.ok() ? std::string() : report.status().message();
   };
   const std::string good = Line(kT0, "d1", "anomaly.raised");
-  EXPECT_EQ(error(good + "{\n"), "events.jsonl:2: not valid JSON");
+  EXPECT_EQ(error(good + "{\n"), "events.jsonl:2: not valid JSON at byte 2");
+  EXPECT_EQ(error(R"({"t": 1800000000000, "type": "a.raised", "t": 1800000000001})"),
+            "events.jsonl:1: t: given twice");
   EXPECT_EQ(error(good + R"({"t": "now", "type": "x.raised"})" + "\n"),
             "events.jsonl:2.t: expected an integer, got string");
   EXPECT_EQ(error(R"({"t": 1800000000000, "type": "a.raised", "dev": "x"})"),

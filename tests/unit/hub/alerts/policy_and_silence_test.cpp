@@ -46,6 +46,8 @@ TEST(CorrelationPolicyTest, GarbageIsRejectedWithWhatAndWhere) {
   ExpectError("{", "policy.json: not valid JSON");
   ExpectError("[]", "policy.json: policy: expected a JSON object, got array");
   ExpectError(R"({"group_wait": 5})", "policy.group_wait: unknown member");
+  ExpectError(R"({"group_wait_ms": 5, "group_wait_ms": 6})",
+              "policy.json: group_wait_ms: given twice");
   ExpectError(R"({"group_wait_ms": "5s"})",
               "policy.group_wait_ms: expected an integer, got string");
   ExpectError(R"({"resolve_after_ms": -1})", "policy.resolve_after_ms: must not be negative");

@@ -1,4 +1,4 @@
-#include "hub/topology/strict_json.h"
+#include "common/strict_json.h"
 
 #include <fmt/format.h>
 
@@ -6,7 +6,7 @@
 #include <optional>
 #include <vector>
 
-namespace keel::hub::topology {
+namespace keel {
 namespace {
 
 // Where the parser is, to name a duplicated member.
@@ -103,27 +103,29 @@ Result<nlohmann::json> ParseStrictJson(std::string_view text, std::string_view s
   return json;
 }
 
-Members::Members(const nlohmann::json& json, std::string path)
+JsonMembers::JsonMembers(const nlohmann::json& json, std::string path)
     : json_(json), path_(std::move(path)) {}
 
-Status Members::RequireObject() const {
+Status JsonMembers::RequireObject() const {
   if (json_.is_object()) return Status::Ok();
   const std::string where = path_.empty() ? "the document" : path_;
   return Status::InvalidArgument(
       fmt::format("{}: expected a JSON object, got {}", where, JsonTypeName(json_)));
 }
 
-bool Members::Has(std::string_view key) const { return json_.is_object() && json_.contains(key); }
+bool JsonMembers::Has(std::string_view key) const {
+  return json_.is_object() && json_.contains(key);
+}
 
-std::string Members::PathOf(std::string_view key) const {
+std::string JsonMembers::PathOf(std::string_view key) const {
   return path_.empty() ? std::string(key) : fmt::format("{}.{}", path_, key);
 }
 
-Status Members::Error(std::string_view key, std::string_view why) const {
+Status JsonMembers::Error(std::string_view key, std::string_view why) const {
   return Status::InvalidArgument(fmt::format("{}: {}", PathOf(key), why));
 }
 
-Result<const nlohmann::json*> Members::Get(std::string_view key) {
+Result<const nlohmann::json*> JsonMembers::Get(std::string_view key) {
   KEEL_RETURN_IF_ERROR(RequireObject());
   auto it = json_.find(key);
   if (it == json_.end()) return Error(key, "missing");
@@ -131,18 +133,18 @@ Result<const nlohmann::json*> Members::Get(std::string_view key) {
   return &*it;
 }
 
-Result<std::string> Members::String(std::string_view key) {
+Result<std::string> JsonMembers::String(std::string_view key) {
   KEEL_ASSIGN_OR_RETURN(const auto* v, Get(key));
   if (!v->is_string()) return Error(key, "expected a string, got " + JsonTypeName(*v));
   return v->get<std::string>();
 }
 
-Result<std::string> Members::OptionalString(std::string_view key) {
+Result<std::string> JsonMembers::OptionalString(std::string_view key) {
   if (!Has(key)) return std::string();
   return String(key);
 }
 
-Result<int64_t> Members::Int(std::string_view key) {
+Result<int64_t> JsonMembers::Int(std::string_view key) {
   KEEL_ASSIGN_OR_RETURN(const auto* v, Get(key));
   if (v->is_number_unsigned() &&
       v->get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
@@ -152,19 +154,86 @@ Result<int64_t> Members::Int(std::string_view key) {
   return v->get<int64_t>();
 }
 
-Result<const nlohmann::json*> Members::Array(std::string_view key) {
+Result<double> JsonMembers::Number(std::string_view key) {
+  KEEL_ASSIGN_OR_RETURN(const auto* v, Get(key));
+  if (!v->is_number()) return Error(key, "expected a number, got " + JsonTypeName(*v));
+  return v->get<double>();
+}
+
+Result<bool> JsonMembers::Bool(std::string_view key) {
+  KEEL_ASSIGN_OR_RETURN(const auto* v, Get(key));
+  if (!v->is_boolean()) return Error(key, "expected a boolean, got " + JsonTypeName(*v));
+  return v->get<bool>();
+}
+
+Result<std::map<std::string, std::string>> JsonMembers::StringMap(std::string_view key) {
+  KEEL_ASSIGN_OR_RETURN(const auto* v, Get(key));
+  if (!v->is_object()) return Error(key, "expected an object of strings, got " + JsonTypeName(*v));
+  std::map<std::string, std::string> out;
+  for (const auto& [k, value] : v->items()) {
+    if (!value.is_string()) {
+      return Error(key, fmt::format("\"{}\": expected a string, got {}", k, JsonTypeName(value)));
+    }
+    out.emplace(k, value.get<std::string>());
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> JsonMembers::StringArray(std::string_view key) {
+  KEEL_ASSIGN_OR_RETURN(const auto* v, Get(key));
+  if (!v->is_array()) return Error(key, "expected an array of strings, got " + JsonTypeName(*v));
+  std::vector<std::string> out;
+  for (const auto& e : *v) {
+    if (!e.is_string()) return Error(key, "expected an array of strings, got " + JsonTypeName(e));
+    out.push_back(e.get<std::string>());
+  }
+  return out;
+}
+
+Result<std::vector<int64_t>> JsonMembers::IntArray(std::string_view key) {
+  KEEL_ASSIGN_OR_RETURN(const auto* v, Get(key));
+  if (!v->is_array()) return Error(key, "expected an array of integers, got " + JsonTypeName(*v));
+  std::vector<int64_t> out;
+  for (const auto& e : *v) {
+    if (!e.is_number_integer() ||
+        (e.is_number_unsigned() &&
+         e.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))) {
+      return Error(key, "expected an array of integers");
+    }
+    out.push_back(e.get<int64_t>());
+  }
+  return out;
+}
+
+Result<JsonMembers> JsonMembers::Child(std::string_view key) {
+  KEEL_ASSIGN_OR_RETURN(const auto* v, Object(key));
+  return JsonMembers(*v, PathOf(key));
+}
+
+Result<std::vector<JsonMembers>> JsonMembers::ObjectArray(std::string_view key) {
+  KEEL_ASSIGN_OR_RETURN(const auto* v, Array(key));
+  std::vector<JsonMembers> out;
+  for (size_t i = 0; i < v->size(); ++i) {
+    JsonMembers element((*v)[i], fmt::format("{}[{}]", PathOf(key), i));
+    KEEL_RETURN_IF_ERROR(element.RequireObject());
+    out.push_back(std::move(element));
+  }
+  return out;
+}
+
+Result<const nlohmann::json*> JsonMembers::Array(std::string_view key) {
   KEEL_ASSIGN_OR_RETURN(const auto* v, Get(key));
   if (!v->is_array()) return Error(key, "expected an array, got " + JsonTypeName(*v));
   return v;
 }
 
-Result<const nlohmann::json*> Members::Object(std::string_view key) {
+Result<const nlohmann::json*> JsonMembers::Object(std::string_view key) {
   KEEL_ASSIGN_OR_RETURN(const auto* v, Get(key));
   if (!v->is_object()) return Error(key, "expected an object, got " + JsonTypeName(*v));
   return v;
 }
 
-Status Members::Finish() const {
+Status JsonMembers::Finish() const {
   KEEL_RETURN_IF_ERROR(RequireObject());
   for (const auto& [key, value] : json_.items()) {
     if (!read_.contains(key)) return Error(key, "unknown member");
@@ -172,4 +241,4 @@ Status Members::Finish() const {
   return Status::Ok();
 }
 
-}  // namespace keel::hub::topology
+}  // namespace keel

@@ -178,7 +178,10 @@ void ServeNotifications(const httplib::Request& req, httplib::Response& res, Inc
     nlohmann::json out = nlohmann::json::array();
     for (const auto& row : rows) {
       nlohmann::json body = nlohmann::json::parse(row.body, nullptr, false);
-      if (body.is_discarded()) body = nlohmann::json::object();
+      if (!body.is_object()) {
+        return Status::Internal("hub store: notification " + std::to_string(row.id) +
+                                " is not a JSON object");
+      }
       body["id"] = row.id;
       body["delivered_ms"] = row.delivered_ms;
       out.push_back(std::move(body));

@@ -6,6 +6,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <functional>
+
 #include "common/endpoint.h"
 #include "common/files.h"
 #include "crypto/private_key.h"
@@ -96,9 +99,10 @@ class HubServerImpl : public HubServer {
   Status StartBroker(Endpoint* mqtt);
   Status StartMqtt(const Endpoint& mqtt);
   Status PublishRevocations();
-  void MaintenanceLoop();
-  // Ticks the rollout controller every second (timeouts, gates, waves).
-  void RolloutLoop();
+  // Refreshes the CRL and the update metadata (hourly).
+  void Maintain();
+  // Runs `work` every `period` until Stop(); the threads below use it.
+  void RunEvery(std::chrono::milliseconds period, const std::function<void()>& work);
   // Subscribes the bus consumers (stages); see its definition.
   Status RegisterBusConsumers();
 
@@ -139,8 +143,6 @@ class HubServerImpl : public HubServer {
   bool stopping_ = false;
   std::thread maintenance_;
   std::thread rollout_ticker_;
-  // Ticks the alert correlator every second (group_wait, repeats, auto-resolve).
-  void AlertLoop();
   std::thread alert_ticker_;
   std::unique_ptr<topology::TopologyService> topology_;
   std::unique_ptr<alerts::AlertService> alerts_;  // the bus stage "alerts"
@@ -277,9 +279,20 @@ Status HubServerImpl::Start() {
   endpoints_.mqtt_url = mqtt.ToString();
   endpoints_.ca_cert = pki_->paths().ca_cert;
   endpoints_.admin_token = dir / "admin.token";
-  maintenance_ = std::thread([this] { MaintenanceLoop(); });
-  rollout_ticker_ = std::thread([this] { RolloutLoop(); });
-  alert_ticker_ = std::thread([this] { AlertLoop(); });
+  maintenance_ = std::thread([this] {
+    RunEvery(std::chrono::milliseconds(kMaintenanceIntervalMs), [this] { Maintain(); });
+  });
+  // The rollout controller (timeouts, gates, waves) and the alert correlator
+  // (group_wait, repeats, auto-resolve) are ticked every second, each on its
+  // own thread so that a slow one never delays the other.
+  rollout_ticker_ = std::thread([this] {
+    RunEvery(std::chrono::seconds(1), [this] {
+      Status ticked = rollouts_->Tick();
+      if (!ticked.ok()) spdlog::error("hub: rollout tick: {}", ticked.ToString());
+    });
+  });
+  alert_ticker_ =
+      std::thread([this] { RunEvery(std::chrono::seconds(1), [this] { alerts_->Tick(); }); });
   spdlog::info("hub: API {} MQTT {} data {}", endpoints_.api_url, endpoints_.mqtt_url,
                dir.string());
   return Status::Ok();
@@ -417,38 +430,22 @@ Status HubServerImpl::RegisterBusConsumers() {
                          [this](const bus::Event& event) { alerts_->OnEvent(event); });
 }
 
-void HubServerImpl::AlertLoop() {
+void HubServerImpl::RunEvery(std::chrono::milliseconds period, const std::function<void()>& work) {
   std::unique_lock lock(maintenance_mu_);
-  while (!maintenance_wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; })) {
+  while (!maintenance_wake_.wait_for(lock, period, [this] { return stopping_; })) {
     lock.unlock();
-    alerts_->Tick();
+    work();
     lock.lock();
   }
 }
 
-void HubServerImpl::RolloutLoop() {
-  std::unique_lock lock(maintenance_mu_);
-  while (!maintenance_wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; })) {
-    lock.unlock();
-    Status ticked = rollouts_->Tick();
-    if (!ticked.ok()) spdlog::error("hub: rollout tick: {}", ticked.ToString());
-    lock.lock();
-  }
-}
-
-void HubServerImpl::MaintenanceLoop() {
-  std::unique_lock lock(maintenance_mu_);
-  while (!maintenance_wake_.wait_for(lock, std::chrono::milliseconds(kMaintenanceIntervalMs),
-                                     [&] { return stopping_; })) {
-    lock.unlock();
-    Status s = PublishRevocations();
-    if (!s.ok()) spdlog::error("hub: CRL refresh: {}", s.ToString());
-    if (updates_) {
-      auto refreshed = updates_->Refresh();
-      if (!refreshed.ok())
-        spdlog::error("hub: update metadata refresh: {}", refreshed.status().ToString());
-    }
-    lock.lock();
+void HubServerImpl::Maintain() {
+  Status s = PublishRevocations();
+  if (!s.ok()) spdlog::error("hub: CRL refresh: {}", s.ToString());
+  if (updates_) {
+    auto refreshed = updates_->Refresh();
+    if (!refreshed.ok())
+      spdlog::error("hub: update metadata refresh: {}", refreshed.status().ToString());
   }
 }
 

@@ -3,7 +3,8 @@
 // benchmark score as one JSON line on stdout when labels are available.
 // The pipeline lives in src/eval (benchmark_run.h).
 // `keel-eval alerts` replays a recorded event stream through the hub's
-// incident correlation (hub/alerts alert_replay.h) and prints its report.
+// incident correlation (hub/alerts alert_replay.h), optionally after the
+// hub rules (hub/rules), and prints its report.
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
@@ -14,6 +15,7 @@
 #include "eval/benchmark_run.h"
 #include "eval/detector_params.h"
 #include "hub/alerts/alert_replay.h"
+#include "hub/rules/rule_engine.h"
 #include "hub/topology/topology.h"
 
 namespace {
@@ -46,7 +48,7 @@ int Fail(const keel::Status& status) {
 }
 
 struct AlertArgs {
-  std::string topology, events, policy;
+  std::string topology, events, policy, rules;
 };
 
 int RunAlerts(const AlertArgs& args) {
@@ -70,6 +72,20 @@ int RunAlerts(const AlertArgs& args) {
   options.context = [&topology](const std::string& device) {
     return topology::ContextOf(topology, device);
   };
+  // Hub rules: the same RuleEngine as keel-hub's "rules" stage, on the
+  // replay clock (absence is measured in event time).
+  keel::hub::rules::RuleEngine engine;
+  if (!args.rules.empty()) {
+    auto text = keel::ReadFile(args.rules);
+    if (!text.ok()) return Fail(text.status());
+    auto rules = rules::ParseRuleSet(*text, args.rules);
+    if (!rules.ok()) return Fail(rules.status());
+    engine = rules::RuleEngine(std::move(*rules));
+    options.derive = [&](const bus::Event* event, int64_t now_ms) {
+      if (event == nullptr) return engine.Tick(now_ms);
+      return engine.OnEvent(*event, options.context(event->device), now_ms);
+    };
+  }
   std::ifstream events(args.events);
   if (!events) return Fail(keel::Status::NotFound("cannot read " + args.events));
   auto report = alerts::ReplayAlerts(events, args.events, options);
@@ -101,6 +117,8 @@ int main(int argc, char** argv) {
       ->required();
   alerts->add_option("--topology", alert_args.topology, "Topology document (docs/topology.md)");
   alerts->add_option("--policy", alert_args.policy, "Correlation policy (default built in)");
+  alerts->add_option("--rules", alert_args.rules,
+                     "Hub rules evaluated on the stream (docs/hub-rules.md)");
   CLI11_PARSE(app, argc, argv);
   keel::ConfigureLogging(log_level, "keel-eval");
   if (alerts->parsed()) return RunAlerts(alert_args);

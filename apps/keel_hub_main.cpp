@@ -61,6 +61,10 @@ int main(int argc, char** argv) {
   std::string alert_policy;
   app.add_option("--alert-policy", alert_policy,
                  "JSON file: how alerts become incidents (docs/alerts.md; default built in)");
+  std::string rules;
+  app.add_option("--rules", rules,
+                 "JSON file: the hub rules, read-only through the API (docs/hub-rules.md; default: "
+                 "managed through the API, kept in <data-dir>/rules.json)");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error");
   CLI11_PARSE(app, argc, argv);
 
@@ -75,6 +79,7 @@ int main(int argc, char** argv) {
   }
   options.data_dir = data_dir;
   options.alert_policy = alert_policy;
+  options.rules = rules;
   options.external_broker_ca = broker_ca;
   options.broker_plugin = plugin;
   options.update_poll_interval_ms = static_cast<int64_t>(update_poll_seconds * 1000);

@@ -7,6 +7,8 @@
 #include <ctime>
 #include <limits>
 
+#include "common/duration.h"
+
 namespace keel::cli {
 namespace {
 
@@ -52,24 +54,10 @@ std::string StringField(const nlohmann::json& object, const char* key) {
 
 }  // namespace
 
-Result<int64_t> ParseDuration(std::string_view text) {
-  size_t digits = 0;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-  const std::string_view unit = text.substr(digits);
-  int64_t n = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + digits, n);
-  int64_t scale = 0;
-  if (unit == "ms") scale = 1;
-  if (unit == "s") scale = 1000;
-  if (unit == "m") scale = 60'000;
-  if (unit == "h") scale = 3'600'000;
-  if (unit == "d") scale = 86'400'000;
-  if (digits == 0 || ec != std::errc() || n <= 0 || scale == 0 ||
-      n > std::numeric_limits<int64_t>::max() / scale) {
-    return Status::InvalidArgument(fmt::format(
-        "duration \"{}\": expected a positive number and a unit (ms, s, m, h, d), e.g. 10m", text));
-  }
-  return n * scale;
+Result<int64_t> ParsePositiveDuration(std::string_view text) {
+  KEEL_ASSIGN_OR_RETURN(const int64_t ms, ParseDuration(text));
+  if (ms <= 0) return Status::InvalidArgument(fmt::format("duration \"{}\": must be > 0", text));
+  return ms;
 }
 
 Result<std::string> EventsPath(const EventsRequest& request, int64_t now_ms) {
@@ -81,7 +69,7 @@ Result<std::string> EventsPath(const EventsRequest& request, int64_t now_ms) {
   if (!request.device.empty()) add("device", request.device);
   if (!request.type_prefix.empty()) add("type", request.type_prefix);
   if (!request.since.empty()) {
-    auto since = ParseDuration(request.since);
+    auto since = ParsePositiveDuration(request.since);
     if (!since.ok()) return Status::InvalidArgument("--since: " + since.status().message());
     add("from", std::to_string(now_ms - *since));
   }

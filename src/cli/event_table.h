@@ -20,9 +20,8 @@ struct EventsRequest {
   int64_t limit = 0;        // 0 = the hub's default (100)
 };
 
-// "45s", "10m", "2h", "7d" (a positive integer and one unit; "ms" too) -> ms.
-// InvalidArgument naming the text otherwise.
-Result<int64_t> ParseDuration(std::string_view text);
+// common/duration.h's ParseDuration, and > 0.
+Result<int64_t> ParsePositiveDuration(std::string_view text);
 
 // "/api/v1/events?..." with from = now_ms - since; values percent-encoded.
 // InvalidArgument for a bad --since or a negative --limit.

@@ -63,13 +63,13 @@ Result<json> SilenceRequest(const SilenceOptions& o, int64_t now_ms) {
   if (matchers.empty()) return Status::InvalidArgument("--match: at least one KEY=VALUE");
   int64_t starts = now_ms;
   if (!o.starts_in.empty()) {
-    KEEL_ASSIGN_OR_RETURN(const int64_t delay, ParseDuration(o.starts_in));
+    KEEL_ASSIGN_OR_RETURN(const int64_t delay, ParsePositiveDuration(o.starts_in));
     starts += delay;
   }
   int64_t ends = o.until_ms;
   if (!o.duration.empty()) {
     if (o.until_ms != 0) return Status::InvalidArgument("--for and --until: give one");
-    KEEL_ASSIGN_OR_RETURN(const int64_t length, ParseDuration(o.duration));
+    KEEL_ASSIGN_OR_RETURN(const int64_t length, ParsePositiveDuration(o.duration));
     ends = starts + length;
   }
   if (ends == 0) return Status::InvalidArgument("--for or --until: how long the silence lasts");

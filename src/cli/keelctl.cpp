@@ -11,6 +11,7 @@
 #include "cli/incident_command.h"
 #include "cli/keys_command.h"
 #include "cli/model_command.h"
+#include "cli/rule_command.h"
 #include "cli/topology_command.h"
 #include "common/clock.h"
 
@@ -74,6 +75,7 @@ int RunKeelctl(int argc, const char* const* argv, std::ostream& out, std::ostrea
   device->require_subcommand(1);
   AddDeployCommands(app, *device, &action, out, &as_json, SystemClock());
   AddTopologyCommands(app, *device, &action, out, &as_json);
+  AddRuleCommands(app, &action, out, &as_json);
   auto* add = device->add_subcommand("add", "Register a device; prints its one-time token");
   add->add_option("id", id, "Device id")->required();
   add->callback([&] {

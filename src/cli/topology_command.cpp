@@ -10,16 +10,21 @@ namespace keel::cli {
 
 using nlohmann::json;
 
-Result<std::string> ReadTopologyFile(const std::filesystem::path& file, size_t max_bytes) {
+Result<std::string> ReadRequestFile(const std::filesystem::path& file, std::string_view what,
+                                    size_t max_bytes) {
   std::error_code ec;
   const auto size = std::filesystem::file_size(file, ec);
-  if (ec) return Status::NotFound(fmt::format("topology file {}: {}", file.string(), ec.message()));
+  if (ec) return Status::NotFound(fmt::format("{} file {}: {}", what, file.string(), ec.message()));
   if (size > max_bytes) {
     return Status::InvalidArgument(
-        fmt::format("topology file {}: {} bytes, more than the hub's request limit of {}",
+        fmt::format("{} file {}: {} bytes, more than the hub's request limit of {}", what,
                     file.string(), size, max_bytes));
   }
   return ReadFile(file);
+}
+
+Result<std::string> ReadTopologyFile(const std::filesystem::path& file, size_t max_bytes) {
+  return ReadRequestFile(file, "topology", max_bytes);
 }
 
 void PrintLabels(const json& labels, std::ostream& out) {

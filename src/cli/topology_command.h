@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
+#include <string_view>
 
 #include "cli/api_client.h"
 #include "common/status.h"
@@ -26,6 +27,12 @@ namespace keel::cli {
 void AddTopologyCommands(CLI::App& app, CLI::App& device,
                          std::function<Status(const ApiClient&)>* action, std::ostream& out,
                          const bool* as_json);
+
+// The bytes of a file to send as a request body: NotFound/IoError naming
+// the file ("<what> file <path>: ..."), InvalidArgument if it is larger
+// than `max_bytes`.
+Result<std::string> ReadRequestFile(const std::filesystem::path& file, std::string_view what,
+                                    size_t max_bytes);
 
 // The bytes of a topology file for PUT: NotFound/IoError naming the file,
 // InvalidArgument if it is larger than `max_bytes` (the hub's default body

@@ -3,7 +3,9 @@
 // batches); the hub's bus feeds the correlator; operators see incidents
 // through keelctl. Checks: an offline gateway is one incident with its
 // devices' alarms attached and one notification; a flapping sensor is one
-// incident; open incidents survive a hub kill -9; clears resolve them.
+// incident; open incidents survive a hub kill -9; clears resolve them; hub
+// rules set with keelctl raise incidents from a device's series and from
+// its silence.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -23,6 +25,16 @@ std::string State(bool online, int64_t t) {
               {"dropped_total", 0},   {"cert_not_after", kT0 + 86'400'000},
               {"agent", "e2e-test/1"}}
       .dump();
+}
+
+std::string Samples(uint64_t seq, const std::string& series, int64_t t, double value) {
+  return json{{"seq", seq}, {"series", {{series, {{t, value}}}}}, {"events", json::array()}}.dump();
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 std::string Detection(uint64_t seq, const std::string& type, int64_t t, json data) {
@@ -145,6 +157,81 @@ TEST_F(AlertsE2eTest, FlappingSensorIsOneIncidentNotifiedOnce) {
   auto [rc, table] = hub_->Keelctl({"incident", "list", "--state", "active"});
   ASSERT_EQ(rc, 0);
   EXPECT_NE(table.find("sensor_fault on device=pump-1"), std::string::npos) << table;
+}
+
+TEST_F(AlertsE2eTest, HubRulesRaiseIncidentsFromSeriesAndSilence) {
+  const auto dir = hub_->EnrollDevice("pump-1");
+  const auto rules = tmp_.path() / "rules.json";
+  std::ofstream(rules) << R"({"rules": [
+      {"name": "hot", "when": "value('motor.temperature') > 80",
+       "clear": "value('motor.temperature') < 75", "severity": "critical"},
+      {"name": "heartbeat", "on": "absence", "timeout": "8s", "series": "motor.temperature"}]})";
+  auto [rc, out] = hub_->Keelctl({"rules", "set", rules.string()});
+  ASSERT_EQ(rc, 0) << out;
+  uint64_t seq = 0;
+  auto report = [&](double value) {
+    ASSERT_EQ(hub_->Publish(dir, "keel/v1/pump-1/telemetry",
+                            Samples(++seq, "motor.temperature", NowMs(), value),
+                            "pump-1-" + std::to_string(seq)),
+              0);
+  };
+  // Hot for longer than group_wait (3 s): one critical incident, notified.
+  for (int i = 0; i < 5; ++i) {
+    report(i == 0 ? 70 : 86);
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  json active;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        active = Incidents("active");
+        return active.size() == 1 && Notifications("opened") == 1;
+      },
+      std::chrono::seconds(20)))
+      << active.dump(2) << hub_->Log();
+  const json& member = active[0]["members"][0];
+  EXPECT_EQ(member["name"], "rule");
+  EXPECT_EQ(member["labels"]["rule"], "hot");
+  EXPECT_EQ(member["labels"]["source"], "hub");
+  EXPECT_EQ(active[0]["severity"], "critical");
+  std::tie(rc, out) = hub_->Keelctl({"rules", "status"});
+  EXPECT_NE(out.find("raised"), std::string::npos) << out;
+
+  // Between the levels it stays raised; below the clear level it clears.
+  report(78);
+  report(72);
+  const int64_t id = active[0]["id"];
+  ASSERT_TRUE(Eventually(
+      [&] {
+        auto [src, shown] = hub_->Keelctl({"--json", "incident", "show", std::to_string(id)});
+        return src == 0 && json::parse(shown)["state"] == "resolved";
+      },
+      std::chrono::seconds(20)))
+      << hub_->Log();
+
+  // Silent for longer than the heartbeat timeout: offline by the rule (the
+  // same device's incident, reopened or new).
+  json offline_member;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        active = Incidents("active");
+        if (active.size() != 1) return false;
+        for (const auto& m : active[0]["members"]) {
+          if (m["name"] == "device.offline" && m["firing"] == true) offline_member = m;
+        }
+        return !offline_member.is_null();
+      },
+      std::chrono::seconds(25)))
+      << active.dump(2) << hub_->Log();
+  EXPECT_EQ(offline_member["labels"]["rule"], "heartbeat");
+  report(70);  // reporting again clears it
+  const int64_t offline = active[0]["id"];
+  ASSERT_TRUE(Eventually(
+      [&] {
+        auto [src, shown] = hub_->Keelctl({"--json", "incident", "show", std::to_string(offline)});
+        return src == 0 && json::parse(shown)["state"] == "resolved";
+      },
+      std::chrono::seconds(20)))
+      << hub_->Log();
 }
 
 }  // namespace

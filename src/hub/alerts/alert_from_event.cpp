@@ -56,6 +56,11 @@ std::optional<Alert> AlertFromEvent(const bus::Event& event, const Labels& conte
         alert.labels["signal"] = StringOr(event.data, "signal");
       } else if (alert.name == "rule") {
         alert.labels["rule"] = StringOr(event.data, "rule");
+        // A hub rule (hub/rules) is not the device's rule of the same name.
+        if (StringOr(event.data, "source") == "hub") alert.labels["source"] = "hub";
+        if (auto signal = StringOr(event.data, "signal"); !signal.empty()) {
+          alert.labels["signal"] = signal;
+        }
         alert.severity =
             ParseSeverity(StringOr(event.data, "severity")).value_or(Severity::kWarning);
       } else if (alert.name == "site.power_loss") {
@@ -70,6 +75,9 @@ std::optional<Alert> AlertFromEvent(const bus::Event& event, const Labels& conte
       if (event.device.empty()) return std::nullopt;
       alert.name = "device.offline";
       alert.firing = event.kind == EventKind::kDeviceOffline;
+      // An absence rule's verdict is its own alert: the broker's online
+      // message must not clear it while the device sends nothing.
+      if (auto rule = StringOr(event.data, "rule"); !rule.empty()) alert.labels["rule"] = rule;
       break;
     case EventKind::kAttestation:
       if (event.type != "attestation.quarantined" && event.type != "attestation.restored") {

@@ -6,8 +6,10 @@
 //   detection  anomaly.raised|cleared       -> "anomaly", warning; confidence from
 //                                               score / threshold (1x -> 0.5, 2x+ -> 1)
 //              sensor_fault.raised|cleared  -> "sensor_fault" + signal, warning
-//              rule.raised|cleared          -> "rule" + rule, the rule's severity
-//   device.offline / device.online          -> "device.offline" firing / cleared, warning
+//              rule.raised|cleared          -> "rule" + rule, the rule's severity;
+//                                               + source "hub" and signal for a hub rule's
+//   device.offline / device.online          -> "device.offline" firing / cleared, warning;
+//                                               + rule for a hub absence rule's
 //   attestation.quarantined / .restored     -> "attestation" firing / cleared, critical
 //   deployment.rolling_back / .rolled_back / .aborted by the controller (ota.state,
 //   device ""; an operator's actions arrive as operator.action and are not alerts)

@@ -93,7 +93,7 @@ struct Recorder {
   }
 };
 
-nlohmann::json Report(const Recorder& r, uint64_t events, uint64_t raw,
+nlohmann::json Report(const Recorder& r, uint64_t events, uint64_t derived, uint64_t raw,
                       const CorrelatorStats& stats) {
   std::map<int64_t, std::vector<int64_t>> member_lines;
   for (const auto& [id, lines] : r.lines) {
@@ -117,6 +117,7 @@ nlohmann::json Report(const Recorder& r, uint64_t events, uint64_t raw,
                          {"member_events", lines}});
   }
   return {{"events", events},
+          {"derived_events", derived},
           {"raw_detections", raw},
           {"notifications", r.notifications},
           {"notifications_by_reason", r.by_reason},
@@ -139,7 +140,28 @@ Result<nlohmann::json> ReplayAlerts(std::istream& events, std::string_view sourc
   const int64_t drain =
       options.drain_ms >= 0 ? options.drain_ms : options.policy.group_wait_ms + kTickMs;
   int64_t now = 0, next_tick = 0;
-  uint64_t count = 0, raw = 0;
+  uint64_t count = 0, derived = 0, raw = 0;
+  // Correlates one event at the replay clock; `number`: its input line (0
+  // for what a tick derived).
+  auto observe = [&](const bus::Event& event, int64_t number) {
+    const Labels context = options.context ? options.context(event.device) : Labels();
+    auto alert = AlertFromEvent(event, context);
+    if (!alert) return;
+    ++raw;
+    recorder.Absorb(correlator.Observe(*alert, now));
+    if (const int64_t id = correlator.IncidentOf(Fingerprint(*alert)); id != 0 && number > 0) {
+      recorder.lines[id].push_back(number);
+    }
+  };
+  auto tick = [&](int64_t at) {
+    if (options.derive) {
+      for (const auto& e : options.derive(nullptr, at)) {
+        ++derived;
+        observe(e, 0);
+      }
+    }
+    recorder.Absorb(correlator.Tick(at));
+  };
   std::string line;
   for (int64_t number = 1; std::getline(events, line); ++number) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
@@ -152,26 +174,23 @@ Result<nlohmann::json> ReplayAlerts(std::istream& events, std::string_view sourc
                       options.max_disorder_ms, now));
     }
     if (now == 0) next_tick = event.t_ms + kTickMs;
-    for (; next_tick <= event.t_ms; next_tick = NextTick(next_tick, now)) {
-      recorder.Absorb(correlator.Tick(next_tick));
-    }
+    for (; next_tick <= event.t_ms; next_tick = NextTick(next_tick, now)) tick(next_tick);
     now = std::max(now, event.t_ms);
     next_tick = std::min(next_tick, now + kTickMs);  // fine steps again after an event
-    const Labels context = options.context ? options.context(event.device) : Labels();
-    auto alert = AlertFromEvent(event, context);
-    if (!alert) continue;
-    ++raw;
-    recorder.Absorb(correlator.Observe(*alert, now));
-    if (const int64_t id = correlator.IncidentOf(Fingerprint(*alert)); id != 0) {
-      recorder.lines[id].push_back(number);
+    observe(event, number);
+    if (options.derive) {
+      for (const auto& e : options.derive(&event, now)) {
+        ++derived;
+        observe(e, number);
+      }
     }
   }
   if (events.bad()) return Status::IoError(std::string(source) + ": read failed");
   for (const int64_t end = now + drain; now != 0 && next_tick <= end;
        next_tick = NextTick(next_tick, now)) {
-    recorder.Absorb(correlator.Tick(next_tick));
+    tick(next_tick);
   }
-  return Report(recorder, count, raw, correlator.stats());
+  return Report(recorder, count, derived, raw, correlator.stats());
 }
 
 }  // namespace keel::hub::alerts

@@ -16,8 +16,9 @@
 // time), and after the last event it runs on for `drain_ms` so that pending
 // notifications are decided.
 //
-// Output (ReplayReport, as JSON): counts of events, raw detections (events
-// that are alerts) and notifications (by reason), and every incident that
+// Output (ReplayReport, as JSON): counts of events, derived events (see
+// `derive`), raw detections (events, recorded or derived, that are alerts)
+// and notifications (by reason), and every incident that
 // was not merged into another: id, title, state, priority, first/last
 // event time, notified, and its member events as 1-based input line
 // numbers (those of incidents merged into it included).
@@ -29,6 +30,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "hub/alerts/alert.h"
@@ -42,6 +44,11 @@ struct ReplayOptions {
   // The topology labels of a device (site, gateway, criticality...); null:
   // none.
   std::function<Labels(const std::string& device)> context;
+  // Derives further events from the stream (`keel-eval alerts --rules`:
+  // the hub rules' RuleEngine): called after each recorded event with it,
+  // and on each tick with null, at the replay clock. What it returns is
+  // correlated at once (members of the line that caused it); null: nothing.
+  std::function<std::vector<bus::Event>(const bus::Event* event, int64_t now_ms)> derive;
   int64_t max_disorder_ms = 60'000;
   int64_t drain_ms = -1;  // < 0: the policy's group_wait_ms + 1 s
 };

@@ -111,6 +111,7 @@ class ApiServerImpl : public ApiServer {
   void AttestRoutes();
   void IncidentRoutes();
   void TopologyRoutes();
+  void RuleRoutes();
   // Refuses, before the body is read, what no route would accept.
   httplib::Server::HandlerResponse CheckBodyLimits(const httplib::Request& req,
                                                    httplib::Response& res) const;
@@ -423,12 +424,35 @@ void ApiServerImpl::TopologyRoutes() {
         });
 }
 
+// The hub rules (docs/hub-rules.md): GET describes them and what they raised;
+// PUT replaces them (400 with the parser's message for an invalid
+// document, 409 when they are managed by a file).
+void ApiServerImpl::RuleRoutes() {
+  auto& s = *server_;
+  auto unavailable = [](httplib::Response& res) {
+    ReplyError(res, Status::FailedPrecondition("the rules are not set up"));
+  };
+  s.Get("/api/v1/rules", [this, unavailable](const httplib::Request& req, httplib::Response& res) {
+    if (!Authorized(req, res)) return;
+    if (deps_.rules == nullptr) return unavailable(res);
+    ReplyJson(res, deps_.rules->Describe());
+  });
+  s.Put("/api/v1/rules", [this, unavailable](const httplib::Request& req, httplib::Response& res) {
+    if (!Authorized(req, res)) return;
+    if (deps_.rules == nullptr) return unavailable(res);
+    auto replaced = deps_.rules->Replace(req.body);
+    if (!replaced.ok()) return ReplyError(res, replaced.status());
+    ReplyJson(res, *replaced);
+  });
+}
+
 void ApiServerImpl::Routes() {
   ArtifactRoutes();
   RolloutRoutes();
   AttestRoutes();
   IncidentRoutes();
   TopologyRoutes();
+  RuleRoutes();
   auto& s = *server_;
   s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     ReplyError(res, Status::Internal("unexpected error"));

@@ -22,6 +22,7 @@
 //   GET|POST /api/v1/silences  DELETE /api/v1/silences/{id}  GET /api/v1/notifications
 //        (incident_routes.h)
 //   GET|PUT /api/v1/topology  GET /api/v1/devices/{id}/context (topology_routes.h)
+//   GET|PUT /api/v1/rules (api_server.cpp, RuleRoutes)
 //   GET  /metrics (Prometheus text)
 // Device endpoints require the client certificate of a device that is not
 // revoked (update_routes.h):
@@ -49,6 +50,7 @@
 #include "hub/models/blob_store.h"
 #include "hub/registry/enrollment_service.h"
 #include "hub/rollout/rollout_controller.h"
+#include "hub/rules/rule_service.h"
 #include "hub/store/device_store.h"
 #include "hub/store/incident_store.h"
 #include "hub/store/rollout_store.h"
@@ -105,6 +107,8 @@ struct ApiDependencies {
   // The topology and device context; null: those endpoints answer
   // FailedPrecondition.
   topology::TopologyService* topology = nullptr;
+  // The hub rules; null: those endpoints answer FailedPrecondition.
+  rules::RuleService* rules = nullptr;
 };
 
 class ApiServer {

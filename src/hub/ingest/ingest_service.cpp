@@ -23,19 +23,26 @@ const std::string* FindUserProperty(const mqtt::Message& message, std::string_vi
 
 // The bus events of a stored batch: its summary, then its device events.
 void AddBatchEvents(const IngestBatch& stored, size_t index,
+                    const std::function<bool(const std::string&)>& attach_points,
                     std::vector<std::pair<size_t, bus::Event>>* out) {
   const wire::TelemetryBatch& batch = stored.batch;
   bus::Event summary{bus::EventKind::kTelemetry, stored.device_id, batch.seq, 0, "telemetry.batch"};
   std::optional<int64_t> newest;
   nlohmann::json series = nlohmann::json::array();
+  nlohmann::json points = nlohmann::json::object();
   for (const auto& s : batch.series) {
     series.push_back(s.name);
     for (const auto& p : s.points) newest = std::max(newest.value_or(p.t_ms), p.t_ms);
+    if (attach_points && attach_points(s.name)) {
+      auto& list = points[s.name] = nlohmann::json::array();
+      for (const auto& p : s.points) list.push_back({p.t_ms, p.value});
+    }
   }
   summary.t_ms = newest.value_or(stored.received_ms);
   summary.data = {{"samples", batch.SampleCount()},
                   {"events", batch.events.size()},
                   {"series", std::move(series)}};
+  if (!points.empty()) summary.data["points"] = std::move(points);
   out->emplace_back(index, std::move(summary));
   for (const auto& e : batch.events) {
     out->emplace_back(index, bus::Event{bus::KindOfDeviceEvent(e.type), stored.device_id, batch.seq,
@@ -384,7 +391,9 @@ void IngestService::Commit(std::vector<Work>& work) {
       switch (result->outcomes[i]) {
         case BatchOutcome::kStored:
           messages_.Increment();
-          if (publish) AddBatchEvents(batches[i], batch_index[i], &stored_events);
+          if (publish) {
+            AddBatchEvents(batches[i], batch_index[i], options_.attach_points, &stored_events);
+          }
           break;
         case BatchOutcome::kDuplicate:
           duplicates_.Increment();

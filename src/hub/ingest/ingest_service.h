@@ -78,6 +78,10 @@ struct IngestOptions {
   // outlive the service. Publish runs on the writer thread, after the acks
   // of the commit were sent, and may wait (bounded) on a full bus stage.
   bus::EventBus* bus = nullptr;
+  // Series whose samples the telemetry event carries (data.points, for the
+  // hub rules: docs/events.md); null: none. Called on the writer thread for
+  // every stored series; must be fast and thread-safe.
+  std::function<bool(const std::string& series)> attach_points;
 };
 
 class IngestService {

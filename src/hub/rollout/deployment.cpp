@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "common/duration.h"
 #include "common/semver.h"
 #include "hub/rollout/target_query.h"
 
@@ -15,6 +16,15 @@ using nlohmann::json;
 
 Status Bad(std::string_view where, std::string_view what) {
   return Status::InvalidArgument(fmt::format("deployment: {}: {}", where, what));
+}
+
+// A rollout's timers are at most a year.
+Result<int64_t> ParseRolloutDuration(std::string_view text) {
+  KEEL_ASSIGN_OR_RETURN(const int64_t ms, ParseDuration(text));
+  if (ms > 365LL * 86'400'000) {
+    return Status::InvalidArgument(fmt::format("duration \"{}\": at most 365d", text));
+  }
+  return ms;
 }
 
 // Reads j[key] as T, or fails naming `where`.
@@ -61,7 +71,7 @@ Status ParseGate(const json& j, HealthGate& g) {
       std::string text = value.get<std::string>();
       const bool micros = text.ends_with("us");
       if (micros) text.replace(text.size() - 2, 2, "ms");  // parsed as ms, scaled below
-      auto parsed = ParseDuration(text);
+      auto parsed = ParseRolloutDuration(text);
       if (!parsed.ok()) return Bad(where, parsed.status().message());
       g.latency_margin_us = micros ? *parsed : *parsed * 1000;
     } else if (key == "min_windows") {
@@ -135,24 +145,6 @@ Result<HealthGate> StoredGate(const json& j) {
 }
 
 }  // namespace
-
-Result<int64_t> ParseDuration(std::string_view text) {
-  size_t digits = 0;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-  int64_t n = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + digits, n);
-  const std::string_view unit = text.substr(digits);
-  int64_t scale = 0;
-  if (unit == "ms") scale = 1;
-  if (unit == "s") scale = 1000;
-  if (unit == "m") scale = 60'000;
-  if (unit == "h") scale = 3'600'000;
-  if (digits == 0 || ec != std::errc() || scale == 0 || n > 365LL * 86'400'000 / scale) {
-    return Status::InvalidArgument(
-        fmt::format("\"{}\" is not a duration like 250ms, 60s, 10m or 1h", text));
-  }
-  return n * scale;
-}
 
 json ToJson(const Deployment& d) {
   return {{"id", d.id},
@@ -271,7 +263,7 @@ Result<DeploymentSpec> ParseDeploymentRequest(std::string_view body, std::string
     auto it = j.find(key);
     if (it == j.end()) continue;
     if (!it->is_string()) return Bad(key, "must be a duration like \"60s\"");
-    auto ms = ParseDuration(it->get<std::string>());
+    auto ms = ParseRolloutDuration(it->get<std::string>());
     if (!ms.ok()) return Bad(key, ms.status().message());
     *field = *ms;
   }

@@ -107,7 +107,4 @@ Result<DeviceRollout> DeviceRolloutFromJson(const nlohmann::json& j);
 // InvalidArgument names the member.
 Result<DeploymentSpec> ParseDeploymentRequest(std::string_view body, std::string* created_by);
 
-// "250ms", "60s", "10m", "1h" -> ms; InvalidArgument otherwise.
-Result<int64_t> ParseDuration(std::string_view text);
-
 }  // namespace keel::hub::rollout

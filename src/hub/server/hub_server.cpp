@@ -23,6 +23,7 @@
 #include "hub/models/artifact_registry.h"
 #include "hub/models/blob_store.h"
 #include "hub/rollout/rollout_controller.h"
+#include "hub/rules/rule_service.h"
 #include "hub/server/hub_pki.h"
 #include "hub/store/sqlite_store.h"
 #include "hub/topology/topology_service.h"
@@ -146,7 +147,9 @@ class HubServerImpl : public HubServer {
   std::thread alert_ticker_;
   std::unique_ptr<topology::TopologyService> topology_;
   std::unique_ptr<alerts::AlertService> alerts_;  // the bus stage "alerts"
+  std::unique_ptr<rules::RuleService> rules_;     // the bus stage "rules"
   Status OpenAlerts();
+  Status OpenRules();
 };
 
 Status HubServerImpl::Start() {
@@ -189,6 +192,10 @@ Status HubServerImpl::Start() {
   ingest_options.is_quarantined = [this](const std::string& device) {
     return attestation_->IsQuarantined(device);
   };
+  // rules_ is set in OpenRules, before ingest starts.
+  ingest_options.attach_points = [this](const std::string& series) {
+    return rules_ && rules_->Watches(series);
+  };
   ingest_ = std::make_unique<IngestService>(
       *store_, *store_, clock_, metrics_, ingest_options,
       [this](const std::string& device, uint64_t seq) {
@@ -212,6 +219,7 @@ Status HubServerImpl::Start() {
   KEEL_ASSIGN_OR_RETURN(rollouts_, rollout::RolloutController::Open(*store_, *store_, *store_,
                                                                     clock_, rollout_options));
   KEEL_RETURN_IF_ERROR(OpenAlerts());
+  KEEL_RETURN_IF_ERROR(OpenRules());
   KEEL_RETURN_IF_ERROR(RegisterBusConsumers());
   bus_->Start();
   ingest_->Start();
@@ -269,6 +277,7 @@ Status HubServerImpl::Start() {
   deps.alerts = alerts_.get();
   deps.incident_store = store_.get();
   deps.topology = topology_.get();
+  deps.rules = rules_.get();
   api_ = NewApiServer(api_options, std::move(deps));
   KEEL_RETURN_IF_ERROR(api_->Start());
 
@@ -291,8 +300,12 @@ Status HubServerImpl::Start() {
       if (!ticked.ok()) spdlog::error("hub: rollout tick: {}", ticked.ToString());
     });
   });
-  alert_ticker_ =
-      std::thread([this] { RunEvery(std::chrono::seconds(1), [this] { alerts_->Tick(); }); });
+  alert_ticker_ = std::thread([this] {
+    RunEvery(std::chrono::seconds(1), [this] {
+      rules_->Tick();
+      alerts_->Tick();
+    });
+  });
   spdlog::info("hub: API {} MQTT {} data {}", endpoints_.api_url, endpoints_.mqtt_url,
                dir.string());
   return Status::Ok();
@@ -420,14 +433,44 @@ Status HubServerImpl::OpenAlerts() {
   return Status::Ok();
 }
 
+// The hub rules (hub/rules): from --rules FILE, else kept by the API in
+// <data-dir>/rules.json. What they detect goes back onto the bus.
+Status HubServerImpl::OpenRules() {
+  rules::RuleServiceOptions rule_options;
+  rule_options.file = options_.rules;
+  rule_options.state_path = options_.data_dir / "rules.json";
+  KEEL_ASSIGN_OR_RETURN(
+      rules_,
+      rules::RuleService::Open(
+          rule_options, [this](const std::string& device) { return topology_->ContextOf(device); },
+          [this](bus::Event event) { bus_->Publish(std::move(event)); }, clock_, metrics_));
+  // Absence rules also watch the devices that never report after a restart.
+  KEEL_ASSIGN_OR_RETURN(auto devices, store_->ListDevices());
+  for (const auto& device : devices) {
+    if (device.state == DeviceState::kActive) rules_->Track(device.id);
+  }
+  return Status::Ok();
+}
+
 Status HubServerImpl::RegisterBusConsumers() {
   // Contextual alerting sees everything but telemetry summaries, which are
   // never alerts and are the bulk of the bus.
   bus::EventBus::SubscriberOptions alerting;
   alerting.stage = "alerts";
   alerting.filter = [](const bus::Event& e) { return e.kind != bus::EventKind::kTelemetry; };
-  return bus_->Subscribe(std::move(alerting),
-                         [this](const bus::Event& event) { alerts_->OnEvent(event); });
+  KEEL_RETURN_IF_ERROR(bus_->Subscribe(
+      std::move(alerting), [this](const bus::Event& event) { alerts_->OnEvent(event); }));
+  // The rules read what devices report (telemetry with the samples of the
+  // series they watch, detections, events), never what the rules emitted.
+  bus::EventBus::SubscriberOptions ruling;
+  ruling.stage = "rules";
+  ruling.filter = [](const bus::Event& e) {
+    if (e.device.empty() || e.data.value("source", "") == "hub") return false;
+    return e.kind == bus::EventKind::kTelemetry || e.kind == bus::EventKind::kDetection ||
+           e.kind == bus::EventKind::kDeviceEvent || e.kind == bus::EventKind::kDeviceOnline;
+  };
+  return bus_->Subscribe(std::move(ruling),
+                         [this](const bus::Event& event) { rules_->OnEvent(event); });
 }
 
 void HubServerImpl::RunEvery(std::chrono::milliseconds period, const std::function<void()>& work) {

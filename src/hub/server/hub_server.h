@@ -45,6 +45,9 @@ struct HubOptions {
   // How alerts become incidents (hub/alerts CorrelationPolicy, JSON); empty:
   // the defaults (docs/alerts.md).
   std::filesystem::path alert_policy;
+  // The hub rules (hub/rules RuleSet, JSON); empty: the API manages them,
+  // kept in <data_dir>/rules.json (docs/hub-rules.md).
+  std::filesystem::path rules;
 };
 
 struct HubEndpoints {

@@ -22,14 +22,14 @@ namespace {
 using nlohmann::json;
 
 TEST(ParseDurationTest, UnitsAndErrors) {
-  EXPECT_EQ(*ParseDuration("45s"), 45'000);
-  EXPECT_EQ(*ParseDuration("10m"), 600'000);
-  EXPECT_EQ(*ParseDuration("2h"), 7'200'000);
-  EXPECT_EQ(*ParseDuration("7d"), 604'800'000);
-  EXPECT_EQ(*ParseDuration("250ms"), 250);
+  EXPECT_EQ(*ParsePositiveDuration("45s"), 45'000);
+  EXPECT_EQ(*ParsePositiveDuration("10m"), 600'000);
+  EXPECT_EQ(*ParsePositiveDuration("2h"), 7'200'000);
+  EXPECT_EQ(*ParsePositiveDuration("7d"), 604'800'000);
+  EXPECT_EQ(*ParsePositiveDuration("250ms"), 250);
   for (const char* bad :
        {"", "10", "m", "0m", "-5m", "10x", "1.5h", "10 m", "99999999999999999d"}) {
-    auto r = ParseDuration(bad);
+    auto r = ParsePositiveDuration(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
     EXPECT_NE(r.status().message().find(std::string("\"") + bad + "\""), std::string::npos)

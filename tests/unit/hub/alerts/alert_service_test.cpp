@@ -46,6 +46,16 @@ TEST(AlertFromEventTest, MapsDetectionsConnectivityAttestationAndDeployments) {
   ASSERT_TRUE(rule);
   EXPECT_EQ(rule->severity, Severity::kCritical);
   EXPECT_EQ(rule->labels.at("rule"), "overheat");
+  EXPECT_EQ(rule->labels.count("source"), 0u);
+  // A hub rule's detection is told apart from a device rule of the same name.
+  auto hub_rule = AlertFromEvent(
+      DeviceEvent(EventKind::kDetection, "p1", "rule.raised",
+                  {{"rule", "overheat"}, {"source", "hub"}, {"signal", "anomaly/vibration"}}),
+      {});
+  ASSERT_TRUE(hub_rule);
+  EXPECT_EQ(hub_rule->labels.at("source"), "hub");
+  EXPECT_EQ(hub_rule->labels.at("signal"), "anomaly/vibration");
+  EXPECT_NE(Fingerprint(*hub_rule), Fingerprint(*rule));
 
   auto offline = AlertFromEvent(DeviceEvent(EventKind::kDeviceOffline, "p1", "device.offline"), {});
   auto online = AlertFromEvent(DeviceEvent(EventKind::kDeviceOnline, "p1", "device.online"), {});
@@ -53,6 +63,12 @@ TEST(AlertFromEventTest, MapsDetectionsConnectivityAttestationAndDeployments) {
   EXPECT_EQ(offline->name, "device.offline");
   EXPECT_TRUE(offline->firing);
   EXPECT_FALSE(online->firing);
+  // An absence rule's offline is an alert of its own, not cleared by the broker.
+  auto silent = AlertFromEvent(
+      DeviceEvent(EventKind::kDeviceOffline, "p1", "device.offline", {{"rule", "heartbeat"}}), {});
+  ASSERT_TRUE(silent);
+  EXPECT_EQ(silent->labels.at("rule"), "heartbeat");
+  EXPECT_NE(Fingerprint(*silent), Fingerprint(*offline));
 
   auto quarantined =
       AlertFromEvent(DeviceEvent(EventKind::kAttestation, "p1", "attestation.quarantined"), {});

@@ -2,17 +2,23 @@
 // HTTPS: a server certificate shared by the suite, and per test a fresh
 // SqliteStore, device CA and EnrollmentService, a FakeClock and a
 // MetricsRegistry. StartServer() (re)starts the API with the test's extra
-// dependencies; Call() sends one request as an operator (or anonymously).
+// dependencies; Call() sends one request as an operator (or anonymously),
+// Keelctl() runs keelctl against it.
 #pragma once
 
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "cli/keelctl.h"
 #include "crypto/certificate_authority.h"
 #include "crypto/tokens.h"
 #include "hub/api/api_server.h"
@@ -94,6 +100,25 @@ class HttpsApiTest : public ::testing::Test {
     }
     return {res->status, nlohmann::json::parse(res->body, nullptr, false),
             res->get_header_value("ETag")};
+  }
+
+  // Runs keelctl as the operator against the server; {exit code, stdout + stderr}.
+  std::pair<int, std::string> Keelctl(std::vector<std::string> args) {
+    const auto token = dir_.path() / "operator.token";
+    std::ofstream(token) << kToken << "\n";
+    std::vector<std::string> all = {"keelctl",
+                                    "--hub",
+                                    "https://localhost:" + std::to_string(server_->port()),
+                                    "--token-file",
+                                    token.string(),
+                                    "--cacert",
+                                    pki_->ca_cert().string()};
+    all.insert(all.end(), args.begin(), args.end());
+    std::vector<const char*> argv;
+    for (const auto& a : all) argv.push_back(a.c_str());
+    std::ostringstream out, err;
+    const int rc = cli::RunKeelctl(static_cast<int>(argv.size()), argv.data(), out, err);
+    return {rc, out.str() + err.str()};
   }
 
   static std::string ErrorMessage(const Reply& r) {

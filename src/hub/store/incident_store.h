@@ -36,6 +36,18 @@ struct StoredSilence {
   std::string body;  // JSON without the id
 };
 
+// Delivery progress of one notification route (hub/notify): every outbox
+// notification with id <= cursor is finished for the route (delivered,
+// given up on, or not matched by it).
+struct NotifyRouteRecord {
+  std::string route;  // the route's name
+  int64_t cursor = 0;
+  int64_t updated_ms = 0;
+  int64_t failed = 0;      // notifications the route gave up on, all time
+  std::string last_error;  // "" until one failed
+  int64_t last_error_ms = 0;
+};
+
 struct IncidentQuery {
   std::optional<std::string> state;  // only this state
   bool active_only = false;          // open or acknowledged
@@ -61,6 +73,12 @@ class IncidentStore {
   virtual Result<std::vector<StoredNotification>> ListNotifications(int64_t after_id,
                                                                     size_t limit) = 0;
   virtual Status MarkNotificationDelivered(int64_t id, int64_t delivered_ms) = 0;
+  // 0 when the outbox is empty.
+  virtual Result<int64_t> MaxNotificationId() = 0;
+
+  // The routes' delivery progress, by route name; SaveNotifyRoute upserts one.
+  virtual Result<std::vector<NotifyRouteRecord>> ListNotifyRoutes() = 0;
+  virtual Status SaveNotifyRoute(const NotifyRouteRecord& record) = 0;
 
   virtual Result<int64_t> AddSilence(std::string_view body) = 0;
   virtual Status UpdateSilence(int64_t id, std::string_view body) = 0;

@@ -97,6 +97,43 @@ Status SqliteStore::MarkNotificationDelivered(int64_t id, int64_t delivered_ms) 
   return Status::Ok();
 }
 
+Result<int64_t> SqliteStore::MaxNotificationId() {
+  auto conn = state_->readers.Acquire();
+  KEEL_ASSIGN_OR_RETURN(auto stmt,
+                        conn->Prepare("SELECT coalesce(max(id), 0) FROM incident_notifications"));
+  KEEL_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  return row ? stmt.Int(0) : 0;
+}
+
+Result<std::vector<NotifyRouteRecord>> SqliteStore::ListNotifyRoutes() {
+  auto conn = state_->readers.Acquire();
+  KEEL_ASSIGN_OR_RETURN(auto stmt,
+                        conn->Prepare("SELECT route, cursor, updated_ms, failed, last_error, "
+                                      "last_error_ms FROM notify_routes ORDER BY route"));
+  std::vector<NotifyRouteRecord> out;
+  while (true) {
+    KEEL_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    if (!row) break;
+    out.push_back({stmt.Text(0), stmt.Int(1), stmt.Int(2), stmt.Int(3), stmt.Text(4), stmt.Int(5)});
+  }
+  return out;
+}
+
+Status SqliteStore::SaveNotifyRoute(const NotifyRouteRecord& r) {
+  std::lock_guard lock(state_->write_mu);
+  Connection& conn = *state_->writer;
+  KEEL_ASSIGN_OR_RETURN(
+      auto stmt,
+      conn.Prepare("INSERT INTO notify_routes(route, cursor, updated_ms, failed, last_error, "
+                   "last_error_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(route) DO UPDATE SET "
+                   "cursor = excluded.cursor, updated_ms = excluded.updated_ms, "
+                   "failed = excluded.failed, last_error = excluded.last_error, "
+                   "last_error_ms = excluded.last_error_ms"));
+  stmt.Bind(1, r.route).Bind(2, r.cursor).Bind(3, r.updated_ms).Bind(4, r.failed);
+  stmt.Bind(5, r.last_error).Bind(6, r.last_error_ms);
+  return stmt.Run();
+}
+
 Result<int64_t> SqliteStore::AddSilence(std::string_view body) {
   std::lock_guard lock(state_->write_mu);
   Connection& conn = *state_->writer;

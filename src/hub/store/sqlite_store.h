@@ -100,6 +100,9 @@ class SqliteStore final : public DeviceStore,
   Result<std::vector<StoredNotification>> ListNotifications(int64_t after_id,
                                                             size_t limit) override;
   Status MarkNotificationDelivered(int64_t id, int64_t delivered_ms) override;
+  Result<int64_t> MaxNotificationId() override;
+  Result<std::vector<NotifyRouteRecord>> ListNotifyRoutes() override;
+  Status SaveNotifyRoute(const NotifyRouteRecord& record) override;
   Result<int64_t> AddSilence(std::string_view body) override;
   Status UpdateSilence(int64_t id, std::string_view body) override;
   Result<std::vector<StoredSilence>> ListSilences() override;

@@ -7,7 +7,7 @@ namespace {
 
 constexpr const char* kCreateSchema = R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-INSERT INTO meta VALUES('schema_version', 7), ('duplicates_total', 0);
+INSERT INTO meta VALUES('schema_version', 8), ('duplicates_total', 0);
 CREATE TABLE devices(
   dkey INTEGER PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
@@ -164,9 +164,21 @@ CREATE TABLE topology(
   body TEXT NOT NULL);
 )sql";
 
-// The schema changes that lead from version N-1 to N, for N = 2..7.
+// Version 8 added the delivery progress of notification routes (hub/notify).
+constexpr const char* kCreateNotifyRoutes = R"sql(
+CREATE TABLE notify_routes(
+  route TEXT PRIMARY KEY,
+  cursor INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  failed INTEGER NOT NULL,
+  last_error TEXT NOT NULL,
+  last_error_ms INTEGER NOT NULL) WITHOUT ROWID;
+)sql";
+
+// The schema changes that lead from version N-1 to N, for N = 2..8.
 constexpr const char* kMigrations[] = {kCreateEvents,      kCreateArtifacts, kCreateRollouts,
-                                       kCreateAttestation, kCreateAlerts,    kCreateTopology};
+                                       kCreateAttestation, kCreateAlerts,    kCreateTopology,
+                                       kCreateNotifyRoutes};
 constexpr int64_t kFirstMigratedVersion = 2;
 
 // Applies every migration after `from`, each in its own transaction, so a

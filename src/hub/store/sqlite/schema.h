@@ -2,7 +2,7 @@
 // connection settings it relies on.
 //
 // File: one SQLite 3 database in WAL mode (<path>, <path>-wal, <path>-shm).
-// Schema version 7 (meta.schema_version):
+// Schema version 8 (meta.schema_version):
 //   meta(key TEXT PK, value INTEGER)   schema_version, duplicates_total
 //   devices(dkey INTEGER PK, id TEXT UNIQUE, state 0=registered 1=active
 //           2=revoked, created_ms, enrolled_ms, last_seen_ms, cert_serial,
@@ -41,12 +41,16 @@
 //   silences(id PK AUTOINCREMENT, body JSON)
 //   topology(id PK = 1, version, updated_ms, body JSON): the one topology
 //           document (hub/topology); version counts its writes
+//   notify_routes(route TEXT PK, cursor, updated_ms, failed, last_error,
+//           last_error_ms): per notification route (hub/notify), the last
+//           outbox id it finished, and its failures
 // Sequence numbers are stored as signed 64-bit integers (<= INT64_MAX).
 // Migrations: an older version is upgraded in place when the writer opens
 // it, one version per transaction (1 -> 2 adds events, 2 -> 3 adds
-// artifacts, 3 -> 4 adds rollouts and tags, 4 -> 5 adds attestation, 5 -> 6 adds incidents,
-// notifications and silences, 6 -> 7 adds topology). A database with a newer
-// schema_version is refused, never migrated down.
+// artifacts, 3 -> 4 adds rollouts and tags, 4 -> 5 adds attestation, 5 -> 6
+// adds incidents, notifications and silences, 6 -> 7 adds topology, 7 -> 8
+// adds notify_routes). A database with a newer schema_version is refused,
+// never migrated down.
 #pragma once
 
 #include <cstdint>
@@ -56,7 +60,7 @@
 
 namespace keel::hub::sqlite {
 
-inline constexpr int64_t kSchemaVersion = 7;
+inline constexpr int64_t kSchemaVersion = 8;
 
 // On the single writer connection: WAL, synchronous=FULL, foreign keys; then
 // creates the schema in a new file, or checks the version of an existing one

@@ -56,6 +56,39 @@ TEST_F(IncidentStoreTest, NotificationOutboxIsOrderedAndMarkedDelivered) {
   EXPECT_EQ(store_->MarkNotificationDelivered(999, 1).code(), StatusCode::kNotFound);
 }
 
+TEST_F(IncidentStoreTest, NotifyRouteProgressIsUpsertedAndSurvivesAReopen) {
+  EXPECT_EQ(*store_->MaxNotificationId(), 0);
+  ASSERT_TRUE(
+      store_->SaveIncidents({{1, "open", 1, "{}"}}, {{0, 1, "{}", 0}, {0, 1, "{}", 0}}).ok());
+  EXPECT_EQ(*store_->MaxNotificationId(), 2);
+  ASSERT_TRUE(store_->ListNotifyRoutes()->empty());
+  ASSERT_TRUE(store_->SaveNotifyRoute({"ops", 1, 10, 0, "", 0}).ok());
+  ASSERT_TRUE(store_->SaveNotifyRoute({"am", 2, 11, 0, "", 0}).ok());
+  ASSERT_TRUE(store_->SaveNotifyRoute({"ops", 2, 12, 1, "HTTP 400", 12}).ok());
+  Reopen();
+  auto routes = store_->ListNotifyRoutes();
+  ASSERT_TRUE(routes.ok()) << routes.status().ToString();
+  ASSERT_EQ(routes->size(), 2u);
+  EXPECT_EQ(routes->at(0).route, "am");
+  EXPECT_EQ(routes->at(1).route, "ops");
+  EXPECT_EQ(routes->at(1).cursor, 2);
+  EXPECT_EQ(routes->at(1).failed, 1);
+  EXPECT_EQ(routes->at(1).last_error, "HTTP 400");
+  EXPECT_EQ(routes->at(1).last_error_ms, 12);
+}
+
+TEST_F(IncidentStoreTest, AVersion7StoreGainsTheNotifyRoutesTable) {
+  ASSERT_TRUE(store_->SaveIncidents({{1, "open", 1, "{}"}}, {{0, 1, "{}", 0}}).ok());
+  store_.reset();
+  RunSql(path(),
+         "DROP TABLE notify_routes; UPDATE meta SET value = 7 WHERE key = 'schema_version'");
+  Reopen();
+  EXPECT_TRUE(store_->ListNotifyRoutes()->empty());
+  ASSERT_TRUE(store_->SaveNotifyRoute({"ops", 1, 10, 0, "", 0}).ok());
+  EXPECT_EQ(store_->ListNotifyRoutes()->size(), 1u);
+  EXPECT_EQ(*store_->MaxNotificationId(), 1);
+}
+
 TEST_F(IncidentStoreTest, SilencesGetIdsAndCanBeUpdated) {
   auto a = store_->AddSilence(R"({"a":1})");
   auto b = store_->AddSilence(R"({"b":1})");

@@ -73,7 +73,8 @@ TEST_F(SqliteStoreTest, Version1DatabaseIsMigratedToTheCurrentVersion) {
          "DROP TABLE deployment_devices; DROP TABLE deployments; DROP TABLE device_ota; "
          "DROP TABLE ota_reports; DROP TABLE attestation_baselines; DROP TABLE quarantines; "
          "DROP TABLE incidents; DROP TABLE incident_notifications; DROP TABLE silences; "
-         "DROP TABLE topology; UPDATE meta SET value = 1 WHERE key = 'schema_version'");
+         "DROP TABLE topology; DROP TABLE notify_routes; "
+         "UPDATE meta SET value = 1 WHERE key = 'schema_version'");
 
   Reopen();
   EXPECT_EQ(*store_->Stats(), (StoreStats{1, 2, 5, 0, 0, 0}));
@@ -95,7 +96,7 @@ TEST_F(SqliteStoreTest, Version1DatabaseIsMigratedToTheCurrentVersion) {
                                nullptr),
             SQLITE_OK);
   ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int64(stmt, 0), 7);
+  EXPECT_EQ(sqlite3_column_int64(stmt, 0), 8);
   sqlite3_finalize(stmt);
   sqlite3_close(db);
   Reopen();  // opening a current store again migrates nothing

@@ -57,7 +57,9 @@ namespace {
 TEST_F(TopologyStoreTest, AVersion6StoreGainsTheTopologyTable) {
   ASSERT_TRUE(store_->CreateDevice("d1", 7).ok());
   store_.reset();
-  RunSql(path(), "DROP TABLE topology; UPDATE meta SET value = 6 WHERE key = 'schema_version'");
+  RunSql(path(),
+         "DROP TABLE topology; DROP TABLE notify_routes; "
+         "UPDATE meta SET value = 6 WHERE key = 'schema_version'");
   Reopen();
   EXPECT_EQ(store_->GetTopology()->version, 0);
   EXPECT_EQ(*store_->PutTopology(R"({"tenants":[]})", 0, 5), 1);

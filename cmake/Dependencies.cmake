@@ -18,6 +18,8 @@ find_package(Eigen3 3.4 REQUIRED NO_MODULE)
 pkg_check_modules(KISSFFT REQUIRED IMPORTED_TARGET kissfft-float)
 pkg_check_modules(MODBUS REQUIRED IMPORTED_TARGET libmodbus)
 pkg_check_modules(GPIOD REQUIRED IMPORTED_TARGET libgpiod)
+# libcurl (libcurl4-openssl-dev): SMTP for e-mail notification routes (hub/notify).
+find_package(CURL 7.85 REQUIRED)
 # zstd: delta updates (common/zstd_delta.h, `zstd --patch-from` semantics).
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 

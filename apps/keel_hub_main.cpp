@@ -61,6 +61,10 @@ int main(int argc, char** argv) {
   std::string alert_policy;
   app.add_option("--alert-policy", alert_policy,
                  "JSON file: how alerts become incidents (docs/alerts.md; default built in)");
+  std::string notify_routes;
+  app.add_option("--notify-routes", notify_routes,
+                 "JSON file: where incidents are notified (webhook, Alertmanager, SMTP; "
+                 "docs/alerts.md)");
   std::string rules;
   app.add_option("--rules", rules,
                  "JSON file: the hub rules, read-only through the API (docs/hub-rules.md; default: "
@@ -79,6 +83,7 @@ int main(int argc, char** argv) {
   }
   options.data_dir = data_dir;
   options.alert_policy = alert_policy;
+  options.notify_routes = notify_routes;
   options.rules = rules;
   options.external_broker_ca = broker_ca;
   options.broker_plugin = plugin;

@@ -22,6 +22,7 @@
 #include "hub/ingest/ingest_service.h"
 #include "hub/models/artifact_registry.h"
 #include "hub/models/blob_store.h"
+#include "hub/notify/notification_dispatcher.h"
 #include "hub/rollout/rollout_controller.h"
 #include "hub/rules/rule_service.h"
 #include "hub/server/hub_pki.h"
@@ -145,6 +146,12 @@ class HubServerImpl : public HubServer {
   std::thread maintenance_;
   std::thread rollout_ticker_;
   std::thread alert_ticker_;
+  // Notification routes (--notify-routes): the dispatcher drains the
+  // incident outbox every second on notify_ticker_; null without routes.
+  std::unique_ptr<notify::Transport> notify_transport_;
+  std::unique_ptr<notify::NotificationDispatcher> notify_;
+  std::thread notify_ticker_;
+  Status OpenNotify();
   std::unique_ptr<topology::TopologyService> topology_;
   std::unique_ptr<alerts::AlertService> alerts_;  // the bus stage "alerts"
   std::unique_ptr<rules::RuleService> rules_;     // the bus stage "rules"
@@ -306,6 +313,7 @@ Status HubServerImpl::Start() {
       alerts_->Tick();
     });
   });
+  KEEL_RETURN_IF_ERROR(OpenNotify());
   spdlog::info("hub: API {} MQTT {} data {}", endpoints_.api_url, endpoints_.mqtt_url,
                dir.string());
   return Status::Ok();
@@ -452,6 +460,24 @@ Status HubServerImpl::OpenRules() {
   return Status::Ok();
 }
 
+// Delivers the incidents' notifications through the routes of
+// --notify-routes (docs/alerts.md, "Notification routes"), on its own
+// thread so that a slow receiver never delays the correlator.
+Status HubServerImpl::OpenNotify() {
+  if (options_.notify_routes.empty()) return Status::Ok();
+  KEEL_ASSIGN_OR_RETURN(std::string text, ReadFile(options_.notify_routes));
+  KEEL_ASSIGN_OR_RETURN(notify::RoutesConfig routes,
+                        notify::ParseNotifyRoutes(text, options_.notify_routes.string()));
+  KEEL_RETURN_IF_ERROR(notify::LoadRouteSecrets(routes));
+  notify_transport_ = notify::NewTlsTransport();
+  KEEL_ASSIGN_OR_RETURN(
+      notify_, notify::NotificationDispatcher::Open(std::move(routes), *store_, *notify_transport_,
+                                                    clock_, random_, metrics_));
+  notify_ticker_ =
+      std::thread([this] { RunEvery(std::chrono::seconds(1), [this] { notify_->Poll(); }); });
+  return Status::Ok();
+}
+
 Status HubServerImpl::RegisterBusConsumers() {
   // Contextual alerting sees everything but telemetry summaries, which are
   // never alerts and are the bulk of the bus.
@@ -501,6 +527,7 @@ void HubServerImpl::Stop() {
   if (maintenance_.joinable()) maintenance_.join();
   if (rollout_ticker_.joinable()) rollout_ticker_.join();
   if (alert_ticker_.joinable()) alert_ticker_.join();
+  if (notify_ticker_.joinable()) notify_ticker_.join();
   if (api_) api_->Stop();
   if (mqtt_) mqtt_->Stop();
   if (ingest_) ingest_->Stop();

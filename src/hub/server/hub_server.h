@@ -48,6 +48,9 @@ struct HubOptions {
   // The hub rules (hub/rules RuleSet, JSON); empty: the API manages them,
   // kept in <data_dir>/rules.json (docs/hub-rules.md).
   std::filesystem::path rules;
+  // Where incidents are notified (hub/notify routes, JSON); empty: nowhere,
+  // notifications stay in the outbox (docs/alerts.md, "Notification routes").
+  std::filesystem::path notify_routes;
 };
 
 struct HubEndpoints {

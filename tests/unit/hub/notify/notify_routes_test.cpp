@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
+#include "common/files.h"
 #include "test_util/temp_dir.h"
 
 namespace keel::hub::notify {
@@ -182,6 +184,23 @@ TEST(NotifyRoutesTest, BackoffDoublesUpToTheMaximumWithJitter) {
   EXPECT_EQ(BackoffMs(retry, 60, 0.0), 2500);
   EXPECT_EQ(BackoffMs(retry, 1, 0.5), 750);
   EXPECT_LT(BackoffMs(retry, 4, 0.999), 5000);
+}
+
+}  // namespace
+}  // namespace keel::hub::notify
+
+namespace keel::hub::notify {
+namespace {
+
+TEST(NotifyRoutesTest, TheExampleRoutesFileParses) {
+  auto text =
+      ReadFile(std::filesystem::path(KEEL_SOURCE_DIR) / "examples/plant/notify-routes.json");
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  auto config = ParseNotifyRoutes(*text, "notify-routes.json");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  ASSERT_EQ(config->routes.size(), 3u);
+  EXPECT_EQ(config->routes[1].type, RouteType::kAlertmanager);
+  EXPECT_EQ(config->routes[2].type, RouteType::kSmtp);
 }
 
 }  // namespace

@@ -24,19 +24,24 @@
 namespace keel::hub::notify {
 namespace {
 
-// One connection at a time; records what each session said.
-class FakeSmtpsServer {
+// One connection at a time; records what each session said. kImplicitTls
+// (smtps://) starts with the TLS handshake; kStartTls offers STARTTLS in
+// plaintext and continues over TLS; kPlaintextOnly never offers TLS.
+// Client certificates are required and verified.
+class FakeSmtpServer {
  public:
+  enum class Mode { kImplicitTls, kStartTls, kPlaintextOnly };
   struct Session {
     std::string auth;  // the AUTH PLAIN credentials, decoded: "\0user\0password"
     std::string mail_from;
     std::vector<std::string> rcpt_to;
     std::string data;
     bool tls_ok = false;
+    bool plaintext_mail = false;  // MAIL FROM arrived without TLS
   };
 
-  FakeSmtpsServer(const TestPki& pki, bool reject_recipients)
-      : reject_recipients_(reject_recipients) {
+  FakeSmtpServer(const TestPki& pki, Mode mode, bool reject_recipients = false)
+      : mode_(mode), reject_recipients_(reject_recipients) {
     ctx_ = SSL_CTX_new(TLS_server_method());
     SSL_CTX_use_certificate_chain_file(ctx_, pki.cert("mail").c_str());
     SSL_CTX_use_PrivateKey_file(ctx_, pki.key("mail").c_str(), SSL_FILETYPE_PEM);
@@ -48,14 +53,14 @@ class FakeSmtpsServer {
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
         ::listen(listener_, 4) != 0) {
-      throw std::runtime_error("FakeSmtpsServer: cannot listen");
+      throw std::runtime_error("FakeSmtpServer: cannot listen");
     }
     socklen_t len = sizeof addr;
     ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
     port_ = ntohs(addr.sin_port);
     thread_ = std::thread([this] { Serve(); });
   }
-  ~FakeSmtpsServer() {
+  ~FakeSmtpServer() {
     stop_ = true;
     thread_.join();
     ::close(listener_);
@@ -77,45 +82,61 @@ class FakeSmtpsServer {
   }
 
  private:
+  // A connection, plaintext until `ssl` is set.
+  struct Conn {
+    int fd = -1;
+    SSL* ssl = nullptr;
+    bool ReadLine(std::string* line) {
+      line->clear();
+      char c = 0;
+      while ((ssl != nullptr ? SSL_read(ssl, &c, 1) : static_cast<int>(::read(fd, &c, 1))) == 1) {
+        if (c == '\n') {
+          if (!line->empty() && line->back() == '\r') line->pop_back();
+          return true;
+        }
+        *line += c;
+      }
+      return false;
+    }
+    void Say(const std::string& reply) {
+      const std::string out = reply + "\r\n";
+      if (ssl != nullptr) {
+        SSL_write(ssl, out.data(), static_cast<int>(out.size()));
+      } else {
+        (void)::write(fd, out.data(), out.size());
+      }
+    }
+    bool StartTls(SSL_CTX* ctx) {
+      ssl = SSL_new(ctx);
+      SSL_set_fd(ssl, fd);
+      return SSL_accept(ssl) == 1;
+    }
+  };
+
   void Serve() {
     while (!stop_) {
       pollfd p{listener_, POLLIN, 0};
       if (::poll(&p, 1, 50) <= 0) continue;
-      const int fd = ::accept(listener_, nullptr, nullptr);
-      if (fd < 0) continue;
+      Conn conn;
+      conn.fd = ::accept(listener_, nullptr, nullptr);
+      if (conn.fd < 0) continue;
       timeval timeout{5, 0};
-      ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+      ::setsockopt(conn.fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
       Session session;
-      SSL* ssl = SSL_new(ctx_);
-      SSL_set_fd(ssl, fd);
-      if (SSL_accept(ssl) == 1) {
-        session.tls_ok = true;
-        Converse(ssl, session);
+      if (mode_ != Mode::kImplicitTls || conn.StartTls(ctx_)) {
+        session.tls_ok = mode_ == Mode::kImplicitTls;
+        Converse(conn, session);
       }
-      SSL_shutdown(ssl);
-      SSL_free(ssl);
-      ::close(fd);
+      if (conn.ssl != nullptr) {
+        SSL_shutdown(conn.ssl);
+        SSL_free(conn.ssl);
+      }
+      ::close(conn.fd);
       std::lock_guard lock(mu_);
       sessions_.push_back(std::move(session));
     }
   }
 
-  static bool ReadLine(SSL* ssl, std::string* line) {
-    line->clear();
-    char c = 0;
-    while (SSL_read(ssl, &c, 1) == 1) {
-      if (c == '\n') {
-        if (!line->empty() && line->back() == '\r') line->pop_back();
-        return true;
-      }
-      *line += c;
-    }
-    return false;
-  }
-  static void Say(SSL* ssl, const std::string& reply) {
-    const std::string out = reply + "\r\n";
-    SSL_write(ssl, out.data(), static_cast<int>(out.size()));
-  }
   static std::string Unbase64(const std::string& in) {
     std::string out(in.size(), '\0');
     const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
@@ -127,41 +148,47 @@ class FakeSmtpsServer {
     return out;
   }
 
-  void Converse(SSL* ssl, Session& s) {
-    Say(ssl, "220 keel-test ESMTP");
+  void Converse(Conn& c, Session& s) {
+    c.Say("220 keel-test ESMTP");
     std::string line;
-    while (ReadLine(ssl, &line)) {
+    while (c.ReadLine(&line)) {
       const std::string verb = line.substr(0, 4);
       if (verb == "EHLO" || verb == "HELO") {
-        Say(ssl, "250-keel-test");
-        Say(ssl, "250 AUTH PLAIN");
+        c.Say("250-keel-test");
+        c.Say(mode_ == Mode::kStartTls && c.ssl == nullptr ? "250 STARTTLS" : "250 AUTH PLAIN");
+      } else if (line == "STARTTLS" && mode_ == Mode::kStartTls && c.ssl == nullptr) {
+        c.Say("220 2.0.0 ready to start TLS");
+        if (!c.StartTls(ctx_)) return;
+        s.tls_ok = true;
       } else if (line == "AUTH PLAIN") {
-        Say(ssl, "334 ");
-        if (!ReadLine(ssl, &line)) return;
+        c.Say("334 ");
+        if (!c.ReadLine(&line)) return;
         s.auth = Unbase64(line);
-        Say(ssl, "235 2.7.0 accepted");
+        c.Say("235 2.7.0 accepted");
       } else if (line.rfind("AUTH PLAIN ", 0) == 0) {
         s.auth = Unbase64(line.substr(11));
-        Say(ssl, "235 2.7.0 accepted");
+        c.Say("235 2.7.0 accepted");
       } else if (line.rfind("MAIL FROM:", 0) == 0) {
         s.mail_from = line.substr(10);
-        Say(ssl, "250 OK");
+        s.plaintext_mail = c.ssl == nullptr;
+        c.Say("250 OK");
       } else if (line.rfind("RCPT TO:", 0) == 0) {
         s.rcpt_to.push_back(line.substr(8));
-        Say(ssl, reject_recipients_ ? "550 5.1.1 no such user" : "250 OK");
+        c.Say(reject_recipients_ ? "550 5.1.1 no such user" : "250 OK");
       } else if (line == "DATA") {
-        Say(ssl, "354 go ahead");
-        while (ReadLine(ssl, &line) && line != ".") s.data += line + "\n";
-        Say(ssl, "250 queued");
+        c.Say("354 go ahead");
+        while (c.ReadLine(&line) && line != ".") s.data += line + "\n";
+        c.Say("250 queued");
       } else if (line == "QUIT") {
-        Say(ssl, "221 bye");
+        c.Say("221 bye");
         return;
       } else {
-        Say(ssl, "502 not implemented");
+        c.Say("502 not implemented");
       }
     }
   }
 
+  Mode mode_;
   bool reject_recipients_;
   SSL_CTX* ctx_ = nullptr;
   int listener_ = -1;
@@ -183,9 +210,9 @@ class SmtpTest : public ::testing::Test {
     store_ = std::move(store).value();
   }
 
-  RoutesConfig Config(int port, bool client_cert) {
-    std::string doc = R"({"routes": [{"name": "mail", "type": "smtp", "url": "smtps://localhost:)" +
-                      std::to_string(port) + R"(", "tls": {"ca_file": ")" +
+  RoutesConfig Config(int port, bool client_cert, const std::string& scheme = "smtps") {
+    std::string doc = R"({"routes": [{"name": "mail", "type": "smtp", "url": ")" + scheme +
+                      "://localhost:" + std::to_string(port) + R"(", "tls": {"ca_file": ")" +
                       pki_.ca_cert().string() + "\"";
     if (client_cert) {
       doc += R"(, "cert_file": ")" + pki_.cert("hub").string() + R"(", "key_file": ")" +
@@ -215,7 +242,7 @@ class SmtpTest : public ::testing::Test {
 };
 
 TEST_F(SmtpTest, SendsAPlainTextMailOverImplicitTlsWithAClientCertificate) {
-  FakeSmtpsServer server(pki_, /*reject_recipients=*/false);
+  FakeSmtpServer server(pki_, FakeSmtpServer::Mode::kImplicitTls);
   auto d = NotificationDispatcher::Open(Config(server.port(), true), *store_, *transport_, clock_,
                                         random_, metrics_);
   ASSERT_TRUE(d.ok()) << d.status().ToString();
@@ -238,7 +265,7 @@ TEST_F(SmtpTest, SendsAPlainTextMailOverImplicitTlsWithAClientCertificate) {
 }
 
 TEST_F(SmtpTest, ARejectedRecipientIsNotRetried) {
-  FakeSmtpsServer server(pki_, /*reject_recipients=*/true);
+  FakeSmtpServer server(pki_, FakeSmtpServer::Mode::kImplicitTls, /*reject_recipients=*/true);
   auto d = NotificationDispatcher::Open(Config(server.port(), true), *store_, *transport_, clock_,
                                         random_, metrics_);
   ASSERT_TRUE(d.ok());
@@ -251,7 +278,7 @@ TEST_F(SmtpTest, ARejectedRecipientIsNotRetried) {
 }
 
 TEST_F(SmtpTest, WithoutAClientCertificateTheServerRefusesAndTheRouteRetries) {
-  FakeSmtpsServer server(pki_, /*reject_recipients=*/false);
+  FakeSmtpServer server(pki_, FakeSmtpServer::Mode::kImplicitTls);
   auto d = NotificationDispatcher::Open(Config(server.port(), false), *store_, *transport_, clock_,
                                         random_, metrics_);
   ASSERT_TRUE(d.ok());
@@ -263,6 +290,39 @@ TEST_F(SmtpTest, WithoutAClientCertificateTheServerRefusesAndTheRouteRetries) {
   auto sessions = server.sessions();
   ASSERT_EQ(sessions.size(), 1u);
   EXPECT_FALSE(sessions[0].tls_ok);
+}
+
+TEST_F(SmtpTest, SmtpUrlsUpgradeWithStartTls) {
+  FakeSmtpServer server(pki_, FakeSmtpServer::Mode::kStartTls);
+  auto d = NotificationDispatcher::Open(Config(server.port(), true, "smtp"), *store_, *transport_,
+                                        clock_, random_, metrics_);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  SaveWithNotification(*store_, MakeIncident(9, "north", "pump-9", 100, clock_.NowMs()), "resolved",
+                       clock_.NowMs());
+  (*d)->Poll();
+  EXPECT_EQ(Count("keel_notify_sent_total"), 1u);
+  auto sessions = server.sessions();
+  ASSERT_EQ(sessions.size(), 1u);
+  EXPECT_TRUE(sessions[0].tls_ok);
+  EXPECT_FALSE(sessions[0].plaintext_mail);
+  EXPECT_EQ(sessions[0].auth, std::string("\0keel\0s3cret", 12));
+  EXPECT_NE(sessions[0].data.find("Subject: [Keel P1] resolved: "), std::string::npos);
+}
+
+TEST_F(SmtpTest, AServerWithoutStartTlsNeverGetsTheMail) {
+  FakeSmtpServer server(pki_, FakeSmtpServer::Mode::kPlaintextOnly);
+  auto d = NotificationDispatcher::Open(Config(server.port(), true, "smtp"), *store_, *transport_,
+                                        clock_, random_, metrics_);
+  ASSERT_TRUE(d.ok());
+  SaveWithNotification(*store_, MakeIncident(9, "north", "pump-9", 100, clock_.NowMs()), "opened",
+                       clock_.NowMs());
+  (*d)->Poll();
+  EXPECT_EQ(Count("keel_notify_sent_total"), 0u);
+  auto sessions = server.sessions();
+  ASSERT_EQ(sessions.size(), 1u);
+  EXPECT_FALSE(sessions[0].tls_ok);
+  EXPECT_TRUE(sessions[0].mail_from.empty()) << "nothing is sent in plaintext";
+  EXPECT_TRUE(sessions[0].auth.empty());
 }
 
 }  // namespace

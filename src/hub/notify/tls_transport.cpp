@@ -6,6 +6,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "common/sigpipe_guard.h"
 #include "hub/notify/transport.h"
 
 namespace keel::hub::notify {
@@ -47,6 +48,7 @@ struct SlistDeleter {
 class TlsTransport final : public Transport {
  public:
   Result<int> Post(const HttpsPost& post) override {
+    ScopedSigpipeBlock no_sigpipe;  // a receiver that hangs up must not kill the hub
     httplib::SSLClient client(post.host, post.port, post.tls.cert_file.string(),
                               post.tls.key_file.string());
     client.set_ca_cert_path(post.tls.ca_file.string());
@@ -70,6 +72,7 @@ class TlsTransport final : public Transport {
   }
 
   Status SendMail(const MailMessage& mail) override {
+    ScopedSigpipeBlock no_sigpipe;
     EnsureCurlGlobal();
     std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
     if (!curl) return Status::Internal("smtp: curl_easy_init failed");

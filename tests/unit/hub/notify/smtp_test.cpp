@@ -16,6 +16,7 @@
 #include <mutex>
 #include <thread>
 
+#include "common/sigpipe_guard.h"
 #include "hub/notify/notification_dispatcher.h"
 #include "notify_test_util.h"
 #include "test_util/temp_dir.h"
@@ -114,6 +115,7 @@ class FakeSmtpServer {
   };
 
   void Serve() {
+    ScopedSigpipeBlock no_sigpipe;  // the client may hang up mid-reply
     while (!stop_) {
       pollfd p{listener_, POLLIN, 0};
       if (::poll(&p, 1, 50) <= 0) continue;

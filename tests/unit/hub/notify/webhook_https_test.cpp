@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "common/sigpipe_guard.h"
 #include "hub/notify/notification_dispatcher.h"
 #include "notify_test_util.h"
 #include "test_util/temp_dir.h"
@@ -32,7 +33,10 @@ class WebhookHttpsTest : public ::testing::Test {
     });
     port_ = server_->bind_to_any_port("127.0.0.1");
     ASSERT_GT(port_, 0);
-    thread_ = std::thread([this] { server_->listen_after_bind(); });
+    thread_ = std::thread([this] {
+      ScopedSigpipeBlock no_sigpipe;  // inherited by the server's workers: clients hang up
+      server_->listen_after_bind();
+    });
     auto store = OpenSqliteStore(dir_.path() / "hub.db");
     ASSERT_TRUE(store.ok());
     store_ = std::move(store).value();

@@ -170,8 +170,9 @@ TEST_F(AlertsE2eTest, HubRulesRaiseIncidentsFromSeriesAndSilence) {
   ASSERT_EQ(rc, 0) << out;
   uint64_t seq = 0;
   auto report = [&](double value) {
+    ++seq;
     ASSERT_EQ(hub_->Publish(dir, "keel/v1/pump-1/telemetry",
-                            Samples(++seq, "motor.temperature", NowMs(), value),
+                            Samples(seq, "motor.temperature", NowMs(), value),
                             "pump-1-" + std::to_string(seq)),
               0);
   };

@@ -285,29 +285,23 @@ class Parser {
                    fmt::format("{} must be {}, not {}", role, TypeName(want), TypeName(n.type)));
   }
 
-  Result<NodePtr> ParseOr() {
-    KEEL_ASSIGN_OR_RETURN(NodePtr left, ParseAnd());
-    while (IsSymbol("||") || IsWord("or")) {
+  // A left-associative chain of `and` (or `or`): `next` parses each side.
+  Result<NodePtr> ParseLogic(Op op, std::string_view symbol, std::string_view word,
+                             Result<NodePtr> (Parser::*next)()) {
+    KEEL_ASSIGN_OR_RETURN(NodePtr left, (this->*next)());
+    while (IsSymbol(symbol) || IsWord(word)) {
       const size_t column = Take().column;
-      KEEL_RETURN_IF_ERROR(RequireType(*left, ValueType::kBool, column, "the left of \"or\""));
-      KEEL_ASSIGN_OR_RETURN(NodePtr right, ParseAnd());
-      KEEL_RETURN_IF_ERROR(RequireType(*right, ValueType::kBool, column, "the right of \"or\""));
-      left = Binary(Op::kOr, ValueType::kBool, std::move(left), std::move(right));
+      KEEL_RETURN_IF_ERROR(
+          RequireType(*left, ValueType::kBool, column, fmt::format("the left of \"{}\"", word)));
+      KEEL_ASSIGN_OR_RETURN(NodePtr right, (this->*next)());
+      KEEL_RETURN_IF_ERROR(
+          RequireType(*right, ValueType::kBool, column, fmt::format("the right of \"{}\"", word)));
+      left = Binary(op, ValueType::kBool, std::move(left), std::move(right));
     }
     return left;
   }
-
-  Result<NodePtr> ParseAnd() {
-    KEEL_ASSIGN_OR_RETURN(NodePtr left, ParseNot());
-    while (IsSymbol("&&") || IsWord("and")) {
-      const size_t column = Take().column;
-      KEEL_RETURN_IF_ERROR(RequireType(*left, ValueType::kBool, column, "the left of \"and\""));
-      KEEL_ASSIGN_OR_RETURN(NodePtr right, ParseNot());
-      KEEL_RETURN_IF_ERROR(RequireType(*right, ValueType::kBool, column, "the right of \"and\""));
-      left = Binary(Op::kAnd, ValueType::kBool, std::move(left), std::move(right));
-    }
-    return left;
-  }
+  Result<NodePtr> ParseOr() { return ParseLogic(Op::kOr, "||", "or", &Parser::ParseAnd); }
+  Result<NodePtr> ParseAnd() { return ParseLogic(Op::kAnd, "&&", "and", &Parser::ParseNot); }
 
   Result<NodePtr> ParseNot() {
     if (IsSymbol("!") || IsWord("not")) {
@@ -354,28 +348,25 @@ class Parser {
     return left;
   }
 
-  Result<NodePtr> ParseSum() {
-    KEEL_ASSIGN_OR_RETURN(NodePtr left, ParseProduct());
-    while (IsSymbol("+") || IsSymbol("-")) {
+  // A left-associative chain of `+`/`-` (or `*`/`/`): `next` parses each side.
+  Result<NodePtr> ParseArithmetic(std::pair<std::string_view, Op> first,
+                                  std::pair<std::string_view, Op> second,
+                                  Result<NodePtr> (Parser::*next)()) {
+    KEEL_ASSIGN_OR_RETURN(NodePtr left, (this->*next)());
+    while (IsSymbol(first.first) || IsSymbol(second.first)) {
       const Token t = Take();
-      KEEL_ASSIGN_OR_RETURN(NodePtr right, ParseProduct());
+      KEEL_ASSIGN_OR_RETURN(NodePtr right, (this->*next)());
       KEEL_RETURN_IF_ERROR(Arithmetic(*left, *right, t));
-      left = Binary(t.text == "+" ? Op::kAdd : Op::kSub, ValueType::kNumber, std::move(left),
-                    std::move(right));
+      left = Binary(t.text == first.first ? first.second : second.second, ValueType::kNumber,
+                    std::move(left), std::move(right));
     }
     return left;
   }
-
+  Result<NodePtr> ParseSum() {
+    return ParseArithmetic({"+", Op::kAdd}, {"-", Op::kSub}, &Parser::ParseProduct);
+  }
   Result<NodePtr> ParseProduct() {
-    KEEL_ASSIGN_OR_RETURN(NodePtr left, ParseUnary());
-    while (IsSymbol("*") || IsSymbol("/")) {
-      const Token t = Take();
-      KEEL_ASSIGN_OR_RETURN(NodePtr right, ParseUnary());
-      KEEL_RETURN_IF_ERROR(Arithmetic(*left, *right, t));
-      left = Binary(t.text == "*" ? Op::kMul : Op::kDiv, ValueType::kNumber, std::move(left),
-                    std::move(right));
-    }
-    return left;
+    return ParseArithmetic({"*", Op::kMul}, {"/", Op::kDiv}, &Parser::ParseUnary);
   }
 
   Status Arithmetic(const Node& left, const Node& right, const Token& op) {

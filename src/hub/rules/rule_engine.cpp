@@ -150,6 +150,20 @@ std::vector<bus::Event> RuleEngine::Replace(RuleSet rules, int64_t now_ms) {
       }
     }
   }
+  // A new or changed rule counts silence from when it is in force, not
+  // from a report that came before it.
+  std::map<std::string, int64_t> since;
+  for (const auto& rule : rules.rules) {
+    auto kept_since = in_force_since_.find(rule.name);
+    const HubRule* old = nullptr;
+    for (const auto& r : rules_.rules) {
+      if (r.name == rule.name) old = &r;
+    }
+    const bool unchanged = old != nullptr && old->definition == rule.definition;
+    since[rule.name] =
+        unchanged && kept_since != in_force_since_.end() ? kept_since->second : now_ms;
+  }
+  in_force_since_ = std::move(since);
   rules_ = std::move(rules);
   windows_.clear();
   for (const auto& rule : rules_.rules) {
@@ -328,11 +342,14 @@ std::vector<bus::Event> RuleEngine::Tick(int64_t now_ms) {
       if (!rule.scope.Matches(device_id, device.context)) continue;
       bool& offline = device.offline[rule.name];
       if (offline) continue;
-      int64_t last = device.last_seen_ms;
+      int64_t last = std::max(device.last_seen_ms, in_force_since_[rule.name]);
       if (!rule.heartbeat_series.empty()) {
+        // Only devices that have the series are watched for it: a device
+        // without that sensor is not silent, and after a hub restart a
+        // device is watched again from its first report of the series.
         auto seen = device.series_seen_ms.find(rule.heartbeat_series);
-        // Never seen: counted from when the device was first seen or tracked.
-        if (seen != device.series_seen_ms.end()) last = seen->second;
+        if (seen == device.series_seen_ms.end()) continue;
+        last = std::max(seen->second, in_force_since_[rule.name]);
       }
       if (now_ms - last <= rule.timeout_ms) continue;
       offline = true;

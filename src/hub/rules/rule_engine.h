@@ -23,8 +23,10 @@
 //   for which `clear` is true clears it.
 // - absence rules: a device is offline once nothing (or nothing of
 //   `series`) has arrived for `timeout`, by the hub's clock `now_ms`; it
-//   is online again with its next report. Devices are tracked from their
-//   first event, or from Track().
+//   is online again with its next report; silence counts from when the
+//   rule (as defined now) was installed at the earliest. Devices are tracked from their
+//   first event, or from Track(); for `series`, only devices that reported
+//   it at least once (since the hub started) are watched.
 //
 // Emitted events: series and detection rules "rule.raised" /
 // "rule.cleared" (kDetection, data: rule, severity, source "hub", on,
@@ -121,7 +123,8 @@ class RuleEngine {
                   int64_t t_ms, nlohmann::json why, std::vector<bus::Event>& out);
 
   RuleSet rules_;
-  std::map<std::string, int64_t> windows_;  // series -> longest window any rule reads
+  std::map<std::string, int64_t> windows_;         // series -> longest window any rule reads
+  std::map<std::string, int64_t> in_force_since_;  // rule -> when its definition was installed
   std::map<std::string, DeviceState> devices_;
   RuleEngineStats stats_;
 };

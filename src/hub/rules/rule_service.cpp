@@ -124,6 +124,7 @@ void RuleService::Emit(std::vector<bus::Event> events) {
 void RuleService::UpdateWatched() {
   std::set<std::string, std::less<>> watched;
   for (const auto& [name, window] : engine_.watched()) watched.insert(name);
+  active_.store(!engine_.rules().rules.empty(), std::memory_order_relaxed);
   std::lock_guard lock(watched_mu_);
   watched_ = std::move(watched);
 }

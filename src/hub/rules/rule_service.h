@@ -16,6 +16,7 @@
 // short lock of its own, so ingest can ask it for every series it stores.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -58,6 +59,9 @@ class RuleService {
   void Track(const std::string& device);
   // Whether a series rule reads `series` (ingest attaches its samples).
   bool Watches(const std::string& series) const;
+  // Whether any rule is loaded: without rules the bus need not feed the
+  // stage at all (a lock-free read, for the stage's filter).
+  bool active() const { return active_.load(std::memory_order_relaxed); }
 
   // {"managed_by": "file"|"api", "path": "...", "rules": [...as given],
   //  "states": [{"rule", "device", "key", "raised", "since_ms"}]}
@@ -88,6 +92,7 @@ class RuleService {
   std::mutex mu_;
   RuleEngine engine_;  // guarded by mu_
 
+  std::atomic<bool> active_{false};
   mutable std::mutex watched_mu_;
   std::set<std::string, std::less<>> watched_;  // guarded by watched_mu_
 };

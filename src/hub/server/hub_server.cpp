@@ -490,8 +490,8 @@ Status HubServerImpl::RegisterBusConsumers() {
   // series they watch, detections, events), never what the rules emitted.
   bus::EventBus::SubscriberOptions ruling;
   ruling.stage = "rules";
-  ruling.filter = [](const bus::Event& e) {
-    if (e.device.empty() || e.data.value("source", "") == "hub") return false;
+  ruling.filter = [this](const bus::Event& e) {
+    if (!rules_->active() || e.device.empty() || e.data.value("source", "") == "hub") return false;
     return e.kind == bus::EventKind::kTelemetry || e.kind == bus::EventKind::kDetection ||
            e.kind == bus::EventKind::kDeviceEvent || e.kind == bus::EventKind::kDeviceOnline;
   };

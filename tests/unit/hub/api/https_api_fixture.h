@@ -13,17 +13,16 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "cli/keelctl.h"
 #include "crypto/certificate_authority.h"
 #include "crypto/tokens.h"
 #include "hub/api/api_server.h"
 #include "hub/registry/enrollment_service.h"
 #include "hub/store/sqlite_store.h"
+#include "test_util/keelctl_run.h"
 #include "test_util/temp_dir.h"
 #include "test_util/test_pki.h"
 
@@ -103,22 +102,11 @@ class HttpsApiTest : public ::testing::Test {
   }
 
   // Runs keelctl as the operator against the server; {exit code, stdout + stderr}.
-  std::pair<int, std::string> Keelctl(std::vector<std::string> args) {
+  std::pair<int, std::string> Keelctl(const std::vector<std::string>& args) {
     const auto token = dir_.path() / "operator.token";
     std::ofstream(token) << kToken << "\n";
-    std::vector<std::string> all = {"keelctl",
-                                    "--hub",
-                                    "https://localhost:" + std::to_string(server_->port()),
-                                    "--token-file",
-                                    token.string(),
-                                    "--cacert",
-                                    pki_->ca_cert().string()};
-    all.insert(all.end(), args.begin(), args.end());
-    std::vector<const char*> argv;
-    for (const auto& a : all) argv.push_back(a.c_str());
-    std::ostringstream out, err;
-    const int rc = cli::RunKeelctl(static_cast<int>(argv.size()), argv.data(), out, err);
-    return {rc, out.str() + err.str()};
+    return RunKeelctlAgainst("https://localhost:" + std::to_string(server_->port()), token,
+                             pki_->ca_cert(), args);
   }
 
   static std::string ErrorMessage(const Reply& r) {

@@ -47,11 +47,13 @@ TEST_F(RulesApiTest, PutReplacesKeepsAndEvaluatesTheRules) {
   EXPECT_EQ(empty.body["managed_by"], "api");
   EXPECT_EQ(empty.body["rules"], json::array());
   EXPECT_FALSE(rules_->Watches("temp"));
+  EXPECT_FALSE(rules_->active());
 
   Reply put = Call("PUT", "/api/v1/rules", kRules);
   ASSERT_EQ(put.status, 200) << put.body.dump();
   EXPECT_EQ(put.body["rules"][0]["name"], "hot");
   EXPECT_TRUE(rules_->Watches("temp"));
+  EXPECT_TRUE(rules_->active());
 
   rules_->OnEvent(Temperature(85, 1000));
   ASSERT_EQ(published_.size(), 1u);

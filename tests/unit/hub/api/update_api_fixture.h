@@ -9,7 +9,6 @@
 
 #include <sstream>
 
-#include "cli/keelctl.h"
 #include "common/files.h"
 #include "crypto/certificate_authority.h"
 #include "crypto/tokens.h"
@@ -19,6 +18,7 @@
 #include "hub/models/artifact_registry.h"
 #include "hub/registry/enrollment_service.h"
 #include "hub/store/sqlite_store.h"
+#include "test_util/keelctl_run.h"
 #include "test_util/temp_dir.h"
 #include "test_util/test_pki.h"
 #include "tuf/repository.h"
@@ -105,20 +105,9 @@ class UpdateApiFixture : public ::testing::Test {
   }
 
   // Runs keelctl against the test hub; returns {exit code, stdout + stderr}.
-  std::pair<int, std::string> Keelctl(std::vector<std::string> args) {
-    std::vector<std::string> all = {"keelctl",
-                                    "--hub",
-                                    "https://localhost:" + std::to_string(server_->port()),
-                                    "--token-file",
-                                    (dir_.path() / "operator.token").string(),
-                                    "--cacert",
-                                    pki_->ca_cert().string()};
-    all.insert(all.end(), args.begin(), args.end());
-    std::vector<const char*> argv;
-    for (const auto& a : all) argv.push_back(a.c_str());
-    std::ostringstream out, err;
-    const int rc = cli::RunKeelctl(static_cast<int>(argv.size()), argv.data(), out, err);
-    return {rc, out.str() + err.str()};
+  std::pair<int, std::string> Keelctl(const std::vector<std::string>& args) {
+    return RunKeelctlAgainst("https://localhost:" + std::to_string(server_->port()),
+                             dir_.path() / "operator.token", pki_->ca_cert(), args);
   }
 
   // A model bundle directory for pump-ae@`version` with an onnx file.

@@ -178,9 +178,24 @@ TEST(RuleEngineTest, AbsenceMarksADeviceOfflineAndOnlineAgain) {
   EXPECT_EQ(out[0].kind, bus::EventKind::kDeviceOnline);
 }
 
+TEST(RuleEngineTest, AbsenceCountsFromWhenTheRuleIsInForce) {
+  RuleEngine engine;
+  engine.Track("p1", {}, 0);
+  // Installed an hour after p1 was last heard of: silence counts from now.
+  EXPECT_TRUE(engine
+                  .Replace(Rules(R"({"rules": [{"name": "heartbeat", "on": "absence",
+                      "timeout": "2m"}]})"),
+                           3'600'000)
+                  .empty());
+  EXPECT_TRUE(engine.Tick(3'600'000 + 120'000).empty());
+  EXPECT_EQ(engine.Tick(3'600'000 + 120'001).size(), 1u);
+}
+
 TEST(RuleEngineTest, AbsenceOfOneHeartbeatSeries) {
   RuleEngine engine(Rules(R"({"rules": [{"name": "current-missing", "on": "absence",
       "timeout": "10s", "series": "current"}]})"));
+  engine.Track("no-current-sensor", {}, 0);
+  engine.OnEvent(Samples("p2", "temp", {{0, 1}}), {}, 0);  // never reports "current"
   engine.OnEvent(Samples("p1", "current", {{0, 1}}), {}, 0);
   // Other series keep coming, the heartbeat series does not.
   for (int64_t t = 5000; t <= 20'000; t += 5000) {

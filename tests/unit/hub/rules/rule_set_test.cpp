@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "common/files.h"
+
 namespace keel::hub::rules {
 namespace {
 
@@ -74,6 +76,15 @@ TEST(RuleSetTest, RejectsInvalidRulesWithTheirPath) {
   EXPECT_EQ(ErrorOf(R"({"rules": {}})"), "rules.json: rules: expected an array, got object");
   EXPECT_EQ(ErrorOf(R"({"rules": [], "rules": []})"), "rules.json: rules: given twice");
   EXPECT_NE(ErrorOf("{\"rules\": [").find("rules.json"), std::string::npos);
+}
+
+TEST(RuleSetTest, TheDemoRulesParse) {
+  const std::string path = KEEL_SOURCE_DIR "/examples/plant/hub-rules.json";
+  auto text = ReadFile(path);
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  auto set = ParseRuleSet(*text, path);
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  EXPECT_EQ(set->rules.size(), 2u);
 }
 
 TEST(RuleSetTest, ScopeMatchesEveryGivenPart) {

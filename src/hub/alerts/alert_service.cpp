@@ -62,7 +62,17 @@ Result<std::unique_ptr<AlertService>> AlertService::Open(IncidentStore& store,
     silence->id = row.id;
     service->silences_.push_back(std::move(*silence));
   }
+  // The verdicts operators gave, newest incidents first (at most 100,000).
+  IncidentQuery all;
+  all.limit = 100'000;
+  KEEL_ASSIGN_OR_RETURN(auto history, store.ListIncidents(all));
   std::lock_guard lock(service->mu_);
+  for (const auto& row : history) {
+    // Cheap pre-filter: bodies are compact JSON (IncidentToJson().dump()).
+    if (row.body.find("\"label\":null") != std::string::npos) continue;
+    auto incident = service->Decode(row);
+    if (incident.ok()) service->correlator_.RecordVerdict(*incident);
+  }
   service->correlator_.Restore(std::move(incidents), max_id + 1);
   service->correlator_.SetSilences(service->silences_);
   service->active_.Set(static_cast<double>(service->correlator_.Active().size()));
@@ -176,6 +186,7 @@ Result<Incident> AlertService::Label(int64_t id, OperatorLabel label) {
   KEEL_ASSIGN_OR_RETURN(auto incident, Decode(stored));
   KEEL_RETURN_IF_ERROR(LabelIncident(incident, std::move(label), now));
   KEEL_RETURN_IF_ERROR(store_.SaveIncidents({ToStored(incident)}, {}));
+  correlator_.RecordVerdict(incident);
   return incident;
 }
 

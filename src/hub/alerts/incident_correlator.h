@@ -42,6 +42,7 @@
 #include "hub/alerts/correlation_policy.h"
 #include "hub/alerts/incident.h"
 #include "hub/alerts/silence.h"
+#include "hub/alerts/verdict_book.h"
 
 namespace keel::hub::alerts {
 
@@ -100,6 +101,11 @@ class IncidentCorrelator {
   // Labels an active incident (LabelIncident); a resolved one is labelled
   // in the store by its owner.
   Result<CorrelationChanges> Label(int64_t id, OperatorLabel label, int64_t now_ms);
+  // Learns a labelled incident's verdict (any incident, e.g. a resolved one
+  // labelled through the store, or labelled ones at a restart): new alerts
+  // of its kinds get their confidence scaled by VerdictBook::Precision.
+  void RecordVerdict(const Incident& incident) { verdicts_.Record(incident); }
+  const VerdictBook& verdicts() const { return verdicts_; }
 
   // The active incident holding the alert `fingerprint`; 0 when none.
   int64_t IncidentOf(const std::string& fingerprint) const;
@@ -149,6 +155,7 @@ class IncidentCorrelator {
   std::vector<Notification> pending_notifications_;
   int64_t next_id_ = 1;
   CorrelatorStats stats_;
+  VerdictBook verdicts_;
 };
 
 }  // namespace keel::hub::alerts

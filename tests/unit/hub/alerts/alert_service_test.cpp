@@ -238,6 +238,16 @@ TEST_F(AlertServiceTest, OperatorsResolveLabelAndSilence) {
   label.verdict = "maybe";
   EXPECT_EQ(service_->Label(id, label).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(service_->Silences().size(), 1u);
+
+  // The verdict was learned and survived the restart: pump-2's next anomaly
+  // counts (0 + 2) / (0 + 1 + 2) as confident as the first one did.
+  const double first_confidence = stored->members.at(0).confidence;
+  service_->OnEvent(DeviceEvent(bus::EventKind::kDetection, "pump-2", "anomaly.raised"));
+  auto listed = service_->List({});
+  ASSERT_TRUE(listed.ok());
+  const Incident& fresh = listed->at(0);
+  ASSERT_NE(fresh.id, id);
+  EXPECT_DOUBLE_EQ(fresh.members.at(0).confidence, first_confidence * 2.0 / 3.0);
 }
 
 }  // namespace

@@ -290,6 +290,46 @@ TEST(IncidentCorrelatorTest, ClearOfAnUnknownAlertIsCountedAndIgnored) {
   EXPECT_EQ(h.correlator().stats().unmatched_clears, 1u);
 }
 
+TEST(IncidentCorrelatorTest, FalsePositiveVerdictsLowerTheConfidenceOfThatKindOfAlert) {
+  Harness h;
+  OperatorLabel false_positive;
+  false_positive.verdict = "false_positive";
+  false_positive.by = "ana";
+  std::vector<int64_t> labelled;
+  for (int i = 0; i < 3; ++i) {
+    const int64_t t = kT0 + i * kMin;
+    h.At(t, Fault("p1", "vibration"));
+    const int64_t id = h.correlator().IncidentOf(Fingerprint(Fault("p1", "vibration")));
+    ASSERT_NE(id, 0);
+    EXPECT_DOUBLE_EQ(h.correlator().FindActive(id)->members[0].confidence,
+                     i == 0 ? 1.0 : 2.0 / (2.0 + i));
+    auto labelled_now = h.correlator().Label(id, false_positive, t + kSec);
+    ASSERT_TRUE(labelled_now.ok());
+    h.Absorb(*labelled_now);
+    ASSERT_TRUE(h.correlator().Resolve(id, "ana", "probe loose", t + 2 * kSec).ok());
+    labelled.push_back(id);
+  }
+  h.At(kT0 + 10 * kMin, Fault("p1", "vibration"));
+  h.At(kT0 + 10 * kMin, Fault("p2", "vibration"));
+  const Incident* p1 =
+      h.correlator().FindActive(h.correlator().IncidentOf(Fingerprint(Fault("p1", "vibration"))));
+  const Incident* p2 =
+      h.correlator().FindActive(h.correlator().IncidentOf(Fingerprint(Fault("p2", "vibration"))));
+  ASSERT_TRUE(p1 && p2);
+  EXPECT_DOUBLE_EQ(p1->members[0].confidence, 0.4) << "(0 + 2) / (0 + 3 + 2)";
+  EXPECT_DOUBLE_EQ(p2->members[0].confidence, 1.0) << "another device's alerts are not affected";
+  EXPECT_LT(p1->priority_score, p2->priority_score);
+  // A verdict changed later replaces the earlier one: (1 + 2) / (1 + 2 + 2).
+  Incident relabelled = h.latest.at(labelled[0]);
+  ASSERT_TRUE(relabelled.label.has_value());
+  relabelled.label->verdict = "true_positive";
+  h.correlator().RecordVerdict(relabelled);
+  EXPECT_DOUBLE_EQ(h.correlator().verdicts().Precision(
+                       VerdictBook::KindOf("sensor_fault", Fault("p1", "vibration").labels)),
+                   0.6);
+  EXPECT_EQ(h.correlator().verdicts().labelled_incidents(), 3u);
+}
+
 TEST(IncidentCorrelatorTest, RestoredIncidentsContinueWhereTheyWere) {
   Harness first;
   first.At(kT0, Fault("pump-9", "temp"));

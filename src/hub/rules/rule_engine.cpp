@@ -166,7 +166,9 @@ std::vector<bus::Event> RuleEngine::Replace(RuleSet rules, int64_t now_ms) {
   in_force_since_ = std::move(since);
   rules_ = std::move(rules);
   windows_.clear();
+  reads_.clear();
   for (const auto& rule : rules_.rules) {
+    reads_.push_back(SeriesOf(rule));
     if (rule.on != RuleOn::kSeries) continue;
     for (const auto* e : {&rule.when, &rule.clear}) {
       if (!e->has_value()) continue;
@@ -267,21 +269,27 @@ void RuleEngine::EvaluateSeries(const std::string& device_id, DeviceState& devic
                                 const std::vector<std::string>& changed, int64_t t_ms,
                                 std::vector<bus::Event>& out) {
   const Inputs inputs(device, t_ms);
-  for (const auto& rule : rules_.rules) {
-    if (rule.on != RuleOn::kSeries || !rule.scope.Matches(device_id, device.context)) continue;
-    const std::set<std::string> reads = SeriesOf(rule);
-    if (std::none_of(changed.begin(), changed.end(),
-                     [&](const std::string& s) { return reads.count(s) != 0; })) {
+  for (size_t r = 0; r < rules_.rules.size(); ++r) {
+    const HubRule& rule = rules_.rules[r];
+    const std::set<std::string>& reads = reads_[r];
+    if (rule.on != RuleOn::kSeries ||
+        std::none_of(changed.begin(), changed.end(),
+                     [&](const std::string& s) { return reads.count(s) != 0; }) ||
+        !rule.scope.Matches(device_id, device.context)) {
       continue;
     }
     ++stats_.evaluations;
     Hold& hold = device.holds[{rule.name, ""}];
     const std::optional<bool> when = rule.when->Evaluate(inputs);
-    json values = json::object();
-    for (const auto& name : reads) {
-      auto latest = inputs.Latest(name);
-      values[name] = latest ? json(*latest) : json(nullptr);
-    }
+    // What decided, for the emitted event (built only on a transition).
+    auto values = [&] {
+      json v = json::object();
+      for (const auto& name : reads) {
+        auto latest = inputs.Latest(name);
+        v[name] = latest ? json(*latest) : json(nullptr);
+      }
+      return json{{"values", std::move(v)}};
+    };
     if (!hold.raised) {
       if (when != true) {
         hold.holding = false;
@@ -292,7 +300,7 @@ void RuleEngine::EvaluateSeries(const std::string& device_id, DeviceState& devic
         hold.since_ms = t_ms;
       }
       if (t_ms - hold.since_ms >= rule.for_ms) {
-        Transition(rule, device_id, hold, true, t_ms, {{"values", std::move(values)}}, out);
+        Transition(rule, device_id, hold, true, t_ms, values(), out);
       }
       continue;
     }
@@ -303,7 +311,7 @@ void RuleEngine::EvaluateSeries(const std::string& device_id, DeviceState& devic
       clear = !*when;
     }
     if (clear == true) {
-      Transition(rule, device_id, hold, false, t_ms, {{"values", std::move(values)}}, out);
+      Transition(rule, device_id, hold, false, t_ms, values(), out);
     }
   }
 }

@@ -41,6 +41,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -124,6 +125,7 @@ class RuleEngine {
 
   RuleSet rules_;
   std::map<std::string, int64_t> windows_;         // series -> longest window any rule reads
+  std::vector<std::set<std::string>> reads_;       // per rule of rules_: the series it reads
   std::map<std::string, int64_t> in_force_since_;  // rule -> when its definition was installed
   std::map<std::string, DeviceState> devices_;
   RuleEngineStats stats_;

@@ -50,6 +50,7 @@
 #include "edge/attest/attestor.h"
 #include "edge/attest/measured_load.h"
 #include "edge/config/agent_config.h"
+#include "edge/ota/hub_https.h"
 #include "edge/ota/ota_manager.h"
 #include "edge/outbox/outbox.h"
 #include "edge/sensors/sensor_driver.h"
@@ -190,6 +191,7 @@ class Agent {
   std::vector<ChannelSpec> channels_;  // of the sensors, for rebuilding the analytics
 
   // [ota]: null when off. The sources outlive the manager that uses them.
+  std::shared_ptr<ota::HubConnection> ota_hub_;  // one connection per poll
   std::unique_ptr<ota::UpdateSource> ota_source_;
   std::unique_ptr<ota::PollTransport> ota_transport_;
   std::unique_ptr<ota::OtaManager> ota_;

@@ -66,9 +66,10 @@ void Agent::StartOta() {
     return;
   }
   const ota::HubHttpsOptions https{config_.hub.api, identity.ca, identity.cert, identity.key};
-  ota_source_ = std::make_unique<StoppableSource>(std::make_unique<ota::HttpsUpdateSource>(https),
-                                                  ota_stopping_);
-  ota_transport_ = std::make_unique<ota::HttpsPollTransport>(https);
+  ota_hub_ = std::make_shared<ota::HubConnection>(https, clock_);
+  ota_source_ = std::make_unique<StoppableSource>(
+      std::make_unique<ota::HttpsUpdateSource>(ota_hub_), ota_stopping_);
+  ota_transport_ = std::make_unique<ota::HttpsPollTransport>(ota_hub_);
   ota::OtaManagerOptions options;
   // A configuration built in code (keel-sim) may leave the directory unset.
   options.dir = config_.ota.dir.empty() ? config_.device.dir / "ota" : config_.ota.dir;
@@ -166,6 +167,7 @@ void Agent::OtaLoop() {
     }
     lock.unlock();
     const Status stepped = ota_->Step();
+    ota_hub_->Close();  // no connection held between polls
     int64_t interval_ms = config_.ota.poll_interval_s * 1000;
     if (stepped.ok()) {
       interval_ms = std::max(interval_ms, ota_->poll_after_ms());  // the hub may ask for longer

@@ -16,6 +16,27 @@ std::unique_ptr<httplib::SSLClient> NewHubClient(const HubHttpsOptions& o) {
   return client;
 }
 
+httplib::SSLClient& HubConnection::Acquire() {
+  if (client_ == nullptr) {
+    client_ = NewHubClient(options_);
+    client_->set_keep_alive(true);
+    ++stats_.contexts;
+  } else if (clock_.MonotonicMs() - last_used_ms_ > options_.max_idle_ms) {
+    client_->stop();  // the next request connects again, with the same context
+  }
+  return *client_;
+}
+
+void HubConnection::Close() {
+  std::lock_guard lock(mu_);
+  client_.reset();  // sends close_notify on an open connection
+}
+
+HubConnection::Stats HubConnection::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
 Status HubHttpError(int status, const std::string& what, const std::string& body) {
   std::string detail;
   const auto reply = nlohmann::json::parse(body, nullptr, false);

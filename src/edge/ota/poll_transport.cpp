@@ -11,10 +11,16 @@ constexpr size_t kMaxReplyBytes = 64 * 1024;
 
 }  // namespace
 
+HttpsPollTransport::HttpsPollTransport(HubHttpsOptions options)
+    : connection_(std::make_shared<HubConnection>(std::move(options), SystemClock())),
+      close_after_call_(true) {}
+
 Result<wire::PollReply> HttpsPollTransport::Poll(const wire::PollRequest& request) {
   const std::string what = fmt::format("POST {}", kPollPath);
-  auto client = NewHubClient(options_);
-  auto result = client->Post(kPollPath, wire::EncodePollRequest(request), "application/json");
+  const std::string body = wire::EncodePollRequest(request);
+  auto result = connection_->Use(
+      [&](httplib::SSLClient& client) { return client.Post(kPollPath, body, "application/json"); });
+  if (close_after_call_) connection_->Close();
   if (!result) {
     return Status::Unavailable(fmt::format("{}: {}", what, httplib::to_string(result.error())));
   }

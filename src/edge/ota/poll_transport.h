@@ -22,15 +22,20 @@ class PollTransport {
   virtual Result<wire::PollReply> Poll(const wire::PollRequest& request) = 0;
 };
 
-// POST /api/v1/updates/poll over mutual TLS. One connection per call;
-// thread-compatible.
+// POST /api/v1/updates/poll over mutual TLS. Built from options: one
+// connection per call; built on a HubConnection: the poll shares it with the
+// other calls of the same update poll (and the owner closes it).
+// Thread-compatible.
 class HttpsPollTransport final : public PollTransport {
  public:
-  explicit HttpsPollTransport(HubHttpsOptions options) : options_(std::move(options)) {}
+  explicit HttpsPollTransport(HubHttpsOptions options);
+  explicit HttpsPollTransport(std::shared_ptr<HubConnection> connection)
+      : connection_(std::move(connection)) {}
   Result<wire::PollReply> Poll(const wire::PollRequest& request) override;
 
  private:
-  HubHttpsOptions options_;
+  std::shared_ptr<HubConnection> connection_;
+  bool close_after_call_ = false;
 };
 
 }  // namespace keel::edge::ota

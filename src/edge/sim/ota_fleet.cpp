@@ -53,6 +53,9 @@ double DeviceFraction(const std::string& device) {
 
 struct OtaFleet::Device {
   std::string id;
+  // The device's connection to the hub, shared by its updater and its poll
+  // and closed after every Step, as the agent does.
+  std::shared_ptr<ota::HubConnection> hub;
   std::unique_ptr<ota::HttpsUpdateSource> source;
   std::unique_ptr<ota::PollTransport> transport;
   std::unique_ptr<ota::OtaManager> manager;
@@ -92,9 +95,10 @@ Result<std::unique_ptr<OtaFleet>> OtaFleet::Create(OtaFleetOptions options, cons
     auto device = std::make_unique<Device>();
     device->id = id;
     const ota::HubHttpsOptions https{hub, identity.ca, identity.cert, identity.key, 30};
-    device->source = std::make_unique<ota::HttpsUpdateSource>(https);
+    device->hub = std::make_shared<ota::HubConnection>(https, clock);
+    device->source = std::make_unique<ota::HttpsUpdateSource>(device->hub);
     device->transport = std::make_unique<LossyPollTransport>(
-        std::make_unique<ota::HttpsPollTransport>(https), o.lost_reply_probability,
+        std::make_unique<ota::HttpsPollTransport>(device->hub), o.lost_reply_probability,
         o.seed * 1'000'003 + n++, &fleet->lost_replies_);
     Device* d = device.get();
     OtaFleet* self = fleet.get();
@@ -142,6 +146,7 @@ void OtaFleet::StepAll() {
       d.totals.anomalies += std::lround(rate * static_cast<double>(options_.windows_per_step));
       d.failed_at.reset();
       Status stepped = d.manager->Step();
+      d.hub->Close();
       ++steps_;
       if (d.failed_at) {
         const double ms = std::chrono::duration<double, std::milli>(
@@ -181,9 +186,21 @@ std::map<std::string, size_t> OtaFleet::PendingReports() const {
 }
 
 OtaFleetStats OtaFleet::stats() const {
-  std::lock_guard lock(rollback_mu_);
-  return {steps_.load(), step_errors_.load(), lost_replies_.load(), health_failures_.load(),
-          rollback_ms_};
+  OtaFleetStats stats;
+  stats.steps = steps_.load();
+  stats.step_errors = step_errors_.load();
+  stats.lost_replies = lost_replies_.load();
+  stats.health_failures = health_failures_.load();
+  {
+    std::lock_guard lock(rollback_mu_);
+    stats.rollback_ms = rollback_ms_;
+  }
+  for (const auto& d : devices_) {
+    const ota::HubConnection::Stats hub = d->hub->stats();
+    stats.hub_requests += hub.requests;
+    stats.hub_connections += hub.connections;
+  }
+  return stats;
 }
 
 }  // namespace keel::edge

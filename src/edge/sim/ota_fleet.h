@@ -52,6 +52,11 @@ struct OtaFleetStats {
   // of that Step, by which the device runs its previous version again and
   // has recorded its report.
   std::vector<double> rollback_ms;
+  // The devices' HTTPS calls to the hub and the connections (TLS
+  // handshakes) they opened: one connection per Step, however many calls
+  // it makes (ota::HubConnection).
+  int64_t hub_requests = 0;
+  int64_t hub_connections = 0;
 };
 
 // A stable number in [0, 1) per device id (from its SHA-256), to pick a

@@ -1,16 +1,20 @@
 // keel-bench-ingest: measures the whole ingest path as a device fleet sees
 // it — MQTT over mutual TLS through the embedded broker into keel-hub's
 // store, counted when the hub's application-level ack arrives — and the
-// CPU a simulated agent costs. Starts its own keel-hub (from the same bin
+// CPU a simulated agent costs, and the latency from a device publishing a
+// detection to the incident it opens in the hub. Starts its own keel-hub (from the same bin
 // directory) on free loopback ports in a temporary directory and prints one
 // JSON object per measurement on stdout.
 #include <fmt/format.h>
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <numeric>
 #include <thread>
 
 #include "bench_hub.h"
@@ -97,6 +101,12 @@ class LoadDevice {
     }
   }
 
+  // One message, without waiting for its ack.
+  Status PublishOne(const std::string& payload) {
+    return client_->Publish(wire::TelemetryTopic(id_), payload, 1, false, "application/cbor")
+        .status();
+  }
+
   void Stop() { client_->Stop(); }
 
  private:
@@ -105,6 +115,25 @@ class LoadDevice {
   std::unique_ptr<mqtt::Client> client_;
 };
 
+// Registers and enrolls `devices` devices load-NNNN and connects them.
+std::vector<std::unique_ptr<LoadDevice>> EnrollFleet(const Hub& hub, const cli::ApiClient& api,
+                                                     const std::filesystem::path& dir, int devices,
+                                                     Random& random) {
+  std::vector<std::unique_ptr<LoadDevice>> fleet;
+  for (int d = 0; d < devices; ++d) {
+    const std::string id = fmt::format("load-{:04d}", d);
+    auto added = api.Post("/api/v1/devices", {{"id", id}});
+    if (!added.ok()) throw std::runtime_error(added.status().ToString());
+    edge::EnrollRequest request{hub.api, id, (*added)["token"], dir / id, hub.dir / "pki/ca.crt"};
+    Status enrolled = edge::Enroll(request);
+    if (!enrolled.ok()) throw std::runtime_error(enrolled.ToString());
+    fleet.push_back(std::make_unique<LoadDevice>(id, dir / id, hub, random));
+    Status connected = fleet.back()->Connect();
+    if (!connected.ok()) throw std::runtime_error(connected.ToString());
+  }
+  return fleet;
+}
+
 nlohmann::json MeasureIngest(const std::filesystem::path& bin, int devices, int messages,
                              int series, int points) {
   TempDir tmp;
@@ -112,19 +141,9 @@ nlohmann::json MeasureIngest(const std::filesystem::path& bin, int devices, int 
   auto api = cli::ApiClient::Create({hub.api, hub.dir / "admin.token", hub.dir / "pki/ca.crt"});
   if (!api.ok()) throw std::runtime_error(api.status().ToString());
   SeededRandom random(1);
-  std::vector<std::unique_ptr<LoadDevice>> fleet;
-  for (int d = 0; d < devices; ++d) {
-    const std::string id = fmt::format("load-{:04d}", d);
-    auto added = api->Post("/api/v1/devices", {{"id", id}});
-    if (!added.ok()) throw std::runtime_error(added.status().ToString());
-    edge::EnrollRequest request{hub.api, id, (*added)["token"], tmp.path() / id,
-                                hub.dir / "pki/ca.crt"};
-    Status enrolled = edge::Enroll(request);
-    if (!enrolled.ok()) throw std::runtime_error(enrolled.ToString());
-    fleet.push_back(std::make_unique<LoadDevice>(id, tmp.path() / id, hub, random));
-    Status connected = fleet.back()->Connect();
-    if (!connected.ok()) throw std::runtime_error(connected.ToString());
-  }
+  std::vector<std::unique_ptr<LoadDevice>> fleet =
+      EnrollFleet(hub, *api, tmp.path(), devices, random);
+  if (fleet.empty()) throw std::runtime_error("no devices");
   // Realistic timestamps near now: series of `points` samples 1 ms apart.
   const int64_t t0 = SystemClock().NowMs() - 3'600'000;
   std::vector<std::string> payloads;
@@ -169,6 +188,82 @@ nlohmann::json MeasureIngest(const std::filesystem::path& bin, int devices, int 
           {"samples_per_hub_cpu_s", hub_cpu > 0 ? total_samples / hub_cpu : 0}};
 }
 
+// The percentile `q` (0..1) of `values` (sorted in place), nearest rank.
+double Percentile(std::vector<double>& values, double q) {
+  std::sort(values.begin(), values.end());
+  const size_t rank = static_cast<size_t>(std::ceil(q * static_cast<double>(values.size())));
+  return values[std::min(values.size() - 1, rank == 0 ? 0 : rank - 1)];
+}
+
+// Publish -> incident: a device publishes a detection (sensor_fault.raised
+// with a signal of its own, so that under group_by [device, signal] it
+// opens an incident of its own) through the broker; the latency is the
+// incident's opened_ms (the hub's clock when the correlator opened it)
+// minus the wall-clock time just before the publish call, both read on this
+// host. It covers the device's MQTT client, the broker, ingest (decode,
+// store commit), the bus and the correlator, not the notification delay
+// (group_wait, which is policy). One detection at a time, `gap_ms` apart.
+nlohmann::json MeasureIncidentLatency(const std::filesystem::path& bin, int devices, int detections,
+                                      int gap_ms) {
+  TempDir tmp;
+  const auto policy = tmp.path() / "alert-policy.json";
+  std::ofstream(policy) << R"({"group_by": ["device", "signal"]})";
+  Hub hub = StartHub(bin, tmp.path(), {"--alert-policy", policy.string()});
+  auto api = cli::ApiClient::Create({hub.api, hub.dir / "admin.token", hub.dir / "pki/ca.crt"});
+  if (!api.ok()) throw std::runtime_error(api.status().ToString());
+  SeededRandom random(3);
+  std::vector<std::unique_ptr<LoadDevice>> fleet =
+      EnrollFleet(hub, *api, tmp.path(), devices, random);
+  std::vector<double> latencies;
+  int missing = 0;
+  std::vector<uint64_t> seqs(fleet.size(), 0);
+  for (int k = 0; k < detections; ++k) {
+    const size_t d = static_cast<size_t>(k) % fleet.size();
+    const std::string signal = fmt::format("probe-{}", k);
+    wire::TelemetryBatch batch;
+    batch.seq = ++seqs[d];
+    const int64_t published_ms = SystemClock().NowMs();
+    batch.events.push_back({"sensor_fault.raised", published_ms, {{"signal", signal}}});
+    const std::string payload = wire::EncodeTelemetry(batch, wire::Encoding::kCbor);
+    const int64_t before_ms = SystemClock().NowMs();
+    if (!fleet[d]->PublishOne(payload).ok()) throw std::runtime_error("publish failed");
+    // Find the incident it opened (newest first); its opened_ms is the hub's.
+    int64_t opened_ms = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (opened_ms == 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      auto listed = api->Get("/api/v1/incidents?limit=20");
+      if (!listed.ok()) continue;
+      const nlohmann::json incidents = (*listed)["incidents"];
+      for (const auto& incident : incidents) {
+        for (const auto& m : incident["members"]) {
+          if (m["labels"].value("signal", "") == signal) opened_ms = incident["opened_ms"];
+        }
+      }
+    }
+    if (opened_ms == 0) {
+      ++missing;
+    } else {
+      latencies.push_back(static_cast<double>(opened_ms - before_ms));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(gap_ms));
+  }
+  for (auto& device : fleet) device->Stop();
+  hub.process->KillAndWait(SIGTERM);
+  if (latencies.empty()) throw std::runtime_error("no incident opened");
+  const double mean = std::accumulate(latencies.begin(), latencies.end(), 0.0) /
+                      static_cast<double>(latencies.size());
+  return {{"benchmark", "publish_to_incident_latency"},
+          {"devices", devices},
+          {"detections", detections},
+          {"missing", missing},
+          {"p50_ms", Percentile(latencies, 0.50)},
+          {"p90_ms", Percentile(latencies, 0.90)},
+          {"p99_ms", Percentile(latencies, 0.99)},
+          {"max_ms", latencies.back()},
+          {"mean_ms", mean}};
+}
+
 nlohmann::json MeasureAgents(const std::filesystem::path& bin, int devices, int seconds) {
   TempDir tmp;
   Hub hub = StartHub(bin, tmp.path());
@@ -206,18 +301,29 @@ int main(int argc, char** argv) {
   CLI::App app{"keel-bench-ingest: hub ingest through the real broker, and agent CPU"};
   int devices = 20, messages = 200, series = 10, points = 100;
   int agent_devices = 20, agent_seconds = 20;
+  int latency_devices = 10, latency_detections = 200, latency_gap_ms = 50;
   app.add_option("--devices", devices, "Publishing devices");
   app.add_option("--messages", messages, "Messages per device");
   app.add_option("--series", series, "Series per message");
   app.add_option("--points", points, "Points per series");
   app.add_option("--agent-devices", agent_devices, "Simulated agents for the CPU measurement");
   app.add_option("--agent-seconds", agent_seconds, "Duration of the CPU measurement");
+  app.add_option("--latency-devices", latency_devices, "Devices for publish -> incident latency");
+  app.add_option("--latency-detections", latency_detections,
+                 "Detections for publish -> incident latency (0: skip)");
+  app.add_option("--latency-gap-ms", latency_gap_ms, "Pause between two detections");
   CLI11_PARSE(app, argc, argv);
   keel::ConfigureLogging("error", "bench");
   const auto bin = std::filesystem::read_symlink("/proc/self/exe").parent_path();
   try {
     std::cout << keel::MeasureIngest(bin, devices, messages, series, points).dump() << std::endl;
     std::cout << keel::MeasureAgents(bin, agent_devices, agent_seconds).dump() << std::endl;
+    if (latency_detections > 0) {
+      std::cout << keel::MeasureIncidentLatency(bin, latency_devices, latency_detections,
+                                                latency_gap_ms)
+                       .dump()
+                << std::endl;
+    }
   } catch (const std::exception& e) {
     std::cerr << "keel-bench-ingest: " << e.what() << "\n";
     return 1;

@@ -154,7 +154,9 @@ Result<DeploymentStatus> RolloutController::Create(DeploymentSpec spec,
   for (const auto& device : devices) {
     if (device.state != DeviceState::kActive) continue;
     const auto it = tags.find(device.id);
-    if (query.Matches(device.id, it == tags.end() ? DeviceTags{} : it->second)) {
+    DeviceTags labels = options_.context ? options_.context(device.id) : DeviceTags{};
+    if (it != tags.end()) labels.insert(it->second.begin(), it->second.end());  // never overrides
+    if (query.Matches(device.id, labels)) {
       targets.push_back(device.id);
     }
   }

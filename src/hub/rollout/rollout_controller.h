@@ -52,6 +52,7 @@
 // Thread-safe (one mutex).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -75,6 +76,12 @@ struct RolloutOptions {
   // Where to publish recorded changes (above); null: nowhere. Must outlive
   // the controller.
   bus::EventBus* bus = nullptr;
+  // The device's topology labels (hub/topology ContextOf: tenant, site,
+  // gateway, asset, criticality, and its tags); null: its tags only.
+  // `tag:K=V` targets match these and then the device's own tags, so
+  // `tag:site=north` or `tag:gateway=gw-1` targets what the topology puts
+  // there. Called on the API thread that creates a deployment.
+  std::function<DeviceTags(const std::string& device)> context;
 };
 
 // Counts per device state, and the deployment's progress.

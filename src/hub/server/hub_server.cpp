@@ -223,6 +223,10 @@ Status HubServerImpl::Start() {
   rollout::RolloutOptions rollout_options;
   rollout_options.poll_interval_ms = options_.update_poll_interval_ms;
   rollout_options.bus = bus_.get();
+  // topology_ is opened in OpenAlerts, before the API can create deployments.
+  rollout_options.context = [this](const std::string& device) {
+    return topology_ ? topology_->ContextOf(device) : DeviceTags{};
+  };
   KEEL_ASSIGN_OR_RETURN(rollouts_, rollout::RolloutController::Open(*store_, *store_, *store_,
                                                                     clock_, rollout_options));
   KEEL_RETURN_IF_ERROR(OpenAlerts());

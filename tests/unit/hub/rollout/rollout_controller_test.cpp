@@ -308,6 +308,28 @@ TEST_F(RolloutControllerTest, OperatorActions) {
   EXPECT_EQ(rolled->counts.at("reverting"), 2);  // the two that committed
 }
 
+TEST_F(RolloutControllerTest, TargetsMatchTheTopologyContext) {
+  // The topology puts pump-100 and pump-101 behind gateway gw-7 (no such
+  // tag on the devices); a device's own tags still count.
+  options_.context = [](const std::string& device) {
+    DeviceTags labels;
+    if (device == Id(0) || device == Id(1)) labels = {{"gateway", "gw-7"}, {"site", "east"}};
+    return labels;
+  };
+  Reopen();
+  const int64_t behind = Create(Spec("tag:gateway=gw-7"));
+  ASSERT_NE(behind, 0);
+  EXPECT_EQ(Status(behind).devices.size(), 2u);
+  EXPECT_EQ(Status(behind).devices.count(Id(0)), 1u);
+  ASSERT_TRUE(controller_->Abort(behind).ok());
+  // The topology's site wins over a tag of the same name (as in ContextOf).
+  const int64_t east = Create(Spec("tag:site=east"));
+  ASSERT_NE(east, 0);
+  EXPECT_EQ(Status(east).devices.size(), 2u);
+  EXPECT_EQ(controller_->Create(Spec("tag:gateway=gw-8"), "x").status().code(),
+            StatusCode::kFailedPrecondition);
+}
+
 TEST_F(RolloutControllerTest, CreateRefusesWhatCannotBeDeployed) {
   DeploymentSpec unknown = Spec();
   unknown.version = "9.9.9";

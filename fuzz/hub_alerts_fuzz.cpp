@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_check.h"
 #include "hub/alerts/alert_replay.h"
 #include "hub/alerts/correlation_policy.h"
 #include "hub/alerts/incident.h"
@@ -18,15 +19,10 @@
 
 namespace {
 
+using keel::fuzz::Check;
+using keel::fuzz::CheckError;
+
 using namespace keel::hub::alerts;
-
-void Check(bool ok) {
-  if (!ok) __builtin_trap();
-}
-
-void CheckError(const keel::Status& status) {
-  Check(status.code() == keel::StatusCode::kInvalidArgument && !status.message().empty());
-}
 
 }  // namespace
 

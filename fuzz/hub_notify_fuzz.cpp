@@ -11,20 +11,16 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_check.h"
 #include "hub/notify/notify_routes.h"
 #include "hub/notify/payloads.h"
 
 namespace {
 
+using keel::fuzz::Check;
+using keel::fuzz::CheckError;
+
 using namespace keel::hub::notify;
-
-void Check(bool ok) {
-  if (!ok) __builtin_trap();
-}
-
-void CheckError(const keel::Status& status) {
-  Check(status.code() == keel::StatusCode::kInvalidArgument && !status.message().empty());
-}
 
 }  // namespace
 

@@ -333,17 +333,22 @@ void IncidentCorrelator::AdoptExplained(int64_t cause_incident, const IncidentMe
   }
 }
 
-void IncidentCorrelator::Notify(Incident& incident, const std::string& reason, int64_t now) {
+Notification NotificationOf(const Incident& incident, const std::string& reason, int64_t at_ms) {
   Notification n;
   n.incident_id = incident.id;
   n.reason = reason;
-  n.at_ms = now;
+  n.at_ms = at_ms;
   n.title = incident.Title();
   n.group_key = incident.group_key;
   n.priority = incident.priority();
   n.priority_score = incident.priority_score;
   n.severity = incident.severity;
   n.firing = incident.NotifiableFiring();
+  return n;
+}
+
+void IncidentCorrelator::Notify(Incident& incident, const std::string& reason, int64_t now) {
+  Notification n = NotificationOf(incident, reason, now);
   incident.notified_ms = now;
   incident.notified_priority = incident.priority_score;
   incident.notified_as = reason == "resolved" ? "resolved" : "firing";

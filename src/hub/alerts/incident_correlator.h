@@ -57,6 +57,8 @@ struct Notification {
 };
 
 nlohmann::json NotificationToJson(const Notification& notification);
+// The notification saying `reason` about `incident` as it is now.
+Notification NotificationOf(const Incident& incident, const std::string& reason, int64_t at_ms);
 
 struct CorrelationChanges {
   std::vector<Incident> incidents;  // each incident changed by the call, as it is now

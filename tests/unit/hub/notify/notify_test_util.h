@@ -77,16 +77,7 @@ inline alerts::Incident MakeIncident(int64_t id, const std::string& site, const 
 // Writes `incident` and one notification about it (`reason`, at `at_ms`).
 inline void SaveWithNotification(SqliteStore& store, const alerts::Incident& incident,
                                  const std::string& reason, int64_t at_ms) {
-  alerts::Notification n;
-  n.incident_id = incident.id;
-  n.reason = reason;
-  n.at_ms = at_ms;
-  n.title = incident.Title();
-  n.group_key = incident.group_key;
-  n.priority = incident.priority();
-  n.priority_score = incident.priority_score;
-  n.severity = incident.severity;
-  n.firing = incident.NotifiableFiring();
+  const alerts::Notification n = alerts::NotificationOf(incident, reason, at_ms);
   const StoredIncident stored{incident.id, std::string(alerts::IncidentStateName(incident.state)),
                               incident.updated_ms, alerts::IncidentToJson(incident).dump()};
   const StoredNotification note{0, incident.id, alerts::NotificationToJson(n).dump(), 0};

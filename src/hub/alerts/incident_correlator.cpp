@@ -169,7 +169,7 @@ CorrelationChanges IncidentCorrelator::Observe(const Alert& alert, int64_t now_m
   ++stats_.alerts;
   std::string fp = Fingerprint(alert);
   IncidentMember observed = MemberFrom(alert, fp, now_ms);
-  observed.confidence *= verdicts_.Precision(VerdictBook::KindOf(alert.name, alert.labels));
+  observed.confidence *= verdicts_.PrecisionOf(alert.name, alert.labels);
   if (auto it = by_fingerprint_.find(fp); it != by_fingerprint_.end()) {
     Incident& incident = active_.at(it->second);
     if (IncidentMember* member = FindMember(incident, fp)) {
@@ -213,7 +213,7 @@ void IncidentCorrelator::UpdateMember(Incident& incident, IncidentMember& m, con
     m.context = alert.context;
     m.severity = alert.severity;
     m.confidence = std::isfinite(alert.confidence) ? std::clamp(alert.confidence, 0.0, 1.0) : 1.0;
-    m.confidence *= verdicts_.Precision(VerdictBook::KindOf(m.name, m.labels));
+    m.confidence *= verdicts_.PrecisionOf(m.name, m.labels);
     m.silenced_by = ActiveSilenceFor(m.name, m.labels, now);
     if (m.silenced_by != 0) ++stats_.silenced;
   }

@@ -31,6 +31,11 @@ class VerdictBook {
   void Record(const Incident& incident);
   // In (0, 1]; 1 for a kind without verdicts.
   double Precision(const std::string& kind) const;
+  // Precision(KindOf(name, labels)), without building the kind while no
+  // verdict was recorded (the correlator asks for every alert).
+  double PrecisionOf(const std::string& name, const Labels& labels) const {
+    return counts_.empty() ? 1.0 : Precision(KindOf(name, labels));
+  }
   size_t labelled_incidents() const { return by_incident_.size(); }
 
  private:

@@ -123,11 +123,15 @@ RuleEngine::RuleEngine(RuleSet rules) { Replace(std::move(rules), 0); }
 
 std::vector<bus::Event> RuleEngine::Replace(RuleSet rules, int64_t now_ms) {
   std::vector<bus::Event> out;
-  std::map<std::string, const HubRule*> kept;
-  for (const auto& rule : rules.rules) kept[rule.name] = &rule;
+  std::map<std::string, const HubRule*> incoming;
+  for (const auto& rule : rules.rules) incoming[rule.name] = &rule;
+  std::set<std::string> unchanged;
   for (const auto& old : rules_.rules) {
-    auto it = kept.find(old.name);
-    if (it != kept.end() && it->second->definition == old.definition) continue;
+    auto it = incoming.find(old.name);
+    if (it != incoming.end() && it->second->definition == old.definition) {
+      unchanged.insert(old.name);
+      continue;
+    }
     // Changed or gone: what it raised is no longer its verdict.
     for (auto& [device_id, device] : devices_) {
       for (auto h = device.holds.begin(); h != device.holds.end();) {
@@ -140,14 +144,6 @@ std::vector<bus::Event> RuleEngine::Replace(RuleSet rules, int64_t now_ms) {
         }
         h = device.holds.erase(h);
       }
-      if (auto off = device.offline.find(old.name); off != device.offline.end()) {
-        if (off->second) {
-          Hold unused;
-          unused.raised = true;
-          Transition(old, device_id, unused, false, now_ms, {{"reason", "rule replaced"}}, out);
-        }
-        device.offline.erase(off);
-      }
     }
   }
   // A new or changed rule counts silence from when it is in force, not
@@ -155,13 +151,9 @@ std::vector<bus::Event> RuleEngine::Replace(RuleSet rules, int64_t now_ms) {
   std::map<std::string, int64_t> since;
   for (const auto& rule : rules.rules) {
     auto kept_since = in_force_since_.find(rule.name);
-    const HubRule* old = nullptr;
-    for (const auto& r : rules_.rules) {
-      if (r.name == rule.name) old = &r;
-    }
-    const bool unchanged = old != nullptr && old->definition == rule.definition;
-    since[rule.name] =
-        unchanged && kept_since != in_force_since_.end() ? kept_since->second : now_ms;
+    since[rule.name] = unchanged.count(rule.name) != 0 && kept_since != in_force_since_.end()
+                           ? kept_since->second
+                           : now_ms;
   }
   in_force_since_ = std::move(since);
   rules_ = std::move(rules);
@@ -205,13 +197,11 @@ std::vector<bus::Event> RuleEngine::OnEvent(const bus::Event& event, const alert
   // Back online for the absence rules this report satisfies.
   for (const auto& rule : rules_.rules) {
     if (rule.on != RuleOn::kAbsence) continue;
-    auto off = device.offline.find(rule.name);
-    if (off == device.offline.end() || !off->second) continue;
+    auto offline = device.holds.find({rule.name, ""});
+    if (offline == device.holds.end() || !offline->second.raised) continue;
     if (!rule.heartbeat_series.empty() && reported.count(rule.heartbeat_series) == 0) continue;
-    off->second = false;
-    Hold hold;
-    hold.raised = true;
-    Transition(rule, event.device, hold, false, now_ms, {{"reason", "reported again"}}, out);
+    Transition(rule, event.device, offline->second, false, now_ms, {{"reason", "reported again"}},
+               out);
   }
   if (event.kind == bus::EventKind::kTelemetry) OnSamples(event, device, out);
   if (event.kind == bus::EventKind::kDetection) OnDetection(event, device, out);
@@ -348,8 +338,8 @@ std::vector<bus::Event> RuleEngine::Tick(int64_t now_ms) {
     if (rule.on != RuleOn::kAbsence) continue;
     for (auto& [device_id, device] : devices_) {
       if (!rule.scope.Matches(device_id, device.context)) continue;
-      bool& offline = device.offline[rule.name];
-      if (offline) continue;
+      Hold& offline = device.holds[{rule.name, ""}];
+      if (offline.raised) continue;
       int64_t last = std::max(device.last_seen_ms, in_force_since_[rule.name]);
       if (!rule.heartbeat_series.empty()) {
         // Only devices that have the series are watched for it: a device
@@ -360,9 +350,7 @@ std::vector<bus::Event> RuleEngine::Tick(int64_t now_ms) {
         last = std::max(seen->second, in_force_since_[rule.name]);
       }
       if (now_ms - last <= rule.timeout_ms) continue;
-      offline = true;
-      Hold hold;
-      Transition(rule, device_id, hold, true, now_ms, {{"last_seen_ms", last}}, out);
+      Transition(rule, device_id, offline, true, now_ms, {{"last_seen_ms", last}}, out);
     }
   }
   return out;
@@ -401,9 +389,6 @@ std::vector<RuleState> RuleEngine::States() const {
       if (hold.raised || hold.holding) {
         out.push_back({key.first, device_id, key.second, hold.raised, hold.since_ms});
       }
-    }
-    for (const auto& [rule, offline] : device.offline) {
-      if (offline) out.push_back({rule, device_id, "", true, 0});
     }
   }
   return out;

@@ -100,7 +100,9 @@ class RuleEngine {
     int64_t t_ms;
     double value;
   };
-  struct Hold {  // a series/detection rule's state on one device (and signal)
+  // A rule's state on one device (and, for detection rules, one detection):
+  // for absence rules, raised = reported offline.
+  struct Hold {
     bool raised = false;
     int64_t since_ms = 0;  // raised since, or holding since (not raised)
     bool holding = false;
@@ -110,7 +112,6 @@ class RuleEngine {
     std::map<std::string, std::deque<Sample>> series;
     int64_t last_seen_ms = 0;                                   // hub clock, any report
     std::map<std::string, int64_t> series_seen_ms;              // hub clock, per heartbeat series
-    std::map<std::string, bool> offline;                        // absence rule -> reported offline
     std::map<std::pair<std::string, std::string>, Hold> holds;  // (rule, key)
   };
   class Inputs;

@@ -242,11 +242,28 @@ TEST(RuleEngineTest, StatesListRaisedAndHolding) {
 
 TEST(RuleEngineTest, WindowKeepsOnlyWhatTheLongestWindowNeeds) {
   RuleEngine engine(Rules(R"({"rules": [{"name": "busy", "when": "count('temp', 10s) > 100"}]})"));
+  // 30,000 samples, 100 per 10 s: without trimming to the window they would
+  // pass kMaxSamplesPerSeries and be dropped.
   std::vector<std::pair<int64_t, double>> points;
-  for (int64_t t = 0; t < 1'000'000; t += 100) points.push_back({t, 1});
+  for (int64_t t = 0; t < 3'000'000; t += 100) points.push_back({t, 1});
+  ASSERT_GT(points.size(), RuleEngine::kMaxSamplesPerSeries);
   auto out = engine.OnEvent(Samples("p1", "temp", points), {}, 0);
   EXPECT_TRUE(out.empty());  // 100 samples per 10 s window, never more
   EXPECT_EQ(engine.stats().dropped_samples, 0u);
+}
+
+TEST(RuleEngineTest, ALongWindowKeepsAtMostTheSampleCap) {
+  // `or` decides on value() alone, so evaluation stays cheap while the 7 d
+  // window keeps every sample: the cap drops the oldest.
+  RuleEngine engine(Rules(
+      R"({"rules": [{"name": "long", "when": "value('temp') < 2 or count('temp', 7d) < 0"}]})"));
+  std::vector<std::pair<int64_t, double>> points;
+  const int64_t extra = 5'000;
+  for (int64_t i = 0; i < static_cast<int64_t>(RuleEngine::kMaxSamplesPerSeries) + extra; ++i) {
+    points.push_back({i * 1000, 1});
+  }
+  engine.OnEvent(Samples("p1", "temp", points), {}, 0);
+  EXPECT_EQ(engine.stats().dropped_samples, static_cast<uint64_t>(extra));
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "bench_stats.h"
 #include "common/files.h"
 #include "edge/agent/analytics_setup.h"
 #include "edge/agent/batching.h"
@@ -45,14 +46,6 @@ double RusageSeconds(int who) {
   getrusage(who, &usage);
   return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
          static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
-
-// Same nearest-rank rule as EdgeAnalytics' stats.
-double Percentile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  const size_t k = std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-  return v[k];
 }
 
 // FakeGpioLineFactory's lines, with the steady-clock time of every Set.

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "bench_hub.h"
+#include "bench_stats.h"
 #include "cli/api_client.h"
 #include "common/logging.h"
 #include "common/random.h"
@@ -188,13 +189,6 @@ nlohmann::json MeasureIngest(const std::filesystem::path& bin, int devices, int 
           {"samples_per_hub_cpu_s", hub_cpu > 0 ? total_samples / hub_cpu : 0}};
 }
 
-// The percentile `q` (0..1) of `values` (sorted in place), nearest rank.
-double Percentile(std::vector<double>& values, double q) {
-  std::sort(values.begin(), values.end());
-  const size_t rank = static_cast<size_t>(std::ceil(q * static_cast<double>(values.size())));
-  return values[std::min(values.size() - 1, rank == 0 ? 0 : rank - 1)];
-}
-
 // Publish -> incident: a device publishes a detection (sensor_fault.raised
 // with a signal of its own, so that under group_by [device, signal] it
 // opens an incident of its own) through the broker; the latency is the
@@ -260,7 +254,7 @@ nlohmann::json MeasureIncidentLatency(const std::filesystem::path& bin, int devi
           {"p50_ms", Percentile(latencies, 0.50)},
           {"p90_ms", Percentile(latencies, 0.90)},
           {"p99_ms", Percentile(latencies, 0.99)},
-          {"max_ms", latencies.back()},
+          {"max_ms", *std::max_element(latencies.begin(), latencies.end())},
           {"mean_ms", mean}};
 }
 

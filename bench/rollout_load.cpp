@@ -21,6 +21,7 @@
 #include <sstream>
 
 #include "bench_hub.h"
+#include "bench_stats.h"
 #include "cli/keelctl.h"
 #include "common/files.h"
 #include "common/logging.h"
@@ -36,12 +37,6 @@ using Clock = std::chrono::steady_clock;
 
 double SecondsSince(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[static_cast<size_t>(p * static_cast<double>(v.size() - 1))];
 }
 
 class Bench {
